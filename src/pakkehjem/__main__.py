@@ -1,0 +1,5 @@
+"""`python -m pakkehjem`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""Dates in and out: the two input forms of cli.md and Norwegian dates for people."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MANEDER = (
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+)  # fmt: skip
+UKEDAGER = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def parse_dato(tekst: str) -> date:
+    """Read `YYYY-MM-DD` or `DD.MM.YYYY`; ValueError with a Norwegian message otherwise."""
+    verdi = tekst.strip()
+    treff = _ISO.match(verdi)
+    if treff:
+        ar, maned, dag = (int(x) for x in treff.groups())
+    else:
+        treff = _NORSK.match(verdi)
+        if not treff:
+            raise ValueError(
+                f"«{verdi}» er ikke en dato. Skriv ÅÅÅÅ-MM-DD (2026-11-23) eller DD.MM.ÅÅÅÅ (23.11.2026)."
+            )
+        dag, maned, ar = (int(x) for x in treff.groups())
+    try:
+        return date(ar, maned, dag)
+    except ValueError:
+        raise ValueError(f"Datoen «{verdi}» finnes ikke i kalenderen.") from None
+
+
+def norsk_dato(dato: date | None, med_ukedag: bool = False) -> str:
+    """`3. mars 2027`, or `onsdag 3. mars 2027`; an empty string for no date."""
+    if dato is None:
+        return ""
+    tekst = f"{dato.day}. {MANEDER[dato.month - 1]} {dato.year}"
+    return f"{UKEDAGER[dato.weekday()]} {tekst}" if med_ukedag else tekst
+
+
+def kort_dato(dato: date | None) -> str:
+    """`03.03.2027`, the short form that fits a table column."""
+    return "" if dato is None else dato.strftime("%d.%m.%Y")
+
+
+def iso(dato: date | None) -> str | None:
+    """`YYYY-MM-DD` for JSON, None stays None."""
+    return None if dato is None else dato.isoformat()
+
+
+def fra_iso(tekst: str | None) -> date | None:
+    """The inverse of `iso`, for values read back from the register."""
+    return None if tekst is None else date.fromisoformat(tekst)

@@ -1,0 +1,219 @@
+"""Synthetic demo patients at every stage of the pathway.
+
+Every fødselsnummer is a Tenor-style test number (month + 80) that can never belong to a
+person. The same seed and the same "today" give the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from . import fnr as fnr_regler
+from . import forlop
+from .datoer import norsk_dato
+from .feil import Avvist
+from .register import Register
+
+FORNAVN = (
+    "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg",
+    "Hilde", "Nina", "Ida", "Sara", "Nora", "Emma", "Jan", "Per", "Bjørn", "Ole", "Lars",
+    "Kjell", "Knut", "Arne", "Svein", "Thomas", "Hans", "Geir", "Tor", "Morten", "Jonas",
+    "Ali", "Fatima", "Mohammed", "Agnieszka", "Piotr", "Aisha", "Øystein", "Åse", "Ådne",
+)  # fmt: skip
+ETTERNAVN = (
+    "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
+    "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen",
+    "Johannessen", "Andreassen", "Jacobsen", "Dahl", "Jørgensen", "Halvorsen", "Henriksen",
+    "Lund", "Sørensen", "Jakobsen", "Moen", "Gundersen", "Iversen", "Strand", "Solberg",
+    "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen", "Mathisen",
+    "Lie", "Ahmed", "Khan", "Nowak", "Øvrebø", "Åsheim",
+)  # fmt: skip
+KOMMUNER = (
+    "Oslo", "Bergen", "Trondheim", "Stavanger", "Drammen", "Kristiansand", "Tromsø",
+    "Fredrikstad", "Sandnes", "Bodø", "Ålesund", "Tønsberg", "Sandefjord", "Larvik",
+)  # fmt: skip
+KOORDINATORER = (
+    "Randi Kreftkoordinator", "Siri Solheim", "Tone Vik", "Mona Aas", "Elin Fjeld",
+    "Guri Haug", "Lise Moe", "Trine Bø",
+)  # fmt: skip
+DIAGNOSER = ("C50.9", "C61", "C18.7", "C34.1", "C43.5", "C64", "C67.9", "C25.0", "C56", "C91.1")
+STEDER = ("Hjemmebesøk", "Kreftkoordinators kontor", "Telefon", "Video", "Helsehuset")
+
+
+@dataclass
+class Demodata:
+    """Rows ready for Register.legg_inn_mange."""
+
+    pasienter: list[tuple] = field(default_factory=list)
+    forlop: list[tuple] = field(default_factory=list)
+    punkter: list[tuple] = field(default_factory=list)
+    hendelser: list[tuple] = field(default_factory=list)
+
+
+def _punkt_tilstand(
+    rng: random.Random, vindu: forlop.Periode, idag: date
+) -> tuple[str, date | None, str | None, str | None, str | None]:
+    """Status, date, time, place and reason for a demo contact point with this window."""
+    if vindu.til < idag:  # the window has closed
+        terning = rng.random()
+        nylig = (idag - vindu.til).days <= 60
+        if terning < 0.82:
+            dag = vindu.fra + timedelta(days=rng.randint(0, (vindu.til - vindu.fra).days))
+            return forlop.GJENNOMFORT, dag, None, None, None
+        if terning < 0.88:
+            igjen = idag + timedelta(days=rng.randint(-14 if nylig else 1, 60))
+            return forlop.AVSLATT, igjen, None, None, "Orker ikke nå"
+        if terning < 0.91:
+            igjen = idag + timedelta(days=rng.randint(-7 if nylig else 1, 40))
+            return forlop.UTSATT, igjen, None, None, "Pasienten er innlagt"
+        if terning < 0.95 or not nylig:
+            return forlop.BORTFALT, None, None, None, "Flyttet ut av kommunen"
+        return forlop.PLANLAGT, None, None, None, None  # overdue: nobody has followed up yet
+    if vindu.fra <= idag:  # inside the window
+        terning = rng.random()
+        if terning < 0.25:
+            dag = vindu.fra + timedelta(days=rng.randint(0, (idag - vindu.fra).days))
+            return forlop.GJENNOMFORT, dag, None, None, None
+        if terning < 0.55:
+            dag = idag + timedelta(days=rng.randint(0, max(0, (vindu.til - idag).days)))
+            klokke = f"{rng.randint(8, 15):02d}:{rng.choice(('00', '30'))}"
+            return forlop.AVTALT, dag, klokke, rng.choice(STEDER), None
+        return forlop.PLANLAGT, None, None, None, None
+    if (vindu.fra - idag).days < 21 and rng.random() < 0.3:  # opens soon, already booked
+        dag = vindu.fra + timedelta(days=rng.randint(0, 10))
+        klokke = f"{rng.randint(8, 15):02d}:{rng.choice(('00', '30'))}"
+        return forlop.AVTALT, dag, klokke, rng.choice(STEDER), None
+    return forlop.PLANLAGT, None, None, None, None
+
+
+def lag(
+    antall: int,
+    seed: int,
+    idag: date,
+    sp1_uker: int,
+    forste_pasient_id: int,
+    forste_forlop_id: int,
+    opptatte_fnr: set[str],
+    fremdrift: Callable[[int], None] | None = None,
+) -> Iterator[Demodata]:
+    """Yield demo rows in chunks of at most 2,000 patients; ids continue from the given ones."""
+    rng = random.Random(seed)
+    opprettet = datetime.combine(idag, datetime.min.time()).astimezone().isoformat()
+    pasient_id, forlop_id = forste_pasient_id, forste_forlop_id
+    bunke = Demodata()
+    for _ in range(antall):
+        diagnosedato = idag - timedelta(days=rng.randint(0, 730))
+        fodt = diagnosedato - timedelta(days=rng.randint(2 * 365, 90 * 365))
+        nummer = fnr_regler.lag_syntetisk(fodt, rng)
+        while nummer in opptatte_fnr:
+            nummer = fnr_regler.lag_syntetisk(fodt, rng)
+        opptatte_fnr.add(nummer)
+        kommune = rng.choice(KOMMUNER)
+        bunke.pasienter.append(
+            (
+                pasient_id,
+                nummer,
+                f"{rng.choice(FORNAVN)} {rng.choice(ETTERNAVN)}",
+                fodt.isoformat(),
+                kommune,
+                f"Fastlege {rng.choice(ETTERNAVN)}",
+                rng.choice(KOORDINATORER),
+                None,  # no phone: a made-up one could be real
+                "aktiv",
+                opprettet,
+            )
+        )
+        vinduer = forlop.vinduer(diagnosedato, sp1_uker)
+        punkter = [(sp, vindu, *_punkt_tilstand(rng, vindu, idag)) for sp, vindu in vinduer.items()]
+        sp3_status, sp3_dato = punkter[2][2], punkter[2][3]
+        # After SP3 is held the pathway is complete (domain.md); nothing stays open.
+        ferdig = sp3_status == forlop.GJENNOMFORT
+        for sp, vindu, status, dato, klokke, sted, grunn in punkter:
+            if ferdig and forlop.er_apen(status):
+                status, dato, klokke, sted, grunn = (
+                    forlop.BORTFALT,
+                    None,
+                    None,
+                    None,
+                    "Forløpet er fullført",
+                )
+            periode = forlop.forfallsperiode(status, vindu.fra, vindu.til, dato)
+            bunke.punkter.append(
+                (
+                    forlop_id,
+                    sp,
+                    forlop.ANSVARLIG[sp],
+                    vindu.fra.isoformat(),
+                    vindu.til.isoformat(),
+                    status,
+                    dato.isoformat() if dato else None,
+                    klokke,
+                    sted,
+                    grunn,
+                    periode.fra.isoformat() if periode else None,
+                    periode.til.isoformat() if periode else None,
+                )
+            )
+        if ferdig:
+            bunke.pasienter[-1] = bunke.pasienter[-1][:8] + ("avsluttet", opprettet)
+        bunke.forlop.append(
+            (
+                forlop_id,
+                pasient_id,
+                1,
+                diagnosedato.isoformat(),
+                rng.choice(DIAGNOSER),
+                "avsluttet" if ferdig else "aktiv",
+                sp3_dato.isoformat() if ferdig and sp3_dato else None,
+                "fullfort" if ferdig else None,
+            )
+        )
+        bunke.hendelser.append(
+            (
+                pasient_id,
+                1,
+                None,
+                "registrert",
+                f"Eksempeldata: registrert, diagnosedato {norsk_dato(diagnosedato)}.",
+            )
+        )
+        pasient_id += 1
+        forlop_id += 1
+        if len(bunke.pasienter) >= 2000:
+            yield bunke
+            if fremdrift:
+                fremdrift(len(bunke.pasienter))
+            bunke = Demodata()
+    if bunke.pasienter:
+        yield bunke
+        if fremdrift:
+            fremdrift(len(bunke.pasienter))
+
+
+def fyll(
+    register: Register,
+    antall: int,
+    seed: int,
+    idag: date,
+    fremdrift: Callable[[int], None] | None = None,
+) -> int:
+    """Add `antall` demo patients in one transaction; refuses a register with real patients."""
+    with register.transaksjon():
+        if register.finnes_ekte_pasienter():
+            raise Avvist(
+                "Registeret har ekte pasienter. Eksempeldata legges bare i et eget "
+                "demoregister: bruk --db med en ny fil."
+            )
+        register.tillat_syntetiske()
+        sp1_uker = register.innstillinger()["sp1_uker"]
+        pasient_id = register.neste_id("pasient")
+        forlop_id = register.neste_id("forlop")
+        opptatte = register.registrerte_fnr()
+        for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift):
+            register.legg_inn_mange(
+                bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
+            )
+    return antall

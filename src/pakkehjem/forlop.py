@@ -1,0 +1,152 @@
+"""The pathway rules as pure functions: windows, states, periods and ISO weeks.
+
+Nothing here reads a clock, a file or a database: "today" is always a parameter,
+so every rule can be tested for every date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+SP_NUMRE = (1, 2, 3)
+
+ANSVARLIG = {1: "spesialisthelsetjenesten", 2: "kommunen", 3: "kommunen"}
+
+# Stored statuses of a contact point (cli.md). The derived "tilstand" is never stored.
+PLANLAGT = "planlagt"
+AVTALT = "avtalt"
+UTSATT = "utsatt"
+AVSLATT = "avslatt"
+GJENNOMFORT = "gjennomfort"
+BORTFALT = "bortfalt"
+STATUSER = (PLANLAGT, AVTALT, UTSATT, AVSLATT, GJENNOMFORT, BORTFALT)
+LUKKEDE_STATUSER = (GJENNOMFORT, BORTFALT)
+
+IKKE_APNET = "ikke_apnet"
+I_VINDU = "i_vindu"
+FORFALT = "forfalt"
+
+SP1_UKER_STANDARD = 4
+
+# Months after the diagnosis date for SP2 and SP3 (domain.md): ca. 3-4 and 12-18 months.
+SP2_MANEDER = (3, 4)
+SP3_MANEDER = (12, 18)
+
+
+@dataclass(frozen=True)
+class Periode:
+    """An inclusive date range."""
+
+    fra: date
+    til: date
+
+    def overlapper(self, fra: date, til: date) -> bool:
+        """True when [fra, til] shares at least one day with this period."""
+        return fra <= self.til and til >= self.fra
+
+
+def legg_til_maneder(dato: date, maneder: int) -> date:
+    """Calendar month arithmetic, clamped to the end of the month (31.1 + 3 = 30.4)."""
+    return dato + relativedelta(months=maneder)
+
+
+def vinduer(diagnosedato: date, sp1_uker: int = SP1_UKER_STANDARD) -> dict[int, Periode]:
+    """The windows of the three contact points of an episode anchored at `diagnosedato`."""
+    return {
+        1: Periode(diagnosedato, diagnosedato + timedelta(weeks=sp1_uker)),
+        2: Periode(
+            legg_til_maneder(diagnosedato, SP2_MANEDER[0]),
+            legg_til_maneder(diagnosedato, SP2_MANEDER[1]),
+        ),
+        3: Periode(
+            legg_til_maneder(diagnosedato, SP3_MANEDER[0]),
+            legg_til_maneder(diagnosedato, SP3_MANEDER[1]),
+        ),
+    }
+
+
+def er_apen(status: str) -> bool:
+    """An open contact point still needs something done (not gjennomført or bortfalt)."""
+    return status not in LUKKEDE_STATUSER
+
+
+def forfallsperiode(status: str, vindu_fra: date, vindu_til: date, dato: date | None) -> Periode | None:
+    """The due range: the window while planlagt, the single agreed/postponed/ask-again day otherwise.
+
+    None for closed contact points.
+    """
+    if not er_apen(status):
+        return None
+    if status == PLANLAGT or dato is None:
+        return Periode(vindu_fra, vindu_til)
+    return Periode(dato, dato)
+
+
+def tilstand(status: str, vindu_fra: date, vindu_til: date, dato: date | None, idag: date) -> str | None:
+    """The derived state as of `idag`: ikke_apnet, i_vindu or forfalt; None when closed."""
+    periode = forfallsperiode(status, vindu_fra, vindu_til, dato)
+    if periode is None:
+        return None
+    if idag < periode.fra:
+        return IKKE_APNET
+    if idag > periode.til:
+        return FORFALT
+    return I_VINDU
+
+
+# --- ISO weeks and periods -------------------------------------------------------------
+
+
+def uker_i_iso_ar(ar: int) -> int:
+    """52 or 53: 28 December always lies in the last ISO week of its year."""
+    return date(ar, 12, 28).isocalendar().week
+
+
+def iso_uke(ar: int, uke: int) -> Periode:
+    """Monday to Sunday of ISO week `uke` of ISO year `ar`."""
+    if not 1 <= uke <= uker_i_iso_ar(ar):
+        raise ValueError(f"Uke {uke} finnes ikke i {ar} ({ar} har {uker_i_iso_ar(ar)} uker).")
+    mandag = date.fromisocalendar(ar, uke, 1)
+    return Periode(mandag, mandag + timedelta(days=6))
+
+
+def uke_for(dato: date) -> tuple[int, int]:
+    """(ISO year, ISO week) of a date."""
+    iso = dato.isocalendar()
+    return iso.year, iso.week
+
+
+_UKE_ARE = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
+_UKE_NR = re.compile(r"^\s*(\d{1,2})\s*$")
+
+
+def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:
+    """The period of `--uke`: current week when empty, `48` in the current ISO year, `2027-W02`."""
+    if spesifikasjon is None or not spesifikasjon.strip():
+        ar, uke = uke_for(idag)
+        return iso_uke(ar, uke)
+    treff = _UKE_ARE.match(spesifikasjon)
+    if treff:
+        return iso_uke(int(treff.group(1)), int(treff.group(2)))
+    treff = _UKE_NR.match(spesifikasjon)
+    if treff:
+        return iso_uke(uke_for(idag)[0], int(treff.group(1)))
+    raise ValueError(f"Ukjent uke «{spesifikasjon}». Skriv et ukenummer (48) eller år og uke (2027-W02).")
+
+
+def maned_periode(idag: date) -> Periode:
+    """First to last day of the month of `idag`."""
+    forste = idag.replace(day=1)
+    return Periode(forste, legg_til_maneder(forste, 1) - timedelta(days=1))
+
+
+def forste_apne_sp(punkter: list[tuple[int, str]]) -> int | None:
+    """The first open contact point among (sp, status) pairs, or None when all are closed."""
+    for sp, status in sorted(punkter):
+        if er_apen(status):
+            return sp
+    return None

@@ -1,0 +1,84 @@
+"""The register's settings: names, defaults, how a typed value is read, and what each means.
+
+Local choices of the pathway (domain.md) are settings, not constants in code. The values
+live in the register itself, so every coordinator on a shared register sees the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .forlop import SP1_UKER_STANDARD
+
+
+def _heltall(fra: int, til: int) -> Callable[[str], int]:
+    def les(tekst: str) -> int:
+        try:
+            verdi = int(tekst.strip())
+        except ValueError:
+            raise ValueError(f"Skriv et helt tall fra {fra} til {til}.") from None
+        if not fra <= verdi <= til:
+            raise ValueError(f"Skriv et helt tall fra {fra} til {til}.")
+        return verdi
+
+    return les
+
+
+def _janei(tekst: str) -> bool:
+    verdi = tekst.strip().lower()
+    if verdi in ("ja", "j", "true", "1", "på", "pa"):
+        return True
+    if verdi in ("nei", "n", "false", "0", "av"):
+        return False
+    raise ValueError("Skriv ja eller nei.")
+
+
+@dataclass(frozen=True)
+class Innstilling:
+    """One setting: its default, how a typed value is read, and a Norwegian description."""
+
+    navn: str
+    standard: Any
+    les: Callable[[str], Any]
+    beskrivelse: str
+
+
+INNSTILLINGER: dict[str, Innstilling] = {
+    i.navn: i
+    for i in (
+        Innstilling(
+            "sp1_uker",
+            SP1_UKER_STANDARD,
+            _heltall(1, 26),
+            "Lengden på vinduet for samhandlingspunkt 1, i uker fra diagnosedatoen. "
+            "Gjelder pasienter som registreres etter endringen.",
+        ),
+        Innstilling(
+            "tillat_syntetiske",
+            False,
+            _janei,
+            "Om registeret tar imot syntetiske testnumre (måned + 80 eller + 65). "
+            "Skal være av i et ekte register.",
+        ),
+    )
+}
+
+
+def les_verdi(navn: str, tekst: str) -> Any:
+    """Read a typed value for a setting; ValueError with a Norwegian message when it is wrong."""
+    if navn not in INNSTILLINGER:
+        kjente = ", ".join(sorted(INNSTILLINGER))
+        raise ValueError(f"Ukjent innstilling «{navn}». Kjente innstillinger: {kjente}.")
+    return INNSTILLINGER[navn].les(tekst)
+
+
+def fra_lagret(lagret: dict[str, str]) -> dict[str, Any]:
+    """All settings, stored values (JSON text) over the defaults."""
+    verdier = {navn: i.standard for navn, i in INNSTILLINGER.items()}
+    for navn, tekst in lagret.items():
+        if navn in verdier:
+            verdier[navn] = json.loads(tekst)
+    return verdier

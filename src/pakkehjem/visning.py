@@ -1,0 +1,239 @@
+"""Human output: rich on a terminal, plain text when piped, JSON for scripts.
+
+Kept apart from the rules; nothing here decides anything about the pathway.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .datoer import fra_iso, kort_dato, norsk_dato
+from .forlop import Periode, uke_for
+
+STATUS_TEKST = {
+    "planlagt": "planlagt",
+    "avtalt": "avtalt",
+    "utsatt": "utsatt",
+    "avslatt": "takket nei",
+    "gjennomfort": "gjennomført",
+    "bortfalt": "bortfalt",
+}
+TILSTAND_TEKST = {"ikke_apnet": "ikke åpnet", "i_vindu": "i vindu", "forfalt": "FORFALT"}
+TILSTAND_STIL = {"ikke_apnet": "dim", "i_vindu": "green", "forfalt": "bold red"}
+ANSVARLIG_KORT = {"spesialisthelsetjenesten": "sykehus", "kommunen": "kommune"}
+
+_ut: Console | None = None
+_feil: Console | None = None
+
+
+def konsoll() -> Console:
+    """The stdout console (rich honours NO_COLOR and plain output when piped)."""
+    global _ut
+    if _ut is None:
+        _ut = Console(highlight=False)
+    return _ut
+
+
+def feilkonsoll() -> Console:
+    """The stderr console for messages."""
+    global _feil
+    if _feil is None:
+        _feil = Console(stderr=True, highlight=False)
+    return _feil
+
+
+def er_terminal() -> bool:
+    """True when stdout is a terminal (rich tables), False when piped (plain text)."""
+    return konsoll().is_terminal
+
+
+def skriv_json(data: Any) -> None:
+    """One JSON document on stdout, æøå kept as they are."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def melding(tekst: str) -> None:
+    """A message for the person at the terminal, on stderr so stdout stays clean."""
+    feilkonsoll().print(Text(tekst))
+
+
+def periode_tekst(periode: Periode) -> str:
+    """`23.–29. november 2026`-like text, via full Norwegian dates."""
+    return f"{norsk_dato(periode.fra)} – {norsk_dato(periode.til)}"
+
+
+def uke_tittel(periode: Periode) -> str:
+    """`uke 48` when the period is one ISO week, otherwise the dates."""
+    ar, uke = uke_for(periode.fra)
+    if periode.fra.weekday() == 0 and (periode.til - periode.fra).days == 6:
+        return f"uke {uke} {ar} ({periode_tekst(periode)})"
+    fra_uke, til_uke = uke_for(periode.fra)[1], uke_for(periode.til)[1]
+    return f"{periode_tekst(periode)} (uke {fra_uke}–{til_uke})"
+
+
+def _vindu(rad: dict[str, Any]) -> str:
+    return f"{kort_dato(fra_iso(rad['vindu_fra']))}–{kort_dato(fra_iso(rad['vindu_til']))}"
+
+
+def _avtale(rad: dict[str, Any]) -> str:
+    if not rad.get("dato"):
+        return ""
+    tekst = kort_dato(fra_iso(rad["dato"]))
+    if rad.get("klokkeslett"):
+        tekst += f" kl. {rad['klokkeslett']}"
+    if rad.get("sted"):
+        tekst += f", {rad['sted']}"
+    return tekst
+
+
+def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
+    """The work list: a rich table on a terminal, tab-separated lines when piped."""
+    kolonner = (
+        "Nr",
+        "Navn",
+        "Fødselsnr.",
+        "Kommune",
+        "Forløp",
+        "SP",
+        "Ansvar",
+        "Vindu",
+        "Status",
+        "Dato",
+        "Tilstand",
+    )
+    if not er_terminal():
+        print("\t".join(kolonner))
+        for r in rader:
+            print(
+                "\t".join(
+                    str(x)
+                    for x in (
+                        r["pasient_id"],
+                        r["navn"],
+                        r["fnr"],
+                        r["kommune"] or "",
+                        r["forlop"],
+                        r["sp"],
+                        ANSVARLIG_KORT[r["ansvarlig"]],
+                        _vindu(r),
+                        STATUS_TEKST[r["status"]],
+                        _avtale(r),
+                        TILSTAND_TEKST.get(r["tilstand"], ""),
+                    )
+                )
+            )
+        return
+    antall_forfalt = sum(1 for r in rader if r["tilstand"] == "forfalt")
+    tabell = Table(
+        title=f"Forfaller {tittel}",
+        caption=f"{len(rader)} samhandlingspunkt, {antall_forfalt} forfalt",
+        header_style="bold",
+    )
+    for navn in kolonner:
+        tabell.add_column(navn, justify="right" if navn in ("Nr", "Forløp", "SP") else "left")
+    for r in rader:
+        tabell.add_row(
+            str(r["pasient_id"]),
+            r["navn"],
+            r["fnr"],
+            r["kommune"] or "",
+            str(r["forlop"]),
+            str(r["sp"]),
+            ANSVARLIG_KORT[r["ansvarlig"]],
+            _vindu(r),
+            STATUS_TEKST[r["status"]],
+            _avtale(r),
+            TILSTAND_TEKST.get(r["tilstand"], ""),
+            style="red" if r["tilstand"] == "forfalt" else None,
+        )
+    konsoll().print(tabell)
+
+
+def pasientliste(rader: list[dict[str, Any]]) -> None:
+    """Patients with their next open contact point."""
+    kolonner = (
+        "Nr",
+        "Navn",
+        "Fødselsnr.",
+        "Kommune",
+        "Koordinator",
+        "Diagnosedato",
+        "Neste",
+        "Tilstand",
+    )
+
+    def celler(r: dict[str, Any]) -> list[str]:
+        neste = r["neste"]
+        return [
+            str(r["pasient_id"]),
+            r["navn"],
+            r["fnr"],
+            r["kommune"] or "",
+            r["koordinator"] or "",
+            kort_dato(fra_iso(r["diagnosedato"])),
+            f"SP{neste['sp']} {STATUS_TEKST[neste['status']]}" if neste else "",
+            TILSTAND_TEKST.get(neste["tilstand"], "") if neste else "",
+        ]
+
+    if not er_terminal():
+        print("\t".join(kolonner))
+        for r in rader:
+            print("\t".join(celler(r)))
+        return
+    tabell = Table(title="Pasienter", caption=f"{len(rader)} pasienter", header_style="bold")
+    for navn in kolonner:
+        tabell.add_column(navn, justify="right" if navn == "Nr" else "left")
+    for r in rader:
+        forfalt = r["neste"] and r["neste"]["tilstand"] == "forfalt"
+        tabell.add_row(*celler(r), style="red" if forfalt else None)
+    konsoll().print(tabell)
+
+
+def pasient(data: dict[str, Any], idag: date) -> None:
+    """One patient: identity, episodes with contact points, and the timeline."""
+    k = konsoll()
+    k.print(Text(f"Pasient nr. {data['id']}: {data['navn']}", style="bold"))
+    k.print(Text(f"Fødselsnummer {data['fnr']}, født {norsk_dato(fra_iso(data['fodselsdato']))}"))
+    for etikett, nokkel in (
+        ("Kommune", "kommune"),
+        ("Fastlege", "fastlege"),
+        ("Koordinator", "koordinator"),
+        ("Telefon", "telefon"),
+    ):
+        k.print(Text(f"{etikett}: {data[nokkel] or '–'}"))
+    k.print(Text(f"Status: {data['status']}"))
+    for f in data["forlop"]:
+        tittel = (
+            f"Forløp {f['nr']}: diagnose {f['diagnose'] or 'ikke oppgitt'}, "
+            f"diagnosedato {norsk_dato(fra_iso(f['diagnosedato']))} ({f['status']})"
+        )
+        if f["avsluttet_grunn"]:
+            tittel += f", avsluttet {norsk_dato(fra_iso(f['avsluttet_dato']))}: {f['avsluttet_grunn']}"
+        tabell = Table(title=tittel, title_justify="left", header_style="bold")
+        for navn in ("SP", "Ansvarlig", "Vindu", "Status", "Dato", "Grunn", "Tilstand"):
+            tabell.add_column(navn)
+        for s in f["samhandlingspunkter"]:
+            tabell.add_row(
+                str(s["sp"]),
+                s["ansvarlig"],
+                _vindu(s),
+                STATUS_TEKST[s["status"]],
+                _avtale(s),
+                s["grunn"] or "",
+                Text(
+                    TILSTAND_TEKST.get(s["tilstand"], ""),
+                    style=TILSTAND_STIL.get(s["tilstand"], ""),
+                ),
+            )
+        k.print(tabell)
+    if data.get("hendelser"):
+        k.print(Text("Tidslinje", style="bold"))
+        for h in data["hendelser"]:
+            k.print(Text(f"  {h['tid'][:16].replace('T', ' ')}  {h['bruker']}: {h['tekst']}"))

@@ -307,13 +307,21 @@ def ny_pasient(
 def vis(ctx: typer.Context, ref: RefArg, dato: DatoValg = None, json_ut: JsonValg = False) -> None:
     """Vis én pasient: forløp, samhandlingspunkter og tidslinje."""
     idag = _idag(dato)
-    data = _miljo(ctx).register().vis_pasient(ref, idag)
+    register = _miljo(ctx).register()
+    data = register.vis_pasient(ref, idag)
     from . import visning
 
     if json_ut:
         visning.skriv_json(data)
-    else:
-        visning.pasient(data, idag)
+        return
+    if data["samtaler"]:
+        from .samtale import svar_med_tekst
+
+        for samtale in data["samtaler"]:
+            samtale["svar_tekst"] = [
+                (tekst, visning.kort_svar(verdi)) for tekst, verdi in svar_med_tekst(register, samtale)
+            ]
+    visning.pasient(data, idag)
 
 
 @kommando("pasienter")
@@ -569,6 +577,8 @@ def innstillinger_kommando(
     if navn is not None:
         if verdi is None:
             raise UgyldigInndata(f"Oppgi en ny verdi: pakkehjem innstillinger {navn} VERDI.")
+        if navn == "guide" and verdi.strip():
+            _sjekk_guidefil(Path(verdi))
         ny = register.sett_innstilling(navn, verdi)
         visning.melding(f"{navn} = {_vis_verdi(ny)}")
         return
@@ -577,14 +587,146 @@ def innstillinger_kommando(
         visning.skriv_json(verdier)
         return
     for n, i in innstillinger.INNSTILLINGER.items():
-        visning.konsoll().print(f"[bold]{n}[/bold] = {_vis_verdi(verdier[n])}")
+        visning.konsoll().print(f"[bold]{n}[/bold] = {_vis_verdi(verdier[n])}", markup=True)
         visning.konsoll().print(f"    {i.beskrivelse}", style="dim")
 
 
 def _vis_verdi(verdi: Any) -> str:
     if isinstance(verdi, bool):
         return "ja" if verdi else "nei"
-    return str(verdi)
+    return "(standard)" if verdi is None else str(verdi)
+
+
+# --- the conversation -------------------------------------------------------------------
+
+
+def _sjekk_guidefil(sti: Path) -> None:
+    from . import guide
+
+    try:
+        problemer = guide.valider_fil(sti)
+    except OSError as feil:
+        raise UgyldigInndata(f"Kan ikke lese {sti} ({feil.strerror}).") from None
+    if problemer:
+        raise UgyldigInndata("Samtaleguiden har feil:\n" + "\n".join(f"  {p}" for p in problemer))
+
+
+@kommando("guide")
+def guide_kommando(
+    ctx: typer.Context,
+    fil: Annotated[
+        Path | None, typer.Option("--fil", help="Vis denne guidefilen i stedet for den aktive.")
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Vis den aktive samtaleguiden: temaene og spørsmålene med id og type."""
+    from . import guide as guide_modul
+    from . import visning
+
+    if fil is not None:
+        _sjekk_guidefil(fil)
+        guiden = guide_modul.last_guide(fil)
+    else:
+        from .samtale import aktiv_guide
+
+        guiden = aktiv_guide(_miljo(ctx).register())
+    if json_ut:
+        visning.skriv_json(guiden.til_json())
+    else:
+        visning.guide(guiden)
+
+
+@kommando("sjekk-guide")
+def sjekk_guide(
+    fil: Annotated[Path, typer.Argument(help="Guidefilen (YAML) som skal sjekkes.", show_default=False)],
+) -> None:
+    """Sjekk en samtaleguide før den tas i bruk; feilene nevner fil og spørsmål."""
+    from . import guide as guide_modul
+    from . import visning
+
+    _sjekk_guidefil(fil)
+    guiden = guide_modul.last_guide(fil)
+    antall = len(guiden.alle_sporsmal())
+    visning.melding(
+        f"{fil} er en gyldig samtaleguide: «{guiden.tittel}» versjon {guiden.versjon}, "
+        f"{len(guiden.tema)} tema, {antall} spørsmål."
+    )
+
+
+@kommando("samtale")
+def samtale_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    sp: SpValg = None,
+    svar: Annotated[
+        Path | None,
+        typer.Option("--svar", help="Svarfil (JSON eller YAML) fra et utfylt kartleggingshefte."),
+    ] = None,
+    dato: Annotated[
+        str | None, typer.Option("--dato", help="Samtalens dato (standard: i dag).")
+    ] = None,
+) -> None:
+    """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang."""
+    idag = date.today()
+    samtaledato = _dato(dato, "--dato", idag)
+    if samtaledato > idag:
+        raise UgyldigInndata("Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt.")
+    register = _miljo(ctx).register()
+    from . import visning
+
+    if svar is not None:
+        from .samtale import fra_svarfil
+
+        resultat = fra_svarfil(register, ref, _sp(sp), samtaledato, svar)
+        visning.melding(
+            f"Samtalen er lagret og fullført: pasient nr. {resultat['pasient_id']}, "
+            f"SP{resultat['sp']} er gjennomført {visning.norsk_dato(samtaledato)}."
+        )
+        return
+    from .samtale_terminal import Terminalsamtale
+
+    kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(ref, _sp(sp), samtaledato)
+    if kode:
+        raise typer.Exit(kode)
+
+
+@kommando("tiltak")
+def tiltak_kommando(
+    ctx: typer.Context,
+    ansvarlig: Annotated[
+        str | None, typer.Option("--ansvarlig", help="Bare tiltak med denne ansvarlige.")
+    ] = None,
+    koordinator: Annotated[
+        str | None, typer.Option("--koordinator", help="Bare denne koordinatorens pasienter.")
+    ] = None,
+    forfalte: Annotated[bool, typer.Option("--forfalte", help="Bare tiltak med passert frist.")] = False,
+    dato: DatoValg = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Åpne tiltak på tvers av pasienter, etter frist (fødselsnummer maskert)."""
+    idag = _idag(dato)
+    rader = _miljo(ctx).register().apne_tiltak(
+        idag, ansvarlig=ansvarlig, koordinator=koordinator, kun_forfalte=forfalte
+    )
+    from . import visning
+
+    if json_ut:
+        visning.skriv_json(rader)
+    else:
+        visning.tiltaksliste(rader, idag)
+
+
+@kommando("tiltak-utfort")
+def tiltak_utfort(
+    ctx: typer.Context,
+    tiltak_id: Annotated[int, typer.Argument(help="Tiltakets nummer (fra «pakkehjem tiltak»).")],
+    dato: DatoValg = None,
+) -> None:
+    """Marker et tiltak som utført."""
+    pasient_id = _miljo(ctx).register().tiltak_utfort(tiltak_id, _idag(dato))
+    from .visning import melding
+
+    melding(f"Tiltak {tiltak_id} (pasient nr. {pasient_id}) er markert som utført.")
 
 
 @kommando("dbsti")

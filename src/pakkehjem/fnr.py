@@ -49,7 +49,7 @@ def normaliser(tekst: str) -> str:
 def ser_ut_som_fnr(tekst: str) -> bool:
     """True for 11 digits (spaces allowed): a reference is then a number, not a local id."""
     renset = normaliser(tekst)
-    return len(renset) == 11 and renset.isdigit()
+    return len(renset) == 11 and renset.isascii() and renset.isdigit()
 
 
 def kontrollsifre_gyldige(nummer: str) -> bool:
@@ -71,7 +71,7 @@ def _syntetisk_forskyvning(maned: int) -> int:
 def er_syntetisk(nummer: str) -> bool:
     """True for test numbers whose month carries +80 or +65."""
     renset = normaliser(nummer)
-    return len(renset) == 11 and renset.isdigit() and _syntetisk_forskyvning(int(renset[2:4])) > 0
+    return ser_ut_som_fnr(renset) and _syntetisk_forskyvning(int(renset[2:4])) > 0
 
 
 def _fodselsdato(nummer: str, idag: date) -> date:
@@ -104,7 +104,7 @@ def _fodselsdato(nummer: str, idag: date) -> date:
 def valider(tekst: str, idag: date, tillat_syntetiske: bool = False) -> Fnr:
     """Check a fødselsnummer; raise UgyldigFnr with a message that says what is wrong."""
     nummer = normaliser(tekst)
-    if not nummer.isdigit() or len(nummer) != 11:
+    if not (nummer.isascii() and nummer.isdigit()) or len(nummer) != 11:
         raise UgyldigFnr("Et fødselsnummer har 11 siffer (mellomrom er tillatt).")
     if not kontrollsifre_gyldige(nummer):
         raise UgyldigFnr("Kontrollsifrene stemmer ikke. Sjekk at fødselsnummeret er skrevet riktig.")

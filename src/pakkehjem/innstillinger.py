@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .forlop import SP1_UKER_STANDARD
@@ -34,6 +35,16 @@ def _janei(tekst: str) -> bool:
     if verdi in ("nei", "n", "false", "0", "av"):
         return False
     raise ValueError("Skriv ja eller nei.")
+
+
+def _fil_eller_tom(tekst: str) -> str | None:
+    verdi = tekst.strip()
+    if not verdi:
+        return None  # back to the shipped default
+    sti = Path(verdi).expanduser().resolve()
+    if not sti.is_file():
+        raise ValueError(f"Finner ikke filen {sti}.")
+    return str(sti)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,12 @@ INNSTILLINGER: dict[str, Innstilling] = {
             _janei,
             "Om registeret tar imot syntetiske testnumre (måned + 80 eller + 65). "
             "Skal være av i et ekte register.",
+        ),
+        Innstilling(
+            "guide",
+            None,
+            _fil_eller_tom,
+            "Samtaleguiden (YAML) kommunen eller sykehuset bruker. Tom: guiden som følger med.",
         ),
     )
 }

@@ -7,10 +7,13 @@ appends the access-log rows in the same transaction: no code path can skip them.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import re
+import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -110,6 +113,69 @@ MIGRASJONER: tuple[str, ...] = (
     CREATE TRIGGER tilgangslogg_ikke_slett BEFORE DELETE ON tilgangslogg
         BEGIN SELECT RAISE(ABORT, 'tilgangsloggen kan bare utvides'); END;
     """,
+    # 2: the conversation. The guide text is stored with every conversation, so an old
+    # conversation keeps the question texts that were actually asked.
+    """
+    CREATE TABLE guide (
+        id INTEGER PRIMARY KEY,
+        guide_id TEXT NOT NULL,
+        versjon TEXT NOT NULL,
+        sjekksum TEXT NOT NULL UNIQUE,
+        kilde TEXT NOT NULL
+    );
+    CREATE TABLE samtale (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samhandlingspunkt_id INTEGER NOT NULL REFERENCES samhandlingspunkt(id),
+        guide_ref INTEGER NOT NULL REFERENCES guide(id),
+        dato TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pagar' CHECK (status IN ('pagar', 'fullfort')),
+        startet TEXT NOT NULL,
+        fullfort TEXT,
+        bruker TEXT NOT NULL,
+        -- Who holds the conversation open right now (pid@host), so a second coordinator
+        -- cannot run the same one; released on exit, taken over when that process is gone.
+        las_eier TEXT,
+        las_tid TEXT
+    );
+    CREATE INDEX samtale_pasient ON samtale (pasient_id);
+    CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';
+    CREATE TABLE svar (
+        samtale_id INTEGER NOT NULL REFERENCES samtale(id),
+        sporsmal_id TEXT NOT NULL,
+        verdi TEXT,
+        hoppet_over INTEGER NOT NULL DEFAULT 0,
+        rekkefolge INTEGER NOT NULL,
+        tid TEXT NOT NULL,
+        PRIMARY KEY (samtale_id, sporsmal_id)
+    );
+    CREATE TABLE tiltak (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samtale_id INTEGER REFERENCES samtale(id),
+        sporsmal_id TEXT,
+        hva TEXT NOT NULL,
+        ansvarlig TEXT NOT NULL,
+        frist TEXT,
+        status TEXT NOT NULL DEFAULT 'apen' CHECK (status IN ('apen', 'utfort')),
+        utfort_dato TEXT,
+        opprettet TEXT NOT NULL
+    );
+    CREATE INDEX tiltak_pasient ON tiltak (pasient_id);
+    CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';
+    CREATE TABLE samtykke (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        mottaker TEXT NOT NULL CHECK (mottaker IN ('fastlege', 'kommune', 'sykehus', 'nav', 'annen')),
+        svar TEXT NOT NULL CHECK (svar IN ('ja', 'nei')),
+        dato TEXT NOT NULL,
+        kilde TEXT NOT NULL,
+        samtale_id INTEGER REFERENCES samtale(id),
+        registrert TEXT NOT NULL,
+        bruker TEXT NOT NULL
+    );
+    CREATE INDEX samtykke_pasient ON samtykke (pasient_id);
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")
@@ -122,6 +188,25 @@ def bruker() -> str:
         return getpass.getuser()
     except Exception:  # no user name in the environment nor in the password database
         return f"uid:{os.getuid()}"
+
+
+def las_eier() -> str:
+    """Who holds a conversation open: this process on this machine."""
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def las_er_i_bruk(eier: str) -> bool:
+    """False when the holder was a process on this machine that is gone (crash, closed terminal)."""
+    pid, _, vert = eier.partition("@")
+    if vert != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: we cannot tell, so respect it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _na() -> str:
@@ -216,8 +301,7 @@ class Register:
         try:
             tilkobling.execute("PRAGMA foreign_keys = ON")
             tilkobling.execute(f"PRAGMA busy_timeout = {int(ventetid * 1000)}")
-            if tilkobling.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                tilkobling.execute("PRAGMA journal_mode = WAL")
+            _sla_pa_wal(tilkobling, ventetid)
             tilkobling.execute("PRAGMA synchronous = NORMAL")
             register._migrer()
         except sqlite3.Error as feil:
@@ -528,11 +612,49 @@ class Register:
                 }
                 for f in forlop_rader
             ],
-            "samtaler": [],
-            "tiltak": [],
-            "samtykke": [],
+            "samtaler": self._samtaler_json(pasient_id),
+            "tiltak": [
+                dict(zip(("id", "hva", "ansvarlig", "frist", "status", "utfort_dato", "samtale"),
+                         t, strict=True))
+                for t in db.execute(
+                    "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id FROM tiltak"
+                    " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
+                    (pasient_id,),
+                )
+            ],
+            "samtykke": [
+                dict(zip(("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t,
+                         strict=True))
+                for t in db.execute(
+                    "SELECT mottaker, svar, dato, kilde, samtale_id, registrert FROM samtykke"
+                    " WHERE pasient_id = ? ORDER BY registrert, id",
+                    (pasient_id,),
+                )
+            ],
             "hendelser": [dict(h) for h in hendelser],
         }
+
+    def _samtaler_json(self, pasient_id: int) -> list[dict[str, Any]]:
+        samtaler = []
+        for samtale_id, forlop_nr, sp, dato, status, guide_ref in self.db.execute(
+            "SELECT s.id, f.nr, p.sp, s.dato, s.status, s.guide_ref FROM samtale s"
+            " JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+            " JOIN forlop f ON f.id = p.forlop_id WHERE s.pasient_id = ? ORDER BY s.id",
+            (pasient_id,),
+        ).fetchall():
+            svar = {
+                sid: json.loads(verdi)
+                for sid, verdi in self.db.execute(
+                    "SELECT sporsmal_id, verdi FROM svar WHERE samtale_id = ? AND hoppet_over = 0"
+                    " ORDER BY rekkefolge",
+                    (samtale_id,),
+                )
+            }
+            samtaler.append({
+                "id": samtale_id, "forlop": forlop_nr, "sp": sp, "dato": dato,
+                "status": status, "guide_ref": guide_ref, "svar": svar,
+            })
+        return samtaler
 
     def pasienter(
         self,
@@ -799,6 +921,361 @@ class Register:
             ) in rader
         ]
 
+    # --- conversations -------------------------------------------------------------------
+
+    def lagre_guide(self, guide_id: str, versjon: str, kilde: str) -> int:
+        """The stored copy of a guide text (one row per distinct text); returns its row id."""
+        sjekksum = hashlib.sha256(kilde.encode("utf-8")).hexdigest()
+        with self.transaksjon() as db:
+            rad = db.execute("SELECT id FROM guide WHERE sjekksum = ?", (sjekksum,)).fetchone()
+            if rad:
+                return rad[0]
+            ny = db.execute(
+                "INSERT INTO guide (guide_id, versjon, sjekksum, kilde) VALUES (?,?,?,?)",
+                (guide_id, versjon, sjekksum, kilde),
+            ).lastrowid
+        assert ny is not None
+        return ny
+
+    def guide_kilde(self, guide_ref: int) -> str:
+        """The guide text a conversation was held with."""
+        rad = self.db.execute("SELECT kilde FROM guide WHERE id = ?", (guide_ref,)).fetchone()
+        if rad is None:
+            raise IkkeFunnet("Samtaleguiden til denne samtalen finnes ikke i registeret.")
+        return rad[0]
+
+    def apne_samtale(
+        self, ref: str, sp: int | None, dato: date, guide_ref: int, eier: str | None,
+        handling: str = "samtale",
+    ) -> dict[str, Any]:
+        """Find or start the conversation of a contact point, taking its lock for `eier`.
+
+        Returns the conversation with its stored answers; `ny` tells whether it was started now.
+        """
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            punkt = self._punkt(pasient_id, sp)
+            if not forlop.er_apen(punkt.status):
+                raise Avvist(
+                    f"Samhandlingspunkt {punkt.sp} er allerede "
+                    f"{'gjennomført' if punkt.status == forlop.GJENNOMFORT else 'bortfalt'}."
+                )
+            rad = db.execute(
+                "SELECT id, las_eier, las_tid, guide_ref, dato FROM samtale"
+                " WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
+                (punkt.id,),
+            ).fetchone()
+            ny = rad is None
+            if ny:
+                samtale_id = db.execute(
+                    "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato,"
+                    " startet, bruker, las_eier, las_tid) VALUES (?,?,?,?,?,?,?,?)",
+                    (pasient_id, punkt.id, guide_ref, dato.isoformat(), _na(), bruker(), eier,
+                     _na() if eier else None),
+                ).lastrowid
+                self._hendelse(pasient_id, punkt.forlop_nr, punkt.sp, "samtale_startet",
+                               f"Samtale for SP{punkt.sp} startet.")
+            else:
+                samtale_id, las_eier, las_tid, guide_ref, _ = rad
+                if eier is not None:
+                    if las_eier and las_eier != eier and las_er_i_bruk(las_eier):
+                        raise Avvist(
+                            f"Samtalen for SP{punkt.sp} er åpen hos en annen bruker "
+                            f"(siden {las_tid[11:16] if las_tid else '?'}). Vent til den er "
+                            "lukket, eller be den andre avslutte."
+                        )
+                    db.execute("UPDATE samtale SET las_eier = ?, las_tid = ? WHERE id = ?",
+                               (eier, _na(), samtale_id))
+            self.logg(pasient_id, handling)
+            assert samtale_id is not None
+            data = self._samtale_data(samtale_id)
+        data["ny"] = ny
+        return data
+
+    def _samtale_data(self, samtale_id: int) -> dict[str, Any]:
+        rad = self.db.execute(
+            "SELECT s.id, s.pasient_id, s.guide_ref, s.dato, s.status, f.nr, sp.sp,"
+            " sp.vindu_fra, sp.vindu_til, p.navn, s.startet, s.fullfort"
+            " FROM samtale s JOIN samhandlingspunkt sp ON sp.id = s.samhandlingspunkt_id"
+            " JOIN forlop f ON f.id = sp.forlop_id JOIN pasient p ON p.id = s.pasient_id"
+            " WHERE s.id = ?",
+            (samtale_id,),
+        ).fetchone()
+        svar = {}
+        hoppet = []
+        for sporsmal_id, verdi, hoppet_over in self.db.execute(
+            "SELECT sporsmal_id, verdi, hoppet_over FROM svar WHERE samtale_id = ? ORDER BY rekkefolge",
+            (samtale_id,),
+        ):
+            if hoppet_over:
+                hoppet.append(sporsmal_id)
+            else:
+                svar[sporsmal_id] = json.loads(verdi)
+        return {
+            "id": rad[0], "pasient_id": rad[1], "guide_ref": rad[2], "dato": rad[3],
+            "status": rad[4], "forlop": rad[5], "sp": rad[6], "vindu_fra": rad[7],
+            "vindu_til": rad[8], "navn": rad[9], "startet": rad[10], "fullfort": rad[11],
+            "svar": svar, "hoppet_over": hoppet,
+        }
+
+    def _samtale_rad(self, samtale_id: int) -> tuple[int, str, int]:
+        rad = self.db.execute(
+            "SELECT pasient_id, status, samhandlingspunkt_id FROM samtale WHERE id = ?",
+            (samtale_id,),
+        ).fetchone()
+        if rad is None:
+            raise IkkeFunnet(f"Ingen samtale med nummer {samtale_id}.")
+        return rad
+
+    def lagre_svar(
+        self,
+        samtale_id: int,
+        sporsmal_id: str,
+        verdi: Any,
+        *,
+        hoppet_over: bool = False,
+        tiltak: list[dict[str, Any]] | None = None,
+        samtykke: str | None = None,
+        dato: date | None = None,
+    ) -> None:
+        """Store one answer the moment it is given (one transaction), with what it implies:
+        the actions of a `tiltak` answer and the consent of a `samtykke` answer."""
+        with self.transaksjon() as db:
+            pasient_id, status, _ = self._samtale_rad(samtale_id)
+            if status != "pagar":
+                raise Avvist("Samtalen er fullført og kan ikke endres.")
+            self._skriv_svar(db, samtale_id, pasient_id, sporsmal_id, verdi, hoppet_over,
+                             tiltak, samtykke, dato)
+            db.execute("UPDATE samtale SET las_tid = ? WHERE id = ?", (_na(), samtale_id))
+            self.logg(pasient_id, "samtale-svar")
+
+    def _skriv_svar(
+        self, db: sqlite3.Connection, samtale_id: int, pasient_id: int, sporsmal_id: str,
+        verdi: Any, hoppet_over: bool, tiltak: list[dict[str, Any]] | None,
+        samtykke: str | None, dato: date | None,
+    ) -> None:
+        rekkefolge = db.execute(
+            "SELECT coalesce(max(rekkefolge), 0) + 1 FROM svar WHERE samtale_id = ?", (samtale_id,)
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO svar (samtale_id, sporsmal_id, verdi, hoppet_over, rekkefolge, tid)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (samtale_id, sporsmal_id) DO UPDATE SET"
+            " verdi = excluded.verdi, hoppet_over = excluded.hoppet_over,"
+            " rekkefolge = excluded.rekkefolge, tid = excluded.tid",
+            (samtale_id, sporsmal_id, None if hoppet_over else json.dumps(verdi, ensure_ascii=False),
+             int(hoppet_over), rekkefolge, _na()),
+        )
+        # An answer given again replaces what it implied before.
+        db.execute("DELETE FROM tiltak WHERE samtale_id = ? AND sporsmal_id = ?",
+                   (samtale_id, sporsmal_id))
+        for t in ([] if hoppet_over else tiltak or []):
+            db.execute(
+                "INSERT INTO tiltak (pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist,"
+                " opprettet) VALUES (?,?,?,?,?,?,?)",
+                (pasient_id, samtale_id, sporsmal_id, t["hva"], t["ansvarlig"], t.get("frist"),
+                 _na()),
+            )
+        if samtykke:
+            db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?",
+                       (samtale_id, samtykke))
+            if not hoppet_over and isinstance(verdi, bool):
+                samtale_dato = db.execute(
+                    "SELECT dato FROM samtale WHERE id = ?", (samtale_id,)
+                ).fetchone()[0]
+                db.execute(
+                    "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id,"
+                    " registrert, bruker) VALUES (?,?,?,?,?,?,?,?)",
+                    (pasient_id, samtykke, "ja" if verdi else "nei",
+                     iso(dato) or samtale_dato, "samtale", samtale_id, _na(), bruker()),
+                )
+
+    def angre_svar(self, samtale_id: int, sporsmal_id: str, samtykke: str | None = None) -> None:
+        """Remove one answer (going back to a question), with the actions and consent it gave."""
+        with self.transaksjon() as db:
+            pasient_id, status, _ = self._samtale_rad(samtale_id)
+            if status != "pagar":
+                raise Avvist("Samtalen er fullført og kan ikke endres.")
+            for tabell in ("svar", "tiltak"):
+                db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ? AND sporsmal_id = ?",
+                           (samtale_id, sporsmal_id))
+            if samtykke:
+                db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?",
+                           (samtale_id, samtykke))
+            self.logg(pasient_id, "samtale-angre")
+
+    def begynn_pa_nytt(self, samtale_id: int) -> None:
+        """Start an unfinished conversation over: its answers, actions and consent go."""
+        with self.transaksjon() as db:
+            pasient_id, status, _ = self._samtale_rad(samtale_id)
+            if status != "pagar":
+                raise Avvist("Samtalen er fullført og kan ikke begynnes på nytt.")
+            for tabell in ("svar", "tiltak", "samtykke"):
+                db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ?", (samtale_id,))
+            self._hendelse(pasient_id, None, None, "samtale_på_nytt",
+                           f"Samtale nr. {samtale_id} begynt på nytt; tidligere svar slettet.")
+            self.logg(pasient_id, "samtale-på-nytt")
+
+    def slipp_samtale(self, samtale_id: int, eier: str) -> None:
+        """Release the conversation's lock if `eier` holds it."""
+        with self.transaksjon() as db:
+            db.execute(
+                "UPDATE samtale SET las_eier = NULL, las_tid = NULL WHERE id = ? AND las_eier = ?",
+                (samtale_id, eier),
+            )
+
+    def fullfor_samtale(
+        self, samtale_id: int, *, neste_avtale: tuple[date, str | None, str | None] | None = None,
+    ) -> dict[str, Any]:
+        """Finish: the conversation becomes fullfort, its contact point gjennomfort on its date.
+
+        When a date for the next contact point was agreed, that point is booked in the same
+        transaction. Returns the patient's next open contact point (or None).
+        """
+        with self.transaksjon():
+            return self._fullfor(samtale_id, neste_avtale)
+
+    def _fullfor(
+        self, samtale_id: int, neste_avtale: tuple[date, str | None, str | None] | None
+    ) -> dict[str, Any]:
+        db = self.db
+        pasient_id, status, sp_id = self._samtale_rad(samtale_id)
+        if status != "pagar":
+            raise Avvist("Samtalen er allerede fullført.")
+        samtale_dato = fra_iso(
+            db.execute("SELECT dato FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[0]
+        )
+        db.execute(
+            "UPDATE samtale SET status = 'fullfort', fullfort = ?, las_eier = NULL,"
+            " las_tid = NULL WHERE id = ?",
+            (_na(), samtale_id),
+        )
+        punkt = self._punkt_fra_id(sp_id)
+        self._sett_status(punkt, forlop.GJENNOMFORT, dato=samtale_dato,
+                          tekst=f"SP{punkt.sp} gjennomført {norsk_dato(samtale_dato)}.")
+        neste = self._neste_punkt(punkt)
+        if neste is not None and neste_avtale is not None:
+            dato, klokkeslett, sted = neste_avtale
+            klokkeslett = normaliser_klokkeslett(klokkeslett)
+            self._sett_status(neste, forlop.AVTALT, dato=dato, klokkeslett=klokkeslett, sted=sted,
+                              tekst=_hendelsestekst(neste.sp, forlop.AVTALT, dato, klokkeslett,
+                                                    sted, None))
+        self.logg(pasient_id, "samtale-fullfort")
+        resultat = None
+        if neste is not None:
+            s = db.execute(
+                "SELECT sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted"
+                " FROM samhandlingspunkt WHERE id = ?", (neste.id,)
+            ).fetchone()
+            resultat = dict(zip(("sp", "ansvarlig", "vindu_fra", "vindu_til", "status", "dato",
+                                 "klokkeslett", "sted"), s, strict=True))
+        return {"pasient_id": pasient_id, "samtale_id": samtale_id, "sp": punkt.sp,
+                "neste": resultat}
+
+    def _punkt_fra_id(self, sp_id: int) -> Punkt:
+        sid, fid, nr, pid, sp, status = self.db.execute(
+            "SELECT s.id, f.id, f.nr, f.pasient_id, s.sp, s.status FROM samhandlingspunkt s"
+            " JOIN forlop f ON f.id = s.forlop_id WHERE s.id = ?",
+            (sp_id,),
+        ).fetchone()
+        return Punkt(sid, fid, nr, pid, sp, status)
+
+    def _neste_punkt(self, punkt: Punkt) -> Punkt | None:
+        rad = self.db.execute(
+            "SELECT id FROM samhandlingspunkt WHERE forlop_id = ? AND sp > ?"
+            " AND forfall_til IS NOT NULL ORDER BY sp LIMIT 1",
+            (punkt.forlop_id, punkt.sp),
+        ).fetchone()
+        return self._punkt_fra_id(rad[0]) if rad else None
+
+    def lagre_hel_samtale(
+        self,
+        ref: str,
+        sp: int | None,
+        dato: date,
+        guide_ref: int,
+        svar: list[tuple[str, Any, list[dict[str, Any]] | None, str | None]],
+        neste_avtale: tuple[date, str | None, str | None] | None,
+    ) -> dict[str, Any]:
+        """A whole conversation from an answers file, in ONE transaction: all or nothing."""
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            punkt = self._punkt(pasient_id, sp)
+            if db.execute(
+                "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
+                (punkt.id,),
+            ).fetchone():
+                raise Avvist(
+                    f"Det finnes en påbegynt samtale for SP{punkt.sp}. Fortsett den med "
+                    f"«pakkehjem samtale {pasient_id} --sp {punkt.sp}», eller begynn den på nytt der."
+                )
+            samtale_id = db.execute(
+                "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato, startet,"
+                " bruker) VALUES (?,?,?,?,?,?)",
+                (pasient_id, punkt.id, guide_ref, dato.isoformat(), _na(), bruker()),
+            ).lastrowid
+            assert samtale_id is not None
+            for sporsmal_id, verdi, tiltak, samtykke in svar:
+                self._skriv_svar(db, samtale_id, pasient_id, sporsmal_id, verdi, False, tiltak,
+                                 samtykke, None)
+            self.logg(pasient_id, "samtale-svarfil")
+            return self._fullfor(samtale_id, neste_avtale)
+
+    # --- actions (tiltak) ---------------------------------------------------------------
+
+    def apne_tiltak(
+        self,
+        idag: date,
+        *,
+        ansvarlig: str | None = None,
+        koordinator: str | None = None,
+        kun_forfalte: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Open actions across patients, by deadline (none last)."""
+        vilkar, verdier = ["t.status = 'apen'"], []
+        if ansvarlig:
+            vilkar.append("t.ansvarlig = ? COLLATE NOCASE")
+            verdier.append(ansvarlig)
+        if koordinator:
+            vilkar.append("p.koordinator = ? COLLATE NOCASE")
+            verdier.append(koordinator)
+        if kun_forfalte:
+            vilkar.append("t.frist < ?")
+            verdier.append(idag.isoformat())
+        with self.transaksjon() as db:
+            rader = db.execute(
+                "SELECT t.id, p.id, p.navn, p.fnr, p.koordinator, t.hva, t.ansvarlig, t.frist,"
+                " t.samtale_id FROM tiltak t JOIN pasient p ON p.id = t.pasient_id"
+                f" WHERE {' AND '.join(vilkar)} ORDER BY t.frist IS NULL, t.frist, p.navn, t.id",
+                verdier,
+            ).fetchall()
+            self.logg(sorted({r[1] for r in rader}), "tiltak")
+        return [
+            {
+                "id": tid, "pasient_id": pid, "navn": navn, "fnr": fnr_regler.masker(fnr),
+                "koordinator": koord, "hva": hva, "ansvarlig": ansv, "frist": frist,
+                "samtale": samtale, "forfalt": bool(frist and frist < idag.isoformat()),
+            }
+            for tid, pid, navn, fnr, koord, hva, ansv, frist, samtale in rader
+        ]
+
+    def tiltak_utfort(self, tiltak_id: int, dato: date) -> int:
+        """Mark an action done; returns the patient's id."""
+        with self.transaksjon() as db:
+            rad = db.execute(
+                "SELECT pasient_id, status FROM tiltak WHERE id = ?", (tiltak_id,)
+            ).fetchone()
+            if rad is None:
+                raise IkkeFunnet(f"Ingen tiltak med nummer {tiltak_id}. Se «pakkehjem tiltak».")
+            pasient_id, status = rad
+            if status == "utfort":
+                raise Avvist(f"Tiltak {tiltak_id} er allerede utført.")
+            db.execute("UPDATE tiltak SET status = 'utfort', utfort_dato = ? WHERE id = ?",
+                       (dato.isoformat(), tiltak_id))
+            self._hendelse(pasient_id, None, None, "tiltak_utfort",
+                           f"Tiltak {tiltak_id} utført {norsk_dato(dato)}.")
+            self.logg(pasient_id, "tiltak-utfort")
+        return pasient_id
+
     # --- bulk insert for demo data -----------------------------------------------------
 
     def finnes_ekte_pasienter(self) -> bool:
@@ -854,6 +1331,21 @@ class Register:
     def tillat_syntetiske(self) -> None:
         """Mark the register as a demo register that takes synthetic numbers."""
         self._lagre_innstilling(self.db, "tillat_syntetiske", True)
+
+
+def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
+    """WAL journal on. Switching the mode of a new file does not wait on the busy timeout
+    (two processes opening a new register at once got "locked" at once), so wait here."""
+    frist = time.monotonic() + ventetid
+    while True:
+        try:
+            if tilkobling.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                tilkobling.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as feil:
+            if "locked" not in str(feil) or time.monotonic() >= frist:
+                raise
+        time.sleep(0.01)
 
 
 def _setninger(skript: str) -> list[str]:

@@ -61,7 +61,7 @@ def skriv_json(data: Any) -> None:
 
 def melding(tekst: str) -> None:
     """A message for the person at the terminal, on stderr so stdout stays clean."""
-    feilkonsoll().print(Text(tekst))
+    feilkonsoll().print(Text(tekst), soft_wrap=True)
 
 
 def periode_tekst(periode: Periode) -> str:
@@ -233,7 +233,89 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 ),
             )
         k.print(tabell)
+    if data.get("samtaler"):
+        k.print(Text("Samtaler", style="bold"))
+        for samtale in data["samtaler"]:
+            status = "fullført" if samtale["status"] == "fullfort" else "pågår"
+            k.print(Text(
+                f"  Nr. {samtale['id']}: forløp {samtale['forlop']}, SP{samtale['sp']}, "
+                f"{norsk_dato(fra_iso(samtale['dato']))} ({status}), {len(samtale['svar'])} svar"
+            ))
+            for sporsmal, verdi in samtale.get("svar_tekst", []):
+                k.print(Text(f"    {sporsmal}: {verdi}"))
+    if data.get("tiltak"):
+        tabell = Table(title="Tiltak", title_justify="left", header_style="bold")
+        for navn in ("Nr", "Hva", "Ansvarlig", "Frist", "Status"):
+            tabell.add_column(navn)
+        for t in data["tiltak"]:
+            forfalt = t["status"] == "apen" and t["frist"] and t["frist"] < idag.isoformat()
+            tabell.add_row(
+                str(t["id"]), t["hva"], t["ansvarlig"], kort_dato(fra_iso(t["frist"])),
+                "utført" if t["status"] == "utfort" else ("FORFALT" if forfalt else "åpen"),
+                style="red" if forfalt else None,
+            )
+        k.print(tabell)
+    if data.get("samtykke"):
+        k.print(Text("Samtykke", style="bold"))
+        for s in data["samtykke"]:
+            k.print(Text(
+                f"  {s['mottaker']}: {'ja' if s['svar'] == 'ja' else 'nei'} "
+                f"({norsk_dato(fra_iso(s['dato']))}, {s['kilde']})"
+            ))
     if data.get("hendelser"):
         k.print(Text("Tidslinje", style="bold"))
         for h in data["hendelser"]:
             k.print(Text(f"  {h['tid'][:16].replace('T', ' ')}  {h['bruker']}: {h['tekst']}"))
+
+
+def tiltaksliste(rader: list[dict[str, Any]], idag: date) -> None:
+    """Open actions by deadline; overdue in red."""
+    kolonner = ("Nr", "Pasient", "Navn", "Fødselsnr.", "Hva", "Ansvarlig", "Frist")
+
+    def celler(r: dict[str, Any]) -> list[str]:
+        return [str(r["id"]), str(r["pasient_id"]), r["navn"], r["fnr"], r["hva"], r["ansvarlig"],
+                kort_dato(fra_iso(r["frist"]))]
+
+    if not er_terminal():
+        print("\t".join(kolonner))
+        for r in rader:
+            print("\t".join(c.replace("\t", " ").replace("\n", " ") for c in celler(r)))
+        return
+    if not rader:
+        melding("Ingen åpne tiltak.")
+        return
+    tabell = Table(title="Åpne tiltak", caption=f"{len(rader)} tiltak", header_style="bold")
+    for navn in kolonner:
+        tabell.add_column(navn)
+    for r in rader:
+        tabell.add_row(*celler(r), style="red" if r["forfalt"] else None)
+    konsoll().print(tabell)
+
+
+def guide(guiden: Any) -> None:
+    """The interview guide: themes and questions with ids and types."""
+    k = konsoll()
+    k.print(Text(f"{guiden.tittel} (id {guiden.id}, versjon {guiden.versjon})", style="bold"))
+    for nr, tema in enumerate(guiden.tema, 1):
+        k.print(Text(f"{nr}. {tema.tittel}", style="bold"))
+        for s in tema.sporsmal:
+            tillegg = f" [{', '.join(s.valg)}]" if s.valg else ""
+            if s.type == "skala":
+                tillegg = f" [{s.min}–{s.max}]"
+            betingelse = " (ved betingelse)" if s.vis_hvis else ""
+            k.print(Text(f"   {s.id} ({s.type}){betingelse}: {s.tekst}{tillegg}"))
+
+
+def kort_svar(verdi: Any) -> str:
+    """An answer in one short line, for summaries."""
+    if isinstance(verdi, bool):
+        return "ja" if verdi else "nei"
+    if isinstance(verdi, list):
+        if verdi and isinstance(verdi[0], dict):
+            return "; ".join(
+                f"{t['hva']} ({t['ansvarlig']}{', ' + t['frist'] if t.get('frist') else ''})"
+                for t in verdi
+            )
+        return ", ".join(str(v) for v in verdi)
+    tekst = str(verdi)
+    return tekst if len(tekst) <= 60 else tekst[:57] + "..."

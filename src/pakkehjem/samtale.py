@@ -1,0 +1,243 @@
+"""The interview engine: walks a guide, stores each answer as it is given, resumes.
+
+No terminal here: the terminal front (`samtale_terminal.py`) and the answers-file import
+both drive this module, so the rules of a conversation live in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import guide as guide_modul
+from .datoer import parse_dato
+from .feil import UgyldigInndata
+from .guide import Guide, Sporsmal, Tema
+from .register import Register
+
+FERDIG = "ferdig"
+DELVIS = "delvis"
+APEN = "apen"
+
+
+def aktiv_guide(register: Register) -> Guide:
+    """The guide in use: the register's `guide` setting, else the shipped default."""
+    sti = register.innstillinger().get("guide")
+    try:
+        return guide_modul.last_guide(Path(sti) if sti else None)
+    except guide_modul.GuideFeil as feil:
+        raise UgyldigInndata(str(feil)) from None
+    except OSError as feil:
+        raise UgyldigInndata(
+            f"Kan ikke lese samtaleguiden {sti} ({feil.strerror}). Rett innstillingen «guide»."
+        ) from None
+
+
+def guide_for_samtale(register: Register, guide_ref: int) -> Guide:
+    """The guide a conversation was started with, from the register's stored copy."""
+    return guide_modul.fra_tekst(register.guide_kilde(guide_ref), f"registeret (guide {guide_ref})")
+
+
+def tiltak_og_samtykke(sporsmal: Sporsmal, verdi: Any) -> tuple[list[dict] | None, str | None]:
+    """What an answer implies besides itself: actions to track, a consent to record."""
+    tiltak = verdi if sporsmal.type == "tiltak" and isinstance(verdi, list) else None
+    return tiltak, sporsmal.samtykke
+
+
+def neste_avtale(guide: Guide, svar: dict[str, Any]) -> tuple[date, str | None, str | None] | None:
+    """The booked date of the next contact point, when the conversation agreed one.
+
+    The time and place are the text questions of the same theme, when the guide has them.
+    """
+    for sporsmal in guide.alle_sporsmal():
+        if sporsmal.neste_avtale and svar.get(sporsmal.id):
+            tema = guide.tema_for(sporsmal.id)
+            klokke = sted = None
+            for annet in tema.sporsmal:
+                if annet.id == sporsmal.id or annet.type != "tekst":
+                    continue
+                verdi = svar.get(annet.id)
+                if verdi and klokke is None and ("kl" in annet.id or "tid" in annet.id):
+                    klokke = verdi
+                elif verdi and sted is None and "sted" in annet.id:
+                    sted = verdi
+            return parse_dato(svar[sporsmal.id]), klokke, sted
+    return None
+
+
+class Samtalemotor:
+    """Which question comes next, given the answers so far; skip, back, and jump to a theme.
+
+    `lagre(sporsmal, verdi, hoppet_over)` stores an answer; `angre(sporsmal)` removes one
+    that no longer applies. Both are called at once, so nothing waits in memory.
+    """
+
+    def __init__(
+        self,
+        guide: Guide,
+        svar: dict[str, Any],
+        hoppet_over: list[str],
+        lagre: Callable[[Sporsmal, Any, bool], None],
+        angre: Callable[[Sporsmal], None],
+    ):
+        self.guide = guide
+        self.svar = dict(svar)
+        self.hoppet_over = set(hoppet_over)
+        self._lagre = lagre
+        self._angre = angre
+        self._alle = guide.alle_sporsmal()
+        self._indeks = {s.id: i for i, s in enumerate(self._alle)}
+        self._posisjon = 0
+        self._gjeldende: Sporsmal | None = None
+        self.historikk: list[str] = []
+
+    # --- where we are ------------------------------------------------------------------
+
+    def er_synlig(self, sporsmal: Sporsmal) -> bool:
+        """Asked at all, given the answers so far."""
+        # Only answers that still count: a hidden question's old answer must not open others.
+        return guide_modul.er_synlig(sporsmal, guide_modul.gjeldende_svar(self.guide, self.svar))
+
+    def er_behandlet(self, sporsmal: Sporsmal) -> bool:
+        """Answered or skipped."""
+        return sporsmal.id in self.svar or sporsmal.id in self.hoppet_over
+
+    def neste(self) -> Sporsmal | None:
+        """The question to ask now, or None when every visible question is dealt with."""
+        if self._gjeldende is not None:
+            return self._gjeldende
+        antall = len(self._alle)
+        for steg in range(antall):
+            sporsmal = self._alle[(self._posisjon + steg) % antall]
+            if self.er_synlig(sporsmal) and not self.er_behandlet(sporsmal):
+                return sporsmal
+        return None
+
+    def tema_nr(self, sporsmal: Sporsmal) -> tuple[int, int]:
+        """(n, total) for "tema n av total"."""
+        tema = self.guide.tema_for(sporsmal.id)
+        return self.guide.tema.index(tema) + 1, len(self.guide.tema)
+
+    def tema_status(self, tema: Tema) -> str:
+        """ferdig, delvis or apen for the theme menu."""
+        synlige = [s for s in tema.sporsmal if self.er_synlig(s)]
+        behandlet = [s for s in synlige if self.er_behandlet(s)]
+        if synlige and len(behandlet) == len(synlige):
+            return FERDIG
+        return DELVIS if behandlet else APEN
+
+    def mangler_pakrevd(self) -> list[str]:
+        """Required visible questions still without an answer."""
+        return guide_modul.mangler_pakrevd(self.guide, self.svar)
+
+    # --- moving ----------------------------------------------------------------------------
+
+    def svar_med(self, sporsmal: Sporsmal, verdi: Any) -> None:
+        """Store an answer (already validated) and move on."""
+        self._lagre(sporsmal, verdi, False)
+        self.svar[sporsmal.id] = verdi
+        self.hoppet_over.discard(sporsmal.id)
+        self._etter(sporsmal)
+        self._fjern_skjulte()
+
+    def hopp_over(self, sporsmal: Sporsmal) -> None:
+        """Leave a question unanswered, on the record, and move on."""
+        self._lagre(sporsmal, None, True)
+        self.svar.pop(sporsmal.id, None)
+        self.hoppet_over.add(sporsmal.id)
+        self._etter(sporsmal)
+        self._fjern_skjulte()
+
+    def tilbake(self) -> Sporsmal | None:
+        """Ask the previous question again (its answer stays until a new one is given)."""
+        if not self.historikk:
+            return None
+        forrige = self._alle[self._indeks[self.historikk.pop()]]
+        self._gjeldende = forrige
+        self._posisjon = self._indeks[forrige.id]
+        return forrige
+
+    def ga_til_tema(self, tema: Tema) -> Sporsmal | None:
+        """Jump to a theme the patient is talking about: its first open question, or its first."""
+        synlige = [s for s in tema.sporsmal if self.er_synlig(s)]
+        if not synlige:
+            return None
+        apne = [s for s in synlige if not self.er_behandlet(s)]
+        self._gjeldende = (apne or synlige)[0]
+        self._posisjon = self._indeks[self._gjeldende.id]
+        return self._gjeldende
+
+    def _etter(self, sporsmal: Sporsmal) -> None:
+        self.historikk.append(sporsmal.id)
+        self._gjeldende = None
+        self._posisjon = self._indeks[sporsmal.id] + 1
+
+    def _fjern_skjulte(self) -> None:
+        # A changed answer can hide follow-up questions (need changed to "ingen behov"):
+        # their answers no longer apply, exactly as an answers file may not hold them.
+        gjeldende = guide_modul.gjeldende_svar(self.guide, self.svar)
+        for sporsmal_id in [sid for sid in self.svar if sid not in gjeldende]:
+            self._angre(self.guide.sporsmal(sporsmal_id))
+            del self.svar[sporsmal_id]
+        for sporsmal_id in list(self.hoppet_over):
+            if not self.er_synlig(self.guide.sporsmal(sporsmal_id)):
+                self.hoppet_over.discard(sporsmal_id)
+
+
+def les_svarfil(sti: Path) -> dict[str, Any]:
+    """An answers file, JSON or YAML, mapping question id to value."""
+    try:
+        tekst = sti.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UgyldigInndata(f"Finner ikke svarfilen {sti}.") from None
+    except (OSError, UnicodeDecodeError) as feil:
+        raise UgyldigInndata(f"Kan ikke lese svarfilen {sti} ({type(feil).__name__}).") from None
+    import yaml
+
+    try:
+        data = json.loads(tekst) if sti.suffix.lower() == ".json" else yaml.safe_load(tekst)
+    except (ValueError, yaml.YAMLError) as feil:
+        raise UgyldigInndata(
+            f"Svarfilen {sti} er ikke gyldig JSON eller YAML ({type(feil).__name__})."
+        ) from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise UgyldigInndata(
+            f"Svarfilen {sti} må være en oversikt fra spørsmåls-id til svar, som «guide --json» viser."
+        )
+    return data
+
+
+def fra_svarfil(
+    register: Register, ref: str, sp: int | None, dato: date, sti: Path
+) -> dict[str, Any]:
+    """A whole conversation from an answers file: every answer checked first, then one
+    transaction stores all of it and finishes the conversation. Nothing is stored on error."""
+    guide = aktiv_guide(register)
+    try:
+        svar = guide_modul.valider_svarsett(guide, les_svarfil(sti))
+    except guide_modul.UgyldigeSvar as feil:
+        linjer = "\n".join(f"  {sid}: {tekst}" for sid, tekst in feil.feil)
+        raise UgyldigInndata(f"Svarfilen har ugyldige svar; ingenting er lagret:\n{linjer}") from None
+    mangler = guide_modul.mangler_pakrevd(guide, svar)
+    if mangler:
+        raise UgyldigInndata(
+            "Svarfilen mangler påkrevde svar; ingenting er lagret: " + ", ".join(mangler) + "."
+        )
+    guide_ref = register.lagre_guide(guide.id, guide.versjon, guide.kilde)
+    rader = []
+    for sporsmal_id, verdi in svar.items():
+        tiltak, samtykke = tiltak_og_samtykke(guide.sporsmal(sporsmal_id), verdi)
+        rader.append((sporsmal_id, verdi, tiltak, samtykke))
+    return register.lagre_hel_samtale(ref, sp, dato, guide_ref, rader, neste_avtale(guide, svar))
+
+
+def svar_med_tekst(register: Register, samtale: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(question text, answer) pairs of a stored conversation, with the texts actually asked."""
+    guide = guide_for_samtale(register, samtale["guide_ref"])
+    return [
+        (guide.sporsmal(sid).tekst if sid in guide else sid, verdi)
+        for sid, verdi in samtale["svar"].items()
+    ]

@@ -195,11 +195,24 @@ def las_eier() -> str:
     return f"{os.getpid()}@{socket.gethostname()}"
 
 
-def las_er_i_bruk(eier: str) -> bool:
-    """False when the holder was a process on this machine that is gone (crash, closed terminal)."""
+# A lock not touched for this long is stale even when we cannot see its process (another
+# machine on a shared folder): every answer renews it, so no conversation sits this still.
+LAS_FORELDET_TIMER = 12
+
+
+def las_er_i_bruk(eier: str, sist: str | None = None) -> bool:
+    """False when the holder is a process of this machine that is gone (crash, closed
+    terminal), or when the lock has not been renewed for LAS_FORELDET_TIMER hours."""
+    if sist:
+        try:
+            alder = datetime.now().astimezone() - datetime.fromisoformat(sist)
+        except ValueError:
+            alder = None
+        if alder is not None and alder.total_seconds() > LAS_FORELDET_TIMER * 3600:
+            return False
     pid, _, vert = eier.partition("@")
     if vert != socket.gethostname() or not pid.isdigit():
-        return True  # another machine: we cannot tell, so respect it
+        return True  # another machine: only the age can tell
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -978,7 +991,7 @@ class Register:
             else:
                 samtale_id, las_eier, las_tid, guide_ref, _ = rad
                 if eier is not None:
-                    if las_eier and las_eier != eier and las_er_i_bruk(las_eier):
+                    if las_eier and las_eier != eier and las_er_i_bruk(las_eier, las_tid):
                         raise Avvist(
                             f"Samtalen for SP{punkt.sp} er åpen hos en annen bruker "
                             f"(siden {las_tid[11:16] if las_tid else '?'}). Vent til den er "

@@ -136,24 +136,39 @@ def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
         caption=f"{len(rader)} samhandlingspunkt, {antall_forfalt} forfalt",
         header_style="bold",
     )
-    for navn in kolonner:
-        tabell.add_column(navn, justify="right" if navn in ("Nr", "Forløp", "SP") else "left")
+    # On screen the columns that follow from others go: SP1 is always the hospital's,
+    # SP2 and SP3 the municipality's, and a second episode shows in the SP column.
+    for navn, kwargs in (
+        ("Nr", {"justify": "right", "no_wrap": True}),
+        ("Navn", {}),
+        ("Fødselsnr.", {"no_wrap": True}),
+        ("Kommune", {}),
+        ("SP", {"no_wrap": True}),
+        ("Vindu", {"no_wrap": True}),
+        ("Status", {}),
+        ("Avtalt", {}),
+        ("Tilstand", {"no_wrap": True}),
+    ):
+        tabell.add_column(navn, **kwargs)
     for r in rader:
+        sp = str(r["sp"]) if r["forlop"] == 1 else f"{r['sp']} (forløp {r['forlop']})"
+        vindu = f"{_kort_ar(r['vindu_fra'])}–{_kort_ar(r['vindu_til'])}"
+        avtalt = _kort_ar(r["dato"]) if r.get("dato") else ""
+        if r.get("klokkeslett"):
+            avtalt += f" {r['klokkeslett']}"
+        if r.get("sted"):
+            avtalt += f" {r['sted']}"
         tabell.add_row(
-            str(r["pasient_id"]),
-            r["navn"],
-            r["fnr"],
-            r["kommune"] or "",
-            str(r["forlop"]),
-            str(r["sp"]),
-            ANSVARLIG_KORT[r["ansvarlig"]],
-            _vindu(r),
-            STATUS_TEKST[r["status"]],
-            _avtale(r),
-            TILSTAND_TEKST.get(r["tilstand"], ""),
+            str(r["pasient_id"]), r["navn"], r["fnr"], r["kommune"] or "", sp, vindu,
+            STATUS_TEKST[r["status"]], avtalt, TILSTAND_TEKST.get(r["tilstand"], ""),
             style="red" if r["tilstand"] == "forfalt" else None,
         )
     konsoll().print(tabell)
+
+
+def _kort_ar(iso_dato: str) -> str:
+    """`10.05.26`: short enough for a window to fit one column."""
+    return fra_iso(iso_dato).strftime("%d.%m.%y")
 
 
 def pasientliste(rader: list[dict[str, Any]]) -> None:

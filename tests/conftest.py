@@ -1,0 +1,187 @@
+"""Shared fixtures: every test runs against its own register in a temporary folder.
+
+- No test touches the real home directory: PAKKEHJEM_DB, HOME and XDG_DATA_HOME point into
+  `tmp_path` for every test (autouse).
+- A short busy timeout (PAKKEHJEM_VENTETID) keeps the lock tests fast.
+- Only synthetic fødselsnumre (month + 80), which never belong to a person.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from typer.testing import CliRunner
+
+from hjelp import IDAG, PASIENTTABELLER, json_ut, melding
+from pakkehjem import fnr as fnr_regler
+from pakkehjem.cli import app
+
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A register file of its own, a short busy timeout, no colours, no real home directory."""
+    db = tmp_path / "register.db"
+    monkeypatch.setenv("PAKKEHJEM_DB", str(db))
+    monkeypatch.setenv("PAKKEHJEM_VENTETID", "0.5")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("HOME", str(tmp_path / "hjem"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "hjem" / ".local" / "share"))
+    for navn in ("PAKKEHJEM_FEILSOK", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
+        monkeypatch.delenv(navn, raising=False)
+    # The rich consoles are cached per process; each test gets fresh ones.
+    from pakkehjem import visning
+
+    monkeypatch.setattr(visning, "_ut", None, raising=False)
+    monkeypatch.setattr(visning, "_feil", None, raising=False)
+    return db
+
+
+@pytest.fixture
+def db_sti(isolert_miljo: Path) -> Path:
+    """The register file this test uses (PAKKEHJEM_DB)."""
+    return isolert_miljo
+
+
+Kjor = Callable[..., Any]
+
+
+@pytest.fixture
+def kjor() -> Kjor:
+    """Run `pakkehjem ARGS...` in-process; returns the CliRunner result (check exit_code).
+
+    The top group calls sys.exit itself; CliRunner catches SystemExit. stdout and stderr
+    are apart: `result.stdout`, `result.stderr`.
+    """
+    runner = CliRunner()
+
+    def kjor(*args: str, input: str | None = None, env: dict[str, str | None] | None = None) -> Any:
+        return runner.invoke(app, [str(a) for a in args], input=input, env=env, prog_name="pakkehjem")
+
+    return kjor
+
+
+@pytest.fixture
+def forvent_feil() -> Callable[..., str]:
+    """Assert a clean refusal: exit code, a Norwegian message on stderr, no traceback.
+
+    Returns the message (line wrapping undone).
+    """
+
+    def forvent_feil(resultat: Any, kode: int, *ord_i_meldingen: str) -> str:
+        assert resultat.exit_code == kode, (resultat.exit_code, resultat.output, resultat.exception)
+        # Every failure leaves through the top group's sys.exit, never as a raised exception.
+        assert isinstance(resultat.exception, SystemExit), repr(resultat.exception)
+        assert "Traceback" not in resultat.output
+        assert "Uventet feil" not in resultat.stderr, resultat.stderr
+        tekst = melding(resultat)
+        assert tekst, "the message must say what was wrong"
+        for ord_ in ord_i_meldingen:
+            assert ord_ in tekst, (ord_, tekst)
+        assert resultat.stdout == ""
+        return tekst
+
+    return forvent_feil
+
+
+@pytest.fixture
+def syntetisk_fnr() -> Callable[..., str]:
+    """A new synthetic fødselsnummer (month + 80) on each call; the same sequence every run."""
+    rng = random.Random(20261123)
+    brukt: set[str] = set()
+
+    def lag(fodselsdato: date = date(1960, 5, 17)) -> str:
+        while True:
+            nummer = fnr_regler.lag_syntetisk(fodselsdato, rng)
+            if nummer not in brukt:
+                brukt.add(nummer)
+                assert fnr_regler.er_syntetisk(nummer) and int(nummer[2:4]) > 80
+                return nummer
+
+    return lag
+
+
+@pytest.fixture
+def testregister(kjor: Kjor, db_sti: Path) -> Path:
+    """A register that takes synthetic numbers (a test register, never a real one)."""
+    resultat = kjor("innstillinger", "tillat_syntetiske", "ja")
+    assert resultat.exit_code == 0, resultat.output
+    return db_sti
+
+
+@pytest.fixture
+def ny_pasient(kjor: Kjor, testregister: Path, syntetisk_fnr: Callable[..., str]) -> Callable[..., dict]:
+    """Register a patient through the CLI; returns the patient as `vis --json` shows it."""
+    teller = iter(range(1, 10_000))
+
+    def ny(
+        diagnosedato: str = "2026-11-02",
+        *,
+        dato: str = IDAG,
+        fnr: str | None = None,
+        navn: str | None = None,
+        **valg: str,
+    ) -> dict:
+        args = [
+            "ny-pasient",
+            "--fnr",
+            fnr or syntetisk_fnr(),
+            "--navn",
+            navn or f"Testpasient {next(teller)}",
+            "--diagnosedato",
+            diagnosedato,
+            "--dato",
+            dato,
+            "--json",
+        ]
+        for navn_, verdi in valg.items():
+            args += [f"--{navn_}", verdi]
+        return json_ut(kjor(*args))
+
+    return ny
+
+
+@pytest.fixture
+def radtall(db_sti: Path) -> Callable[[], dict[str, int]]:
+    """Row counts of the patient tables, read straight from the file."""
+
+    def tell() -> dict[str, int]:
+        if not db_sti.exists():
+            return {}
+        tilkobling = sqlite3.connect(db_sti)
+        try:
+            return {t: tilkobling.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in PASIENTTABELLER}
+        finally:
+            tilkobling.close()
+
+    return tell
+
+
+@pytest.fixture
+def fullfor(db_sti: Path) -> Callable[..., None]:
+    """Mark a contact point gjennomført, the way a finished conversation does."""
+    from pakkehjem import forlop
+    from pakkehjem.register import Register
+
+    def fullfor(pasient_id: int, sp: int, dato: date) -> None:
+        register = Register.apne(db_sti)
+        try:
+            with register.transaksjon():
+                punkt = register._punkt(pasient_id, sp)
+                register._sett_status(punkt, forlop.GJENNOMFORT, dato=dato, tekst=f"SP{sp} gjennomført.")
+                register.logg(pasient_id, "test-gjennomfort")
+        finally:
+            register.lukk()
+
+    return fullfor

@@ -1,0 +1,446 @@
+"""The SQLite store on a temporary file: file modes, migrations, the access log, transactions,
+the work-list query and the settings."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pakkehjem import forlop
+from pakkehjem.feil import Avvist, PakkehjemFeil, UgyldigInndata
+from pakkehjem.forlop import Periode
+from pakkehjem.register import MIGRASJONER, Register
+
+IDAG = date(2026, 11, 23)  # Monday of ISO week 48
+UKE_48 = Periode(date(2026, 11, 23), date(2026, 11, 29))
+UKE_49 = Periode(date(2026, 11, 30), date(2026, 12, 6))
+
+
+@pytest.fixture
+def register(db_sti: Path) -> Iterator[Register]:
+    """An open test register that takes synthetic numbers."""
+    reg = Register.apne(db_sti)
+    reg.sett_innstilling("tillat_syntetiske", "ja")
+    yield reg
+    reg.lukk()
+
+
+@pytest.fixture
+def pasient(register: Register, syntetisk_fnr: Callable[..., str]) -> Callable[..., int]:
+    """Register a patient in the store; returns the local number."""
+
+    def ny(diagnosedato: date = date(2026, 11, 2), navn: str = "Kari Testesen", **felt: str) -> int:
+        return register.ny_pasient(
+            fnr=syntetisk_fnr(), navn=navn, diagnosedato=diagnosedato, idag=IDAG, **felt
+        )
+
+    return ny
+
+
+def tilgangslogg(db_sti: Path) -> list[tuple[int, str, str]]:
+    """(patient, action, user) of every access-log row, oldest first, read through its own connection."""
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        return tilkobling.execute(
+            "SELECT pasient_id, handling, bruker FROM tilgangslogg ORDER BY id"
+        ).fetchall()
+    finally:
+        tilkobling.close()
+
+
+def modus(sti: Path) -> int:
+    return stat.S_IMODE(sti.stat().st_mode)
+
+
+# --- the file --------------------------------------------------------------------------
+
+
+def test_ny_registerfil_og_wal_filene_er_bare_for_eieren_selv_med_aapen_umask(tmp_path: Path) -> None:
+    sti = tmp_path / "ny mappe" / "register.db"
+    gammel_umask = os.umask(0)
+    try:
+        register = Register.apne(sti)
+        try:
+            register.sett_innstilling("sp1_uker", "5")  # a write, so the -wal and -shm files exist
+            wal, shm = Path(f"{sti}-wal"), Path(f"{sti}-shm")
+            assert wal.exists() and shm.exists()
+            assert modus(sti) == 0o600
+            assert modus(wal) == 0o600
+            assert modus(shm) == 0o600
+            assert modus(sti.parent) == 0o700
+        finally:
+            register.lukk()
+    finally:
+        os.umask(gammel_umask)
+
+
+def test_aapning_kjorer_alle_migrasjoner_og_slaar_paa_fremmednokler_wal_og_ventetid(db_sti: Path) -> None:
+    register = Register.apne(db_sti)
+    try:
+        db = register.db
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 500  # PAKKEHJEM_VENTETID=0.5
+    finally:
+        register.lukk()
+
+
+def test_aapning_paa_nytt_endrer_ikke_et_register_som_er_oppdatert(register: Register, db_sti: Path) -> None:
+    register.sett_innstilling("sp1_uker", "6")
+    andre = Register.apne(db_sti)
+    try:
+        assert andre.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
+        assert andre.innstillinger()["sp1_uker"] == 6
+    finally:
+        andre.lukk()
+
+
+def test_fremmednokler_stopper_et_forlop_uten_pasient(register: Register) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        register.db.execute("INSERT INTO forlop (pasient_id, nr, diagnosedato) VALUES (999, 1, '2026-11-02')")
+
+
+def test_register_fra_en_nyere_versjon_avvises(db_sti: Path) -> None:
+    Register.apne(db_sti).lukk()
+    tilkobling = sqlite3.connect(db_sti)
+    tilkobling.execute(f"PRAGMA user_version = {len(MIGRASJONER) + 1}")
+    tilkobling.close()
+    with pytest.raises(Avvist, match="nyere versjon"):
+        Register.apne(db_sti)
+
+
+def test_en_annen_sqlite_database_er_ikke_et_register(db_sti: Path) -> None:
+    tilkobling = sqlite3.connect(db_sti)
+    tilkobling.execute("CREATE TABLE noe_annet (x)")
+    tilkobling.close()
+    with pytest.raises(Avvist, match="ikke et pakkehjem-register"):
+        Register.apne(db_sti)
+    tilkobling = sqlite3.connect(db_sti)
+    assert tilkobling.execute("SELECT name FROM sqlite_master").fetchall() == [("noe_annet",)]
+    tilkobling.close()
+
+
+# --- the access log ----------------------------------------------------------------------
+
+
+def test_ny_pasient_skriver_en_rad_i_tilgangsloggen_med_brukeren(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    pid = pasient()
+    assert tilgangslogg(db_sti) == [(pid, "ny-pasient", getpass.getuser())]
+    tid = register.db.execute("SELECT tid FROM tilgangslogg").fetchone()[0]
+    assert tid.startswith(date.today().isoformat())
+
+
+def test_vis_pasient_logges(register: Register, pasient: Callable[..., int], db_sti: Path) -> None:
+    pid = pasient()
+    register.vis_pasient(str(pid), IDAG)
+    assert tilgangslogg(db_sti)[-1] == (pid, "vis", getpass.getuser())
+
+
+def test_arbeidslisten_logger_hver_pasient_den_viser_og_ingen_andre(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    i_uka = pasient(date(2026, 11, 2))
+    senere = pasient(date(2026, 9, 1))  # SP2 opens 1 December once SP1 is closed
+    register.endre_punkt(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+    rader = register.forfaller(UKE_48, IDAG)
+    assert {r["pasient_id"] for r in rader} == {i_uka}
+    nye = [rad for rad in tilgangslogg(db_sti) if rad[1] == "forfaller"]
+    assert nye == [(i_uka, "forfaller", getpass.getuser())]
+
+
+def test_pasientlisten_logger_hver_pasient(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    ider = [pasient(), pasient()]
+    register.pasienter(IDAG)
+    assert sorted(pid for pid, handling, _ in tilgangslogg(db_sti) if handling == "pasienter") == ider
+
+
+def test_endring_av_kontaktopplysninger_logges(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    pid = pasient()
+    register.endre_pasient(str(pid), {"kommune": "Bodø"})
+    assert tilgangslogg(db_sti)[-1] == (pid, "endre", getpass.getuser())
+
+
+@pytest.mark.parametrize(
+    ("status", "felt"),
+    [
+        (forlop.AVTALT, {"dato": date(2026, 11, 26)}),
+        (forlop.UTSATT, {"dato": date(2026, 12, 10), "grunn": "Innlagt"}),
+        (forlop.AVSLATT, {"dato": date(2027, 1, 10)}),
+        (forlop.BORTFALT, {"grunn": "Flyttet"}),
+    ],
+)
+def test_endring_av_samhandlingspunkt_logges(
+    register: Register, pasient: Callable[..., int], db_sti: Path, status: str, felt: dict
+) -> None:
+    pid = pasient()
+    register.endre_punkt(str(pid), 1, status, idag=IDAG, **felt)
+    assert tilgangslogg(db_sti)[-1] == (pid, f"sp-{status}", getpass.getuser())
+
+
+def test_oppslag_paa_ukjent_pasient_logger_ingenting(register: Register, db_sti: Path) -> None:
+    with pytest.raises(PakkehjemFeil):
+        register.vis_pasient("42", IDAG)
+    assert tilgangslogg(db_sti) == []
+
+
+def test_tilgangsloggen_kan_ikke_endres(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    pasient()
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="bare utvides"):
+            tilkobling.execute("UPDATE tilgangslogg SET bruker = 'noen andre'")
+    finally:
+        tilkobling.close()
+    assert tilgangslogg(db_sti)[0][2] == getpass.getuser()
+
+
+def test_tilgangsloggen_kan_ikke_slettes(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    pasient()
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="bare utvides"):
+            tilkobling.execute("DELETE FROM tilgangslogg")
+    finally:
+        tilkobling.close()
+    assert len(tilgangslogg(db_sti)) == 1
+
+
+# --- transactions ------------------------------------------------------------------------
+
+
+def tell(db_sti: Path) -> dict[str, int]:
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        return {
+            t: tilkobling.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("pasient", "forlop", "samhandlingspunkt", "hendelse", "tilgangslogg")
+        }
+    finally:
+        tilkobling.close()
+
+
+def test_ny_pasient_som_feiler_underveis_etterlater_ingenting(
+    register: Register,
+    syntetisk_fnr: Callable[..., str],
+    db_sti: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for_ = tell(db_sti)
+
+    def feiler(*args: object, **kw: object) -> None:
+        raise RuntimeError("disken ble full")
+
+    # The timeline entry comes after the patient, the episode and the contact points.
+    monkeypatch.setattr(register, "_hendelse", feiler)
+    with pytest.raises(RuntimeError):
+        register.ny_pasient(
+            fnr=syntetisk_fnr(), navn="Halv Skrevet", diagnosedato=date(2026, 11, 2), idag=IDAG
+        )
+    assert tell(db_sti) == for_
+    # The connection is usable afterwards: the failed transaction is gone.
+    monkeypatch.undo()
+    register.ny_pasient(fnr=syntetisk_fnr(), navn="Hel", diagnosedato=date(2026, 11, 2), idag=IDAG)
+    assert tell(db_sti)["pasient"] == for_["pasient"] + 1
+
+
+def test_endring_av_punkt_som_feiler_underveis_etterlater_punktet_som_det_var(
+    register: Register, pasient: Callable[..., int], db_sti: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = pasient()
+    for_ = register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
+    antall_for = tell(db_sti)
+
+    def feiler(*args: object, **kw: object) -> None:
+        raise RuntimeError("strømmen gikk")
+
+    monkeypatch.setattr(register, "_hendelse", feiler)
+    with pytest.raises(RuntimeError):
+        register.endre_punkt(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 11, 26))
+    monkeypatch.undo()
+    assert tell(db_sti) == antall_for
+    etter = register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
+    assert etter == for_
+
+
+def test_en_endring_uten_rad_i_tilgangsloggen_blir_ikke_lagret(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    pid = pasient(navn="Opprinnelig Navn")
+    with pytest.raises(PakkehjemFeil), register.transaksjon() as db:
+        db.execute("UPDATE pasient SET navn = 'Nytt Navn' WHERE id = ?", (pid,))
+        register.logg([None], "endre")  # type: ignore[list-item]  # the log insert fails at commit
+    assert register.vis_pasient(str(pid), IDAG)["navn"] == "Opprinnelig Navn"
+
+
+# --- the work list -----------------------------------------------------------------------
+
+
+def punkter(rader: list[dict]) -> list[tuple[int, int, str]]:
+    return [(r["pasient_id"], r["sp"], r["tilstand"]) for r in rader]
+
+
+def test_arbeidslisten_viser_aapne_punkter_i_perioden_med_de_forfalte_forst(
+    register: Register, pasient: Callable[..., int], fullfor: Callable[..., None]
+) -> None:
+    i_vindu = pasient(date(2026, 11, 2))  # SP1 2.-30. november
+    forfalt = pasient(date(2026, 9, 1))  # SP1 1.-29. september: overdue; SP2 from 1 December
+    sp2_i_vindu = pasient(date(2026, 8, 10))  # SP1 overdue, SP2 10 November - 10 December
+    register.endre_punkt(str(sp2_i_vindu), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt lenge")
+    fullfort_sp1 = pasient(date(2026, 6, 1))  # SP1 held; SP2 1 September - 1 October: overdue
+    fullfor(fullfort_sp1, 1, date(2026, 6, 15))
+    senere = pasient(date(2026, 9, 20))  # SP1 20 September - 18 October ... SP2 from 20 December
+    register.endre_punkt(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+
+    rader = register.forfaller(UKE_48, IDAG)
+
+    assert punkter(rader) == [
+        (forfalt, 1, "forfalt"),
+        (fullfort_sp1, 2, "forfalt"),
+        (i_vindu, 1, "i_vindu"),
+        (sp2_i_vindu, 2, "i_vindu"),
+    ]
+
+
+def test_arbeidslisten_tar_ikke_med_punkter_som_aapner_etter_perioden(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    pid = pasient(date(2026, 9, 1))  # SP2 opens 1 December
+    register.endre_punkt(str(pid), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+    assert register.forfaller(UKE_48, IDAG) == []
+    assert punkter(register.forfaller(UKE_49, IDAG)) == [(pid, 2, "ikke_apnet")]
+
+
+def test_lukkede_punkter_kommer_aldri_paa_arbeidslisten(
+    register: Register, pasient: Callable[..., int], fullfor: Callable[..., None]
+) -> None:
+    holdt = pasient(date(2026, 11, 2))
+    fullfor(holdt, 1, IDAG)
+    bortfalt = pasient(date(2026, 9, 1))
+    register.endre_punkt(str(bortfalt), 1, forlop.BORTFALT, idag=IDAG, grunn="Død")
+    alt = Periode(date(2026, 1, 1), date(2030, 12, 31))
+    listet = {(r["pasient_id"], r["sp"]) for r in register.forfaller(alt, IDAG)}
+    assert (holdt, 1) not in listet
+    assert (bortfalt, 1) not in listet
+    assert (holdt, 2) in listet and (bortfalt, 2) in listet
+
+
+def test_avtalt_dato_avgjor_ikke_vinduet(register: Register, pasient: Callable[..., int]) -> None:
+    pid = pasient(date(2026, 11, 2))  # window 2-30 November, overlaps week 48 and 49
+    register.endre_punkt(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 12, 2))
+    assert register.forfaller(UKE_48, IDAG) == []
+    assert punkter(register.forfaller(UKE_49, IDAG)) == [(pid, 1, "ikke_apnet")]
+
+
+def test_utsatt_og_avslatt_punkt_forfaller_paa_den_nye_datoen(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    utsatt = pasient(date(2026, 11, 2))
+    register.endre_punkt(str(utsatt), 1, forlop.UTSATT, idag=IDAG, dato=date(2026, 12, 1), grunn="Innlagt")
+    avslatt = pasient(date(2026, 6, 1))  # SP1 and SP2 overdue; SP2 declined, ask again on 27th
+    register.endre_punkt(str(avslatt), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt")
+    register.endre_punkt(str(avslatt), 2, forlop.AVSLATT, idag=IDAG, dato=date(2026, 11, 27))
+    assert punkter(register.forfaller(UKE_48, IDAG)) == [(avslatt, 2, "ikke_apnet")]
+    assert punkter(register.forfaller(UKE_49, IDAG)) == [(utsatt, 1, "ikke_apnet")]
+    # The day after "ask again" it is overdue, whatever period is asked for.
+    senere = date(2026, 11, 28)
+    rader = register.forfaller(Periode(date(2027, 3, 1), date(2027, 3, 7)), senere)
+    assert (avslatt, 2, "forfalt") in punkter(rader)
+
+
+def test_bare_forfalte(register: Register, pasient: Callable[..., int]) -> None:
+    pasient(date(2026, 11, 2))
+    forfalt = pasient(date(2026, 9, 1))
+    assert punkter(register.forfaller(UKE_48, IDAG, kun_forfalte=True)) == [(forfalt, 1, "forfalt")]
+
+
+def test_avsluttet_forlop_kommer_ikke_paa_arbeidslisten(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    pid = pasient(date(2026, 9, 1))
+    register.db.execute("UPDATE forlop SET status = 'avsluttet' WHERE pasient_id = ?", (pid,))
+    assert register.forfaller(UKE_48, IDAG) == []
+
+
+def test_arbeidslisten_filtrerer_paa_koordinator_kommune_og_ansvarlig(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    siri_oslo = pasient(date(2026, 8, 10), koordinator="Siri Solheim", kommune="Oslo")
+    tone_bodo = pasient(date(2026, 8, 10), koordinator="Tone Vik", kommune="Bodø")
+    # Both: SP1 overdue (hospital), SP2 in its window (municipality).
+    assert {r["pasient_id"] for r in register.forfaller(UKE_48, IDAG, koordinator="siri solheim")} == {
+        siri_oslo
+    }
+    assert {r["pasient_id"] for r in register.forfaller(UKE_48, IDAG, kommune="Bodø")} == {tone_bodo}
+    sykehus = register.forfaller(UKE_48, IDAG, ansvarlig="spesialisthelsetjenesten")
+    assert {(r["sp"], r["ansvarlig"]) for r in sykehus} == {(1, "spesialisthelsetjenesten")}
+    kommunen = register.forfaller(UKE_48, IDAG, ansvarlig="kommunen", kommune="oslo")
+    assert punkter(kommunen) == [(siri_oslo, 2, "i_vindu")]
+
+
+def test_arbeidslisten_viser_fodselsnummeret_maskert(register: Register, syntetisk_fnr: Callable) -> None:
+    nummer = syntetisk_fnr()
+    register.ny_pasient(fnr=nummer, navn="Maskert", diagnosedato=date(2026, 11, 2), idag=IDAG)
+    (rad,) = register.forfaller(UKE_48, IDAG)
+    assert rad["fnr"] == nummer[:6] + "*****"
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def test_innstillingene_har_standardverdier(db_sti: Path) -> None:
+    register = Register.apne(db_sti)
+    try:
+        verdier = register.innstillinger()
+        assert verdier["sp1_uker"] == 4
+        assert verdier["tillat_syntetiske"] is False
+    finally:
+        register.lukk()
+
+
+def test_syntetiske_numre_avvises_i_et_ekte_register(db_sti: Path, syntetisk_fnr: Callable) -> None:
+    register = Register.apne(db_sti)
+    try:
+        with pytest.raises(UgyldigInndata, match="syntetisk testnummer"):
+            register.ny_pasient(fnr=syntetisk_fnr(), navn="Test", diagnosedato=date(2026, 11, 2), idag=IDAG)
+    finally:
+        register.lukk()
+
+
+def test_sp1_uker_gjelder_pasienter_registrert_etter_endringen(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    for_ = pasient(date(2026, 11, 2))
+    assert register.sett_innstilling("sp1_uker", "6") == 6
+    etter = pasient(date(2026, 11, 2))
+
+    def sp1_til(pid: int) -> str:
+        return register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"][0]["vindu_til"]
+
+    assert sp1_til(for_) == "2026-11-30"  # 4 weeks
+    assert sp1_til(etter) == "2026-12-14"  # 6 weeks
+
+
+@pytest.mark.parametrize(("navn", "verdi"), [("sp1_uker", "0"), ("sp1_uker", "fire"), ("finnes_ikke", "1")])
+def test_ugyldig_innstilling_avvises_og_endrer_ingenting(register: Register, navn: str, verdi: str) -> None:
+    for_ = dict(register.innstillinger())
+    with pytest.raises(UgyldigInndata):
+        register.sett_innstilling(navn, verdi)
+    assert register.innstillinger() == for_

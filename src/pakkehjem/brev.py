@@ -1,0 +1,824 @@
+"""The handover letter: builds its context from the register and renders it with Jinja2.
+
+The flow (`lag_brev`, then `lever`):
+
+1. the consent rules (samtykke.py) are checked inside the register's read, so nothing else of
+   a patient is read for a letter that is refused;
+2. the letter's context is built from the latest finished conversation, read with the guide
+   the conversation was held with (`bygg_kontekst`, pure);
+3. the context is rendered from `templates/brev/`: a base template per format
+   (`base.txt.j2`, `base.md.j2`, `base.html.j2`) holds the structure, the recipient templates
+   (`bokmal/<mottaker>.j2`, `nynorsk/<mottaker>.j2`) extend it (through shared parents such as
+   `_helse.j2`) with the wording that suits the recipient, and `tekster.yaml` holds the fixed
+   headings and phrases of both languages;
+4. the letter is written (stdout, or a new file with mode 0600) and recorded in the register
+   with the sha256 of its bytes.
+
+A service's own templates (the setting `brevmaler`) come before the shipped ones (a Jinja2
+ChoiceLoader); the shipped ones are read through importlib.resources, so an installed wheel
+finds them wherever it runs from. WeasyPrint is imported only to make a PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import sys
+import textwrap
+import unicodedata
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import IO, Any
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from . import forlop
+from . import guide as guide_modul
+from .datoer import fra_iso, norsk_dato
+from .feil import Avvist, PakkehjemFeil, UgyldigInndata
+from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke, sjekk_mottaker
+
+FORMATER = ("txt", "md", "html", "pdf")
+SPRAK = ("bokmal", "nynorsk")
+BREDDE = 72  # txt: the width a journal system's dialogue message shows without wrapping again
+
+# The answers of the default guide that the letter places itself (who took part, what matters).
+# Other guides' answers that the letter does not know end up under "andre opplysninger".
+_SAMTALEFORM = "samtaleform"
+_TILSTEDE_HVEM = "tilstede_hvem"
+_TILSTEDE_NAVN = "tilstede_navn"
+_VIKTIG = "hva_er_viktig"
+
+BEHOV = "behov"
+INGEN_BEHOV = "ingen behov"
+ONSKER_IKKE = "ønsker ikke å snakke om det"
+IKKE_AKTUELT = "ikke aktuelt"
+
+
+@dataclass
+class Brev:
+    """A rendered letter, ready to be written and recorded."""
+
+    innhold: bytes
+    format: str
+    mottaker: str
+    mottaker_navn: str | None
+    sprak: str
+    pasient_id: int
+    samtale_id: int
+    advarsler: list[str] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        """The hash recorded for the letter: of the exact bytes written."""
+        return hashlib.sha256(self.innhold).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Making a letter
+
+
+def lag_brev(
+    register: Any,
+    ref: str,
+    mottaker: str,
+    *,
+    idag: date,
+    format_: str = "txt",
+    sprak: str | None = None,
+    sp: int | None = None,
+    mottaker_navn: str | None = None,
+) -> Brev:
+    """Check consent, read the latest finished conversation and render the letter.
+
+    Refused with ManglerSamtykke (exit 1) when the patient objected to the recipient, or,
+    for nav and annen, has not consented (samtykke.py); Avvist when there is no finished
+    conversation; UgyldigInndata for an unknown recipient, format or language.
+    """
+    mottaker = sjekk_mottaker(mottaker, BREVMOTTAKERE)
+    format_ = (format_ or "txt").strip().lower()
+    if format_ not in FORMATER:
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
+    innst = register.innstillinger()
+    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
+    mottaker_navn = _ren(" ".join((mottaker_navn or "").split())) or None
+    if mottaker == "annen" and not mottaker_navn:
+        raise UgyldigInndata(
+            "Et brev til annen mottaker trenger mottakerens navn: legg til --navn, "
+            "for eksempel --navn «Arbeidsgiver»."
+        )
+
+    def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
+        krev_samtykke(pasient_id, mottaker, gjeldende)
+
+    grunnlag = register.brevgrunnlag(ref, sp, idag, kontroll)
+    from .samtale import guide_for_samtale
+
+    guiden = guide_for_samtale(register, grunnlag["samtale"]["guide_ref"])
+    maldir = innst.get("brevmaler")
+    laster = _laster(maldir)
+    tekster = last_tekster(laster, sprak, pasient=mottaker == "pasient")
+    kontekst = bygg_kontekst(
+        grunnlag, guiden, tekster, mottaker=mottaker, mottaker_navn=mottaker_navn, sprak=sprak,
+        innstillinger=innst, idag=idag,
+    )  # fmt: skip
+    innhold = render(kontekst, format_, laster, maldir)
+    advarsler = []
+    if not kontekst["avsender"]["navn"]:
+        advarsler.append(
+            "Avsender er ikke satt, så brevet mangler navnet ditt. Sett det med "
+            "«pakkehjem avsender --navn ... --rolle ... --tjeneste ... --telefon ...»."
+        )
+    return Brev(
+        innhold=innhold,
+        format=format_,
+        mottaker=mottaker,
+        mottaker_navn=kontekst["mottaker"]["navn"],
+        sprak=sprak,
+        pasient_id=grunnlag["pasient"]["id"],
+        samtale_id=grunnlag["samtale"]["id"],
+        advarsler=advarsler,
+    )
+
+
+def _sprak(verdi: str) -> str:
+    sprak = verdi.strip().lower()
+    sprak = {"bokmål": "bokmal", "nb": "bokmal", "nn": "nynorsk"}.get(sprak, sprak)
+    if sprak not in SPRAK:
+        raise UgyldigInndata(f"--sprak «{verdi}» finnes ikke. Velg bokmal eller nynorsk.")
+    return sprak
+
+
+# --------------------------------------------------------------------------------------------
+# The context: everything the templates show, built from the register's data (pure)
+
+
+def _ren(tekst: str) -> str:
+    """Text typed by someone, safe to print anywhere: no control characters (a terminal escape
+    in an answer must not reach a terminal or a journal), no bidirectional overrides."""
+    tekst = tekst.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(
+        tegn for tegn in tekst if tegn == "\n" or unicodedata.category(tegn) not in ("Cc", "Cf", "Cs", "Co")
+    )
+
+
+def _rens(verdi: Any) -> Any:
+    if isinstance(verdi, str):
+        return _ren(verdi)
+    if isinstance(verdi, dict):
+        return {k: _rens(v) for k, v in verdi.items()}
+    if isinstance(verdi, list | tuple):
+        return [_rens(v) for v in verdi]
+    return verdi
+
+
+def _dato(iso_tekst: str | None) -> str:
+    return norsk_dato(fra_iso(iso_tekst)) if iso_tekst else ""
+
+
+def _fnr(nummer: str) -> str:
+    return f"{nummer[:6]} {nummer[6:]}"
+
+
+def bygg_kontekst(
+    grunnlag: dict[str, Any],
+    guiden: guide_modul.Guide,
+    tekster: dict[str, Any],
+    *,
+    mottaker: str,
+    mottaker_navn: str | None,
+    sprak: str,
+    innstillinger: dict[str, Any],
+    idag: date,
+) -> dict[str, Any]:
+    """The letter's context: patient, conversation, needs by theme, scores, actions, next
+    contact point, consent and sender, as the templates use them (see templates/brev/)."""
+    t = tekster
+    pasient = grunnlag["pasient"]
+    samtale = grunnlag["samtale"]
+    svar = guide_modul.gjeldende_svar(guiden, samtale["svar"])
+
+    def ord_(verdi: Any) -> str:
+        """A fixed answer value in the letter's language (free text stays as typed)."""
+        if isinstance(verdi, bool):
+            return "ja" if verdi else "nei"
+        return str(t.get("verdier", {}).get(verdi, verdi))
+
+    def etikett(sporsmal: guide_modul.Sporsmal) -> str:
+        return t.get("etiketter", {}).get(sporsmal.id) or sporsmal.tekst.rstrip("?:. ")
+
+    def tematittel(tema: guide_modul.Tema) -> str:
+        return t.get("temaer", {}).get(tema.id) or tema.tittel
+
+    def visning(sporsmal: guide_modul.Sporsmal, verdi: Any) -> str:
+        if sporsmal.type in ("valg", "janei"):
+            return ord_(verdi)
+        if sporsmal.type == "flervalg":
+            return ", ".join(ord_(v) for v in verdi)
+        return guide_modul.vis_verdi(sporsmal, verdi)
+
+    brukt: set[str] = {_SAMTALEFORM, _TILSTEDE_HVEM, _TILSTEDE_NAVN, _VIKTIG}
+    tema_behov: list[dict[str, Any]] = []
+    korte: dict[str, list[str]] = {"ingen_behov": [], "onsker_ikke": [], "ikke_aktuelt": []}
+    ikke_kartlagt: list[str] = []
+    skarer: list[dict[str, Any]] = []
+    andre: list[dict[str, str]] = []
+    behovtema_for: dict[str, str] = {}  # question id -> title of its need theme (for actions)
+    samtykke_tillegg: dict[str, str] = {}  # consent kind -> who, from a follow-up question
+
+    samtykke_sporsmal = {s.id: s.samtykke for s in guiden.alle_sporsmal() if s.samtykke}
+    for tema in guiden.tema:
+        tittel = tematittel(tema)
+        behov_sp = next((s for s in tema.sporsmal if s.type == "valg" and s.id.endswith("_behov")), None)
+        skala = [s for s in tema.sporsmal if s.type == "skala"]
+        for s in tema.sporsmal:
+            if s.type == "tiltak" or s.samtykke or s.neste_avtale:
+                brukt.add(s.id)
+        if any(s.neste_avtale for s in tema.sporsmal):
+            # The next contact point comes from the register, where finishing booked it.
+            brukt.update(s.id for s in tema.sporsmal)
+            continue
+        if any(s.samtykke for s in tema.sporsmal):
+            for s in tema.sporsmal:
+                brukt.add(s.id)
+                art = samtykke_sporsmal.get((s.vis_hvis or {}).get("sporsmal", ""))
+                if art and s.type == "tekst" and svar.get(s.id):
+                    samtykke_tillegg[art] = svar[s.id]
+            continue
+        if behov_sp is not None:
+            for s in tema.sporsmal:
+                behovtema_for[s.id] = tittel
+            status = svar.get(behov_sp.id)
+            notater = [
+                svar[s.id]
+                for s in tema.sporsmal
+                if s.type == "tekst" and s.id.endswith("_notat") and svar.get(s.id)
+            ]
+            detaljer = [
+                {"etikett": etikett(s), "verdi": visning(s, svar[s.id])}
+                for s in tema.sporsmal
+                if s.id in svar
+                and s is not behov_sp
+                and s.type != "tiltak"
+                and not (s.type == "tekst" and s.id.endswith("_notat"))
+            ]
+            brukt.update(s.id for s in tema.sporsmal)
+            if status == BEHOV or detaljer or notater:
+                tema_behov.append({
+                    "id": tema.id, "tittel": tittel, "status": _status_tekst(t, status),
+                    "behov": status == BEHOV, "notater": notater, "detaljer": detaljer,
+                })  # fmt: skip
+            elif status == INGEN_BEHOV:
+                korte["ingen_behov"].append(tittel)
+            elif status == ONSKER_IKKE:
+                korte["onsker_ikke"].append(tittel)
+            elif status == IKKE_AKTUELT:
+                korte["ikke_aktuelt"].append(tittel)
+            else:
+                ikke_kartlagt.append(tittel)
+            continue
+        if skala:
+            verdier = []
+            for s in skala:
+                if isinstance(svar.get(s.id), int):
+                    flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
+                    verdier.append({
+                        "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
+                        "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
+                    })  # fmt: skip
+            notater = [
+                {"etikett": etikett(s), "verdi": svar[s.id]}
+                for s in tema.sporsmal
+                if s.type == "tekst" and svar.get(s.id)
+            ]
+            besvart = any(s.id in svar for s in tema.sporsmal)
+            brukt.update(s.id for s in tema.sporsmal)
+            if verdier or notater or besvart:
+                skarer.append({
+                    "tittel": tittel, "verdier": verdier, "notater": notater,
+                    "ikke_skaret": not verdier,
+                })  # fmt: skip
+            continue
+        for s in tema.sporsmal:
+            if s.id in svar and s.id not in brukt:
+                andre.append({"etikett": etikett(s), "verdi": visning(s, svar[s.id])})
+                brukt.add(s.id)
+
+    # Actions: from the register (they carry their status), in deadline order.
+    tiltak = [
+        {
+            "hva": r["hva"],
+            "ansvarlig": r["ansvarlig"],
+            "frist": _dato(r["frist"]),
+            "tema": behovtema_for.get(r["sporsmal_id"] or ""),
+            "utfort": r["status"] == "utfort",
+        }
+        for r in grunnlag["tiltak"]
+    ]
+
+    episode = next((f for f in pasient["forlop"] if f["nr"] == samtale["forlop"]), pasient["forlop"][-1])
+    neste = None
+    # A patient who moves has the rest of the episode set "bortfalt" here (`avslutt --grunn
+    # flyttet`), but the new municipality takes it over: it is told the next window all the same.
+    avsluttet = (forlop.GJENNOMFORT,) if mottaker == "ny_kommune" else (forlop.GJENNOMFORT, forlop.BORTFALT)
+    for punkt in episode["samhandlingspunkter"]:
+        if punkt["sp"] > samtale["sp"] and punkt["status"] not in avsluttet:
+            neste = {
+                "sp": punkt["sp"],
+                "ansvarlig": t["ansvarlige"].get(punkt["ansvarlig"], punkt["ansvarlig"]),
+                "vindu_fra": _dato(punkt["vindu_fra"]),
+                "vindu_til": _dato(punkt["vindu_til"]),
+                "avtalt": _dato(punkt["dato"]) if punkt["status"] == forlop.AVTALT else "",
+                "klokkeslett": punkt["klokkeslett"] if punkt["status"] == forlop.AVTALT else None,
+                "sted": punkt["sted"] if punkt["status"] == forlop.AVTALT else None,
+            }
+            break
+
+    kilder = {"samtale": t["kilde_samtale"], "kommando": t["kilde_kommando"]}
+    samtykker = [
+        {
+            "mottaker": t["mottakere"].get(art, art),
+            "hvem": samtykke_tillegg.get(art),
+            "dato": _dato(rad["dato"]),
+            "kilde": kilder.get(rad["kilde"], rad["kilde"]),
+        }
+        for art, rad in sorted(grunnlag["samtykke"].items(), key=lambda x: _MOTTAKER_REKKEFOLGE.get(x[0], 99))
+        if rad["svar"] == "ja"
+    ]
+    art = SAMTYKKEART[mottaker]
+    eget = grunnlag["samtykke"].get(art) if art else None
+
+    navn = mottaker_navn
+    if navn is None and mottaker == "fastlege":
+        navn = pasient["fastlege"]
+    elif navn is None and mottaker == "kommune" and pasient["kommune"]:
+        navn = f"{pasient['kommune']} kommune"
+    elif navn is None and mottaker == "pasient":
+        navn = pasient["navn"]
+
+    tilstede = svar.get(_TILSTEDE_HVEM) or []
+    kontekst = {
+        "t": t,
+        "sprak": sprak,
+        "dato": norsk_dato(idag),
+        "mottaker": {
+            "art": mottaker,
+            "navn": navn,
+            "tekst": t["mottakere"].get(mottaker, mottaker),
+            "helse": mottaker in HELSEMOTTAKERE,
+            "er_pasient": mottaker == "pasient",
+        },
+        "pasient": {
+            "navn": pasient["navn"],
+            "fnr": _fnr(pasient["fnr"]),
+            "fodselsdato": _dato(pasient["fodselsdato"]),
+            "kommune": pasient["kommune"],
+            "fastlege": pasient["fastlege"],
+        },
+        "forlop": {
+            "nr": episode["nr"],
+            "diagnose": episode["diagnose"],
+            "diagnosedato": _dato(episode["diagnosedato"]),
+        },
+        "samtale": {
+            "id": samtale["id"],
+            "sp": samtale["sp"],
+            "dato": _dato(samtale["dato"]),
+            "ansvarlig": t["ansvarlige"].get(forlop.ANSVARLIG.get(samtale["sp"], ""), ""),
+            "form": ord_(svar[_SAMTALEFORM]) if svar.get(_SAMTALEFORM) else "",
+            "tilstede": ", ".join(ord_(v) for v in tilstede),
+            "tilstede_navn": svar.get(_TILSTEDE_NAVN) or "",
+        },
+        "viktig": svar.get(_VIKTIG) or "",
+        "tema_behov": tema_behov,
+        "har_behov": any(x["behov"] for x in tema_behov),
+        "korte": [
+            {"etikett": t[f"liste_{nokkel}"], "tema": titler} for nokkel, titler in korte.items() if titler
+        ],
+        "ikke_kartlagt": ikke_kartlagt,
+        "noe_kartlagt": bool(tema_behov or any(korte.values())),
+        "skarer": skarer,
+        "andre": andre,
+        "tiltak": tiltak,
+        "neste": neste,
+        "samtykke": {
+            "liste": samtykker,
+            "svar": eget["svar"] if eget else None,
+            "dato": _dato(eget["dato"]) if eget else "",
+            "kilde": kilder.get(eget["kilde"], eget["kilde"]) if eget else "",
+        },
+        "avsender": {
+            "navn": innstillinger.get("avsender_navn"),
+            "rolle": innstillinger.get("avsender_rolle"),
+            "tjeneste": innstillinger.get("avsender_tjeneste"),
+            "telefon": innstillinger.get("avsender_telefon"),
+        },
+    }
+    # Our own fixed texts are trusted; everything else came from someone's keyboard.
+    return {k: (v if k == "t" else _rens(v)) for k, v in kontekst.items()}
+
+
+_MOTTAKER_REKKEFOLGE = {art: nr for nr, art in enumerate(BREVMOTTAKERE)}
+
+
+def _status_tekst(t: dict[str, Any], status: str | None) -> str:
+    return {
+        BEHOV: t["status_behov"],
+        INGEN_BEHOV: t["status_ingen_behov"],
+        ONSKER_IKKE: t["status_onsker_ikke"],
+        IKKE_AKTUELT: t["status_ikke_aktuelt"],
+    }.get(status or "", "")
+
+
+# --------------------------------------------------------------------------------------------
+# Templates
+
+
+class _RessursLaster(jinja2.BaseLoader):
+    """The shipped templates, read through importlib.resources (works from a wheel or a zip)."""
+
+    def __init__(self) -> None:
+        self.rot = files("pakkehjem.templates") / "brev"
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]:
+        deler = [d for d in template.split("/") if d]
+        if not deler or any(d in (".", "..") for d in deler):
+            raise jinja2.TemplateNotFound(template)
+        ressurs = self.rot
+        for del_ in deler:
+            ressurs = ressurs / del_
+        if not ressurs.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return ressurs.read_text(encoding="utf-8"), None, lambda: True
+
+
+def _laster(maldir: str | None) -> jinja2.BaseLoader:
+    """The service's own templates first (setting `brevmaler`), then the shipped ones."""
+    lastere: list[jinja2.BaseLoader] = []
+    if maldir:
+        if not Path(maldir).is_dir():
+            raise PakkehjemFeil(
+                f"Mappen med egne brevmaler finnes ikke: {maldir}. Rett innstillingen "
+                "«brevmaler», eller tøm den med «pakkehjem innstillinger brevmaler ''»."
+            )
+        lastere.append(jinja2.FileSystemLoader(maldir, encoding="utf-8"))
+    lastere.append(_RessursLaster())
+    return jinja2.ChoiceLoader(lastere)
+
+
+def _les_kilde(laster: jinja2.BaseLoader, navn: str, alle: bool = False) -> list[str]:
+    """The text of a non-template file (tekster.yaml, brev.css) from the loaders, first first."""
+    delastere = laster.loaders if isinstance(laster, jinja2.ChoiceLoader) else [laster]
+    kilder = []
+    for delaster in delastere:
+        try:
+            kilder.append(delaster.get_source(jinja2.Environment(), navn)[0])
+        except jinja2.TemplateNotFound:
+            continue
+        if not alle:
+            break
+    return kilder
+
+
+def last_tekster(laster: jinja2.BaseLoader, sprak: str, *, pasient: bool = False) -> dict[str, Any]:
+    """The fixed texts of one language: shipped tekster.yaml, overridden key by key by a
+    service's own; for the patient's own letter, the `pasientbrev` texts over the usual ones."""
+    tekster: dict[str, Any] = {}
+    for kilde in reversed(_les_kilde(laster, "tekster.yaml", alle=True)):
+        try:
+            data = yaml.load(kilde, Loader=_YAML_LASTER) or {}
+        except yaml.YAMLError:
+            raise PakkehjemFeil(
+                "tekster.yaml i mappen med egne brevmaler er ikke gyldig YAML. Rett filen."
+            ) from None
+        for nokkel, verdi in (data.get(sprak) or {}).items():
+            if isinstance(verdi, dict) and isinstance(tekster.get(nokkel), dict):
+                tekster[nokkel] = {**tekster[nokkel], **verdi}
+            else:
+                tekster[nokkel] = verdi
+    if pasient:
+        tekster = {**tekster, **(tekster.get("pasientbrev") or {})}
+    return tekster
+
+
+# The C loader when PyYAML has it (tekster.yaml parses in 2 ms instead of 40); never a loader
+# that builds objects: a service's own tekster.yaml is data, not code.
+_YAML_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_MD_SPESIELLE = re.compile(r"([\\`*_{}\[\]<>#|~])")
+# A line of a typed text that starts like a list item or a heading underline stays text. At
+# the very start of a value only - + = are escaped: "1. desember 2026" is a date, not a list.
+_MD_LINJESTART = re.compile(r"(?:^|(?<=\n))([ \t]*)([-+=]|(?<=\n)\d+[.)])")
+
+
+def _md_escape(verdi: Any) -> str:
+    """A value in Markdown as plain text: nothing a person typed becomes markup or HTML."""
+    if verdi is None:
+        return ""
+    tekst = _MD_SPESIELLE.sub(r"\\\1", str(verdi))
+    return _MD_LINJESTART.sub(_md_linjestart, tekst)
+
+
+def _md_linjestart(treff: re.Match[str]) -> str:
+    innrykk, merke = treff.groups()
+    if merke[0].isdigit():  # "1." -> "1\.": only punctuation can be escaped
+        return f"{innrykk}{merke[:-1]}\\{merke[-1]}"
+    return f"{innrykk}\\{merke}"
+
+
+def _ingenting_som_tomt(verdi: Any) -> Any:
+    return "" if verdi is None else verdi
+
+
+def _avsnitt_tekst(tekst: str) -> str:
+    """Paragraphs (blank-line separated) with their lines joined, for txt and md."""
+    deler = [" ".join(d.split()) for d in re.split(r"\n\s*\n", str(tekst))]
+    return "\n\n".join(d for d in deler if d)
+
+
+def _avsnitt_html(tekst: str) -> Markup:
+    deler = [" ".join(d.split()) for d in re.split(r"\n\s*\n", str(tekst))]
+    # The text is the output of an autoescaped block: already escaped, so only wrapped here.
+    return Markup("\n").join(Markup("<p>") + Markup(d) + Markup("</p>") for d in deler if d)
+
+
+_MILJOER: dict[tuple[str, str | None], jinja2.Environment] = {}
+
+
+class _KompilertCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs: compiling a letter's templates costs more than
+    everything else `brev` does. A cache that cannot be written is simply not used."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _kompilert_cache(art: str) -> jinja2.BytecodeCache | None:
+    """The cache folder of one environment kind (in the user's cache directory, mode 0700).
+
+    One folder per kind: the cache key is the template's name and source only, and the same
+    template compiles differently with and without autoescape.
+    """
+    try:
+        from platformdirs import user_cache_path
+
+        mappe = user_cache_path("pakkehjem", appauthor=False) / "brevmaler" / art
+        mappe.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Compiled templates are code that runs: only from a folder no one else can write to.
+        info = mappe.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+        return _KompilertCache(str(mappe))
+    except Exception:  # no cache directory (read-only home): compile every time
+        return None
+
+
+def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja2.Environment:
+    """One environment per output kind: HTML autoescapes everything, templates included."""
+    html = format_ in ("html", "pdf")
+    nokkel = ("html" if html else format_, maldir)
+    if nokkel in _MILJOER:
+        return _MILJOER[nokkel]
+    miljo = jinja2.Environment(
+        loader=laster,
+        bytecode_cache=_kompilert_cache("html" if html else format_),
+        # Autoescape is decided per template when it is compiled: set for the whole HTML
+        # environment, so a recipient template's blocks are escaped like the base's.
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_md_escape if format_ == "md" else _ingenting_som_tomt,
+    )
+    miljo.filters["avsnitt"] = _avsnitt_html if html else _avsnitt_tekst
+    _MILJOER[nokkel] = miljo
+    return miljo
+
+
+def render(
+    kontekst: dict[str, Any], format_: str, laster: jinja2.BaseLoader, maldir: str | None = None
+) -> bytes:
+    """The letter's bytes in one format: txt and md are UTF-8 text, html a page, pdf from the html."""
+    miljo = _miljo(format_, laster, maldir)
+    grunn = "html" if format_ in ("html", "pdf") else format_
+    mal = f"{kontekst['sprak']}/{kontekst['mottaker']['art']}.j2"
+    ekstra: dict[str, Any] = {"grunnmal": f"base.{grunn}.j2"}
+    if grunn == "html":
+        css = _les_kilde(laster, "brev.css")
+        ekstra["css"] = Markup(css[0] if css else "")
+    try:
+        tekst = miljo.get_template(mal).render(**kontekst, **ekstra)
+    except jinja2.TemplateNotFound as feil:
+        raise PakkehjemFeil(f"Finner ikke brevmalen {feil.name}. Sjekk mappen med egne brevmaler.") from None
+    except jinja2.TemplateSyntaxError as feil:
+        raise PakkehjemFeil(
+            f"Brevmalen {feil.name or mal} har en feil på linje {feil.lineno}: {feil.message}"
+        ) from None
+    except jinja2.UndefinedError as feil:
+        raise PakkehjemFeil(f"Brevmalen {mal} bruker noe som ikke finnes: {feil.message}") from None
+    if grunn == "txt":
+        return bryt_linjer(tekst, BREDDE).encode("utf-8")
+    if grunn == "md":
+        return _rydd_linjer(tekst).encode("utf-8")
+    if format_ == "html":
+        return tekst.encode("utf-8")
+    return til_pdf(tekst, maldir)
+
+
+def _rydd_linjer(tekst: str) -> str:
+    """No trailing spaces, at most one blank line in a row, one newline at the end."""
+    linjer = [linje.rstrip() for linje in tekst.splitlines()]
+    ut: list[str] = []
+    for linje in linjer:
+        if not linje and (not ut or not ut[-1]):
+            continue
+        ut.append(linje)
+    while ut and not ut[-1]:
+        ut.pop()
+    return "\n".join(ut) + "\n"
+
+
+_PUNKT = re.compile(r"^(\s*)([-*•]\s+|\d+[.)]\s+)")
+_FELT = re.compile(r"^(\s*)([^\s:][^:]{0,30}:\s{2,})(?=\S)")
+
+
+def _innrykk(linje: str) -> str:
+    """The hanging indent of a wrapped line: under the text of a list item or a field value."""
+    for monster in (_PUNKT, _FELT):
+        treff = monster.match(linje)
+        if treff:
+            return " " * len(treff.group(0))
+    return " " * (len(linje) - len(linje.lstrip(" ")))
+
+
+# Never split over two lines: a date («1. desember 2026») or a number in groups (a phone number).
+_HELE = re.compile(r"\b\d{1,2}\. [a-zæøå]+ \d{4}\b|\b\d+(?: \d+)+\b")
+_HEL = "\x00"  # stands for a space that must not break; control characters never reach here
+
+
+def bryt_linjer(tekst: str, bredde: int = BREDDE) -> str:
+    """Plain text wrapped at `bredde`: list items and "Felt:  verdi" lines keep their hanging
+    indent; a date («1. desember 2026») or a phone number is never split; words longer than a line
+    (addresses) stay whole; æøå count as one character each."""
+    ut = []
+    for linje in _rydd_linjer(tekst).splitlines():
+        if len(linje) <= bredde:
+            ut.append(linje)
+            continue
+        hel = _HELE.sub(lambda m: m.group(0).replace(" ", _HEL), linje)
+        ut.extend(
+            d.replace(_HEL, " ")
+            for d in textwrap.wrap(
+                hel,
+                width=bredde,
+                subsequent_indent=_innrykk(linje),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(ut) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+
+
+PDF_MANGLER = (
+    "PDF-brev lages med WeasyPrint, som trenger systembibliotekene Pango og HarfBuzz. "
+    "De mangler på denne maskinen. Installer dem (Debian/Ubuntu: «sudo apt install "
+    "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0», Fedora: «sudo dnf install pango», "
+    "macOS: «brew install pango») og prøv igjen, eller lag brevet med --format html og skriv "
+    "det ut fra nettleseren."
+)
+
+
+def til_pdf(html: str, maldir: str | None = None) -> bytes:
+    """The HTML letter as PDF (WeasyPrint, imported only here: it is slow to load)."""
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise PakkehjemFeil(
+            "PDF-brev krever Python-pakken WeasyPrint, som ikke er installert. Installer den med "
+            "«pip install weasyprint», eller lag brevet med --format html og skriv det ut fra nettleseren."
+        ) from None
+    except OSError:
+        # WeasyPrint loads Pango through cffi at import: a missing library is an OSError.
+        raise PakkehjemFeil(PDF_MANGLER) from None
+    # Relative addresses in a service's own templates (a logo) resolve in its folder.
+    grunn = Path(maldir).as_uri() + "/" if maldir else None
+    return HTML(string=html, base_url=grunn).write_pdf()
+
+
+# --------------------------------------------------------------------------------------------
+# Writing and recording
+
+
+def standard_filnavn(format_: str) -> str:
+    """A file name with no patient data in it: `brev-<8 random hex digits>.<format>`."""
+    return f"brev-{secrets.token_hex(4)}.{format_}"
+
+
+def skriv_fil(sti: Path, innhold: bytes, *, overskriv: bool = False) -> None:
+    """Write a new file, mode 0600 from its creation; an existing file only with `overskriv`
+    (then replaced whole, so it ends 0600 too). Never follows an existing symbolic link."""
+    if sti.is_dir():
+        raise UgyldigInndata(f"{sti} er en mappe. Oppgi et filnavn med -o.")
+    if sti.exists() or sti.is_symlink():
+        if not overskriv:
+            raise Avvist(
+                f"Filen {sti} finnes fra før, og blir ikke overskrevet. Velg et annet navn med -o, "
+                "eller legg til --overskriv for å erstatte den."
+            )
+        midlertidig = sti.with_name(f".{sti.name}.{secrets.token_hex(4)}.tmp")
+        _skriv_ny(midlertidig, innhold)
+        try:
+            os.replace(midlertidig, sti)
+        except OSError as feil:
+            midlertidig.unlink(missing_ok=True)
+            raise _skrivefeil(sti, feil) from None
+        return
+    _skriv_ny(sti, innhold)
+
+
+def _skriv_ny(sti: Path, innhold: bytes) -> None:
+    try:
+        fd = os.open(sti, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        raise Avvist(
+            f"Filen {sti} finnes fra før, og blir ikke overskrevet. Velg et annet navn med -o, "
+            "eller legg til --overskriv for å erstatte den."
+        ) from None
+    except OSError as feil:
+        raise _skrivefeil(sti, feil) from None
+    try:
+        with os.fdopen(fd, "wb") as fil:
+            fil.write(innhold)
+    except OSError as feil:
+        sti.unlink(missing_ok=True)
+        raise _skrivefeil(sti, feil) from None
+
+
+def _skrivefeil(sti: Path, feil: OSError) -> PakkehjemFeil:
+    if isinstance(feil, FileNotFoundError):
+        return PakkehjemFeil(f"Mappen {sti.parent} finnes ikke. Opprett den, eller velg en annen med -o.")
+    if isinstance(feil, PermissionError):
+        return PakkehjemFeil(f"Har ikke lov til å skrive {sti}. Velg en annen mappe med -o.")
+    return PakkehjemFeil(f"Kan ikke skrive {sti} ({feil.strerror or type(feil).__name__}).")
+
+
+def lever(
+    register: Any,
+    brev: Brev,
+    *,
+    fil: Path | None,
+    overskriv: bool = False,
+    ut: IO[bytes] | None = None,
+) -> tuple[int, Path | None]:
+    """Write the letter (to `fil`, or to the binary stream `ut`) and record it.
+
+    A file is written first and removed again if the record cannot be made, so a letter is
+    never out without its record; on a stream, the record is made before the text goes out.
+    Returns (the letter's number in the register, the file written or None).
+    """
+    if fil is None:
+        brev_id = _registrer(register, brev, None)
+        if ut is not None:
+            ut.write(brev.innhold)
+            ut.flush()
+        else:  # a text-only stdout (no binary buffer under it): txt, md and html are UTF-8 text
+            sys.stdout.write(brev.innhold.decode("utf-8"))
+            sys.stdout.flush()
+        return brev_id, None
+    skriv_fil(fil, brev.innhold, overskriv=overskriv)
+    try:
+        brev_id = _registrer(register, brev, str(fil.resolve()))
+    except BaseException:
+        if not overskriv:
+            fil.unlink(missing_ok=True)
+        raise
+    return brev_id, fil
+
+
+def _registrer(register: Any, brev: Brev, fil: str | None) -> int:
+    return register.registrer_brev(
+        pasient_id=brev.pasient_id,
+        samtale_id=brev.samtale_id,
+        mottaker=brev.mottaker,
+        mottaker_navn=brev.mottaker_navn,
+        format_=brev.format,
+        sprak=brev.sprak,
+        sha256=brev.sha256,
+        fil=fil,
+    )

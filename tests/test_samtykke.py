@@ -1,0 +1,225 @@
+"""Consent (`pakkehjem samtykke`) and the letter's consent rules: the whole matrix of
+recipient × {no consent recorded, ja, nei}, the history, which row is in force, and the rules
+as pure functions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from brevdata import BREVDATO, FULL, UTEN_SAMTYKKE, hold_samtale, lag_pasient
+from hjelp import json_ut
+from pakkehjem import samtykke as regler
+from pakkehjem.feil import ManglerSamtykke, UgyldigInndata
+
+TILLATT, NEKTET = "tillatt", "nektet"
+
+# The law (domain.md, "Consent") as a table: recipient -> state -> outcome.
+# Health recipients: allowed unless the patient objected (§§ 25, 45). nav and annen: only with
+# an explicit "ja" (§ 22). ny_kommune falls under the consent kind "kommune". The patient's own
+# copy needs no consent.
+MATRISE = {
+    "fastlege": {"ingen": TILLATT, "ja": TILLATT, "nei": NEKTET},
+    "kommune": {"ingen": TILLATT, "ja": TILLATT, "nei": NEKTET},
+    "sykehus": {"ingen": TILLATT, "ja": TILLATT, "nei": NEKTET},
+    "ny_kommune": {"ingen": TILLATT, "ja": TILLATT, "nei": NEKTET},
+    "nav": {"ingen": NEKTET, "ja": TILLATT, "nei": NEKTET},
+    "annen": {"ingen": NEKTET, "ja": TILLATT, "nei": NEKTET},
+    "pasient": {"ingen": TILLATT, "ja": TILLATT, "nei": TILLATT},
+}
+TILFELLER = [(til, tilstand, utfall) for til, rad in MATRISE.items() for tilstand, utfall in rad.items()]
+
+
+@pytest.fixture
+def pasient_uten_samtykke(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
+    """A finished conversation in which no consent question was answered."""
+    pasient = lag_pasient(ny_pasient)
+    hold_samtale(kjor, tmp_path, pasient["id"], UTEN_SAMTYKKE)
+    return pasient["id"]
+
+
+def test_matrisen_dekker_alle_mottakere_og_tilstander() -> None:
+    assert set(MATRISE) == set(regler.BREVMOTTAKERE)
+    assert len(TILFELLER) == 3 * len(regler.BREVMOTTAKERE)
+
+
+@pytest.mark.parametrize(("til", "tilstand", "utfall"), TILFELLER)
+def test_samtykkematrisen(
+    kjor: Callable,
+    pasient_uten_samtykke: int,
+    forvent_feil: Callable,
+    til: str,
+    tilstand: str,
+    utfall: str,
+) -> None:
+    pid = str(pasient_uten_samtykke)
+    art = regler.SAMTYKKEART[til]
+    if tilstand != "ingen":
+        # For the patient's own copy every kind gets the answer: none of them may matter.
+        for mottaker in [art] if art else regler.MOTTAKERE:
+            assert kjor("samtykke", pid, "--til", mottaker, f"--{tilstand}").exit_code == 0
+    args = ["brev", pid, "--til", til, "--dato", BREVDATO] + (["--navn", "Skolen"] if til == "annen" else [])
+    resultat = kjor(*args)
+    brev = json_ut(kjor("vis", pid, "--json"))["brev"]
+    if utfall == TILLATT:
+        assert resultat.exit_code == 0, resultat.output
+        assert resultat.stdout.startswith("OPPSUMMERING")
+        assert [b["mottaker"] for b in brev] == [til]
+    else:
+        tekst = forvent_feil(resultat, 1)
+        assert f"«pakkehjem samtykke {pid} --til {art} --ja»" in tekst
+        assert ("motsatt seg" in tekst) == (tilstand == "nei")
+        assert ("uttrykkelige samtykke" in tekst) == (tilstand == "ingen")
+        assert brev == []
+
+
+def test_samtykke_fra_samtalen_gjelder(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> None:
+    pasient = lag_pasient(ny_pasient)
+    hold_samtale(kjor, tmp_path, pasient["id"], {**FULL, "samtykke_fastlege": False, "samtykke_nav": True})
+    data = json_ut(kjor("vis", str(pasient["id"]), "--json"))
+    assert data["samtykke_gjeldende"]["fastlege"]["svar"] == "nei"
+    assert {s["kilde"] for s in data["samtykke"]} == {"samtale"}
+    assert kjor("brev", str(pasient["id"]), "--til", "fastlege").exit_code == 1
+    assert kjor("brev", str(pasient["id"]), "--til", "nav").exit_code == 0
+
+
+def test_historikken_beholdes_og_siste_rad_gjelder(
+    kjor: Callable, pasient_uten_samtykke: int, db_sti: Path
+) -> None:
+    pid = str(pasient_uten_samtykke)
+    assert kjor("samtykke", pid, "--til", "nav", "--ja", "--dato", "2026-11-20").exit_code == 0
+    assert kjor("brev", pid, "--til", "nav").exit_code == 0
+    assert kjor("samtykke", pid, "--til", "nav", "--nei", "--dato", "2026-11-21").exit_code == 0
+    assert kjor("brev", pid, "--til", "nav").exit_code == 1
+    assert kjor("samtykke", pid, "--til", "nav", "--ja", "--dato", "2026-11-22").exit_code == 0
+    data = json_ut(kjor("vis", pid, "--json"))
+    assert [(s["svar"], s["dato"], s["kilde"]) for s in data["samtykke"]] == [
+        ("ja", "2026-11-20", "kommando"),
+        ("nei", "2026-11-21", "kommando"),
+        ("ja", "2026-11-22", "kommando"),
+    ]
+    assert data["samtykke_gjeldende"]["nav"]["svar"] == "ja"
+    # Nothing is ever changed or removed: three rows in the table.
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        assert tilkobling.execute("SELECT count(*) FROM samtykke").fetchone()[0] == 3
+    finally:
+        tilkobling.close()
+
+
+def test_et_samtykke_registrert_senere_med_eldre_dato_overstyrer_ikke(
+    kjor: Callable, pasient_uten_samtykke: int
+) -> None:
+    """A phone call noted afterwards does not undo what the patient has said since."""
+    pid = str(pasient_uten_samtykke)
+    assert kjor("samtykke", pid, "--til", "fastlege", "--ja", "--dato", "2026-11-22").exit_code == 0
+    assert kjor("samtykke", pid, "--til", "fastlege", "--nei", "--dato", "2026-11-01").exit_code == 0
+    assert json_ut(kjor("vis", pid, "--json"))["samtykke_gjeldende"]["fastlege"]["svar"] == "ja"
+    assert kjor("brev", pid, "--til", "fastlege").exit_code == 0
+
+
+def test_samme_dag_gjelder_den_sist_registrerte(kjor: Callable, pasient_uten_samtykke: int) -> None:
+    pid = str(pasient_uten_samtykke)
+    for svar in ("--ja", "--nei"):
+        assert kjor("samtykke", pid, "--til", "sykehus", svar, "--dato", "2026-11-22").exit_code == 0
+    assert kjor("brev", pid, "--til", "sykehus").exit_code == 1
+
+
+def test_innvending_mot_kommunen_gjelder_ny_kommune(kjor: Callable, pasient_uten_samtykke: int) -> None:
+    pid = str(pasient_uten_samtykke)
+    assert kjor("samtykke", pid, "--til", "kommune", "--nei").exit_code == 0
+    resultat = kjor("brev", pid, "--til", "ny_kommune", "--navn", "Voss kommune")
+    assert resultat.exit_code == 1
+    assert "--til kommune --ja" in " ".join(resultat.stderr.split())
+
+
+def test_samtykke_kommandoen(kjor: Callable, pasient_uten_samtykke: int, db_sti: Path) -> None:
+    pid = str(pasient_uten_samtykke)
+    resultat = kjor("samtykke", pid, "--til", "NAV", "--ja", "--dato", "21.11.2026", "--json")
+    assert json_ut(resultat) == {
+        "pasient_id": pasient_uten_samtykke,
+        "mottaker": "nav",
+        "svar": "ja",
+        "dato": "2026-11-21",
+        "kilde": "kommando",
+        "gjeldende": "ja",
+    }
+    resultat = kjor("samtykke", pid, "--til", "fastlege", "--nei")
+    assert resultat.exit_code == 0 and resultat.stdout == ""
+    assert "motsetter seg deling med fastlegen" in " ".join(resultat.stderr.split())
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        handlinger = [
+            r[0]
+            for r in tilkobling.execute("SELECT handling FROM tilgangslogg WHERE pasient_id = ?", (int(pid),))
+        ]
+    finally:
+        tilkobling.close()
+    assert handlinger.count("samtykke") == 2
+
+
+def test_vis_viser_gjeldende_samtykke_og_historikken(kjor: Callable, pasient_uten_samtykke: int) -> None:
+    pid = str(pasient_uten_samtykke)
+    kjor("samtykke", pid, "--til", "nav", "--ja", "--dato", "2026-11-20")
+    kjor("samtykke", pid, "--til", "nav", "--nei", "--dato", "2026-11-21")
+    ut = kjor("vis", pid, env={"COLUMNS": "140"}).stdout
+    assert "nav: NEI (gjeldende, 21. november 2026)" in ut
+    assert "nav: ja (20. november 2026, kommando)" in ut
+
+
+@pytest.mark.parametrize(
+    ("args", "kode", "ord_"),
+    [
+        (["--til", "fastlege"], 2, "--ja"),
+        (["--til", "fastlege", "--ja", "--nei"], 2, "enten --ja"),
+        (["--ja"], 2, "--til"),
+        (["--til", "pasient", "--ja"], 2, "fastlege, kommune, sykehus, nav, annen"),
+        (["--til", "naboen", "--nei"], 2, "er ikke en mottaker"),
+        (["--til", "nav", "--ja", "--dato", "2100-01-01"], 2, "fram i tid"),
+        (["--til", "nav", "--ja", "--dato", "31.02.2026"], 2, "finnes ikke"),
+    ],
+)
+def test_samtykke_ugyldig_inndata(
+    kjor: Callable, pasient_uten_samtykke: int, forvent_feil: Callable, args: list[str], kode: int, ord_: str
+) -> None:
+    forvent_feil(kjor("samtykke", str(pasient_uten_samtykke), *args), kode, ord_)
+    assert json_ut(kjor("vis", str(pasient_uten_samtykke), "--json"))["samtykke"] == []
+
+
+def test_samtykke_for_ukjent_pasient(kjor: Callable, testregister: Path, forvent_feil: Callable) -> None:
+    forvent_feil(kjor("samtykke", "999", "--til", "nav", "--ja"), 1, "Ingen pasient")
+
+
+# --- the rules as pure functions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("til", "tilstand", "utfall"), TILFELLER)
+def test_reglene_alene(til: str, tilstand: str, utfall: str) -> None:
+    art = regler.SAMTYKKEART[til]
+    gjeldende = {} if tilstand == "ingen" else {a: {"svar": tilstand} for a in regler.MOTTAKERE}
+    assert (regler.vurder(til, gjeldende) == regler.TILLATT) == (utfall == TILLATT)
+    if utfall == NEKTET:
+        with pytest.raises(ManglerSamtykke, match=f"--til {art} --ja"):
+            regler.krev_samtykke(7, til, gjeldende)
+    else:
+        regler.krev_samtykke(7, til, gjeldende)
+
+
+def test_gjeldende_er_siste_dato_deretter_siste_rad() -> None:
+    rader = [
+        {"id": 1, "mottaker": "nav", "svar": "ja", "dato": "2026-11-20"},
+        {"id": 2, "mottaker": "nav", "svar": "nei", "dato": "2026-11-01"},
+        {"id": 3, "mottaker": "fastlege", "svar": "ja", "dato": "2026-11-05"},
+        {"id": 4, "mottaker": "fastlege", "svar": "nei", "dato": "2026-11-05"},
+    ]
+    gjeldende = regler.gjeldende(rader)
+    assert gjeldende["nav"]["svar"] == "ja" and gjeldende["fastlege"]["svar"] == "nei"
+
+
+def test_mottaker_normaliseres() -> None:
+    assert regler.sjekk_mottaker(" Ny-Kommune ", regler.BREVMOTTAKERE) == "ny_kommune"
+    with pytest.raises(UgyldigInndata):
+        regler.sjekk_mottaker("ny_kommune")

@@ -1,0 +1,312 @@
+"""Looking after the register: the access log shown, an online backup, the integrity check.
+
+- `tilgangslogg`: who looked at which patient, when and how (Normen, fact sheet 15). Reading
+  a patient's log is itself logged, in the same transaction.
+- `sikkerhetskopi`: `VACUUM INTO` a new file created with mode 0600. It reads one consistent
+  snapshot while other users go on writing (WAL), and the copy is integrity-checked before
+  the command says it is done.
+- `sjekk`: `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, the schema version, the
+  append-only triggers of the logs and the file's mode. It opens the file without creating
+  or migrating anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import fnr as fnr_regler
+from .datoer import norsk_dato
+from .feil import Avvist, PakkehjemFeil, UgyldigInndata
+from .register import MIGRASJONER, Register
+
+# The access log's action codes in words, for people (JSON keeps the codes).
+HANDLING_TEKST = {
+    "ny-pasient": "registrerte pasienten",
+    "vis": "så på pasienten",
+    "vis-ny": "så på pasienten (etter registrering)",
+    "endre": "endret kontaktopplysninger",
+    "pasienter": "så pasientlisten",
+    "forfaller": "så arbeidslisten",
+    "sp-avtalt": "avtalte samtale",
+    "sp-utsatt": "utsatte samtale",
+    "sp-avslatt": "registrerte at pasienten takket nei",
+    "sp-bortfalt": "satte samhandlingspunkt som bortfalt",
+    "samtale": "åpnet kartleggingssamtalen",
+    "samtale-svar": "lagret svar i samtalen",
+    "samtale-svarfil": "lagret samtale fra svarfil",
+    "samtale-fullfort": "fullførte samtalen",
+    "samtale-angre": "angret et svar i samtalen",
+    "samtale-på-nytt": "begynte samtalen på nytt",
+    "samtykke": "registrerte samtykke",
+    "brev": "leste grunnlaget for et brev",
+    "tiltak": "så tiltakslisten",
+    "tiltak-utfort": "markerte tiltak som utført",
+    "eksempeldata": "la inn eksempeldata",
+    "avslutt": "avsluttet forløpet",
+    "residiv": "registrerte residiv",
+    "kalender": "eksporterte avtaler til kalender",
+    "logg": "så tilgangsloggen",
+}
+
+
+def handling_tekst(kode: str) -> str:
+    """An access-log action in words; unknown codes as they are."""
+    if kode in HANDLING_TEKST:
+        return HANDLING_TEKST[kode]
+    if kode.startswith("brev-"):
+        return f"skrev brev til {kode[5:]}"
+    return kode
+
+
+# --- the access log ----------------------------------------------------------------------
+
+
+def tilgangslogg(
+    register: Register,
+    ref: str | None = None,
+    *,
+    fra: date | None = None,
+    til: date | None = None,
+    bruker: str | None = None,
+    grense: int | None = None,
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """(the patient's number or None, access-log rows oldest first), for one patient or all,
+    filtered by period and user.
+
+    `fra`/`til` are whole days (inclusive); `grense` keeps the newest N rows. The patients
+    shown are logged as `logg` (this reading is not in its own answer: it is written last).
+    Fødselsnumre are masked.
+    """
+    if fra and til and til < fra:
+        raise UgyldigInndata("--til ligger før --fra.")
+    if grense is not None and grense < 1:
+        raise UgyldigInndata("--grense må være minst 1.")
+    vilkar, verdier = ["1 = 1"], []
+    if fra:
+        vilkar.append("l.tid >= ?")
+        verdier.append(fra.isoformat())
+    if til:
+        vilkar.append("l.tid < ?")
+        verdier.append((til + timedelta(days=1)).isoformat())
+    if bruker:
+        vilkar.append("l.bruker = ?")
+        verdier.append(bruker.strip())
+    with register.transaksjon() as db:
+        pasient_id = None
+        if ref is not None:
+            pasient_id = register.finn_pasient_id(ref)
+            vilkar.append("l.pasient_id = ?")
+            verdier.append(pasient_id)
+        sql = (
+            "SELECT l.id, l.tid, l.bruker, l.pasient_id, p.navn, p.fnr, l.handling FROM tilgangslogg l"
+            f" LEFT JOIN pasient p ON p.id = l.pasient_id WHERE {' AND '.join(vilkar)} ORDER BY l.id"
+        )
+        if grense is not None:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT {int(grense)}) ORDER BY id"
+        rader = db.execute(sql, verdier).fetchall()
+        pasienter = {r[3] for r in rader if r[4] is not None}
+        if pasient_id is not None:
+            pasienter.add(pasient_id)
+        register.logg(sorted(pasienter), "logg")
+    return pasient_id, [
+        {
+            "id": lid,
+            "tid": tid,
+            "bruker": hvem,
+            "pasient_id": pid,
+            "navn": navn,
+            "fnr": fnr_regler.masker(nummer) if nummer else None,
+            "handling": handling,
+            "beskrivelse": handling_tekst(handling),
+        }
+        for lid, tid, hvem, pid, navn, nummer, handling in rader
+    ]
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
+    """A consistent copy of the open register in a NEW file `mal` (mode 0600), then checked.
+
+    Refused (exit 1) when `mal` exists; a copy that fails its check is removed.
+    """
+    mal = Path(mal).expanduser()
+    if mal.is_dir():
+        raise UgyldigInndata(f"{mal} er en mappe. Oppgi et filnavn for sikkerhetskopien.")
+    if mal.exists() or mal.is_symlink():
+        raise Avvist(
+            f"Filen {mal} finnes fra før. En sikkerhetskopi skrives aldri over; velg et nytt filnavn."
+        )
+    if not mal.parent.is_dir():
+        raise PakkehjemFeil(f"Mappen {mal.parent} finnes ikke. Opprett den først, eller velg en annen plass.")
+    try:
+        # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
+        fd = os.open(mal, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        raise Avvist(f"Filen {mal} finnes fra før. Velg et nytt filnavn.") from None
+    except OSError as feil:
+        raise PakkehjemFeil(f"Kan ikke opprette {mal} ({feil.strerror}).") from None
+    try:
+        try:
+            register.db.execute("VACUUM INTO ?", (str(mal),))
+        except sqlite3.Error as feil:
+            tekst = str(feil).lower()
+            if "locked" in tekst or "busy" in tekst:
+                raise PakkehjemFeil(
+                    "Databasen var opptatt for lenge; sikkerhetskopien ble ikke tatt. Prøv igjen."
+                ) from None
+            raise PakkehjemFeil(f"Sikkerhetskopien mislyktes ({type(feil).__name__}).") from None
+        resultat = _kontroller_kopi(mal)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            mal.unlink()
+        raise
+    resultat["fil"] = str(mal)
+    resultat["storrelse"] = mal.stat().st_size
+    return resultat
+
+
+def _kontroller_kopi(mal: Path) -> dict[str, Any]:
+    tilkobling = sqlite3.connect(f"{mal.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
+        versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
+        pasienter = tilkobling.execute("SELECT count(*) FROM pasient").fetchone()[0]
+    except sqlite3.Error:
+        integritet, versjon, pasienter = ["uleselig"], None, None
+    finally:
+        tilkobling.close()
+    if integritet != ["ok"]:
+        raise PakkehjemFeil(
+            "Sikkerhetskopien besto ikke integritetssjekken og er slettet. "
+            "Kjør «pakkehjem sjekk» på registeret, og prøv igjen."
+        )
+    return {"integritet": "ok", "skjemaversjon": versjon, "pasienter": pasienter}
+
+
+# --- the integrity check -----------------------------------------------------------------
+
+# Triggers that keep the logs append-only (migrations 1 and 3).
+_VAKTER = ("tilgangslogg_uendret", "tilgangslogg_ikke_slett", "brev_uendret", "brev_ikke_slett")
+_MAKS_LINJER = 20
+
+
+def sjekk(sti: Path) -> dict[str, Any]:
+    """Check a register file; `ok` is False and `problemer` says why (Norwegian) when not fine.
+
+    Opens the file as it is: nothing is created, migrated or written.
+    """
+    sti = Path(sti).expanduser()
+    resultat: dict[str, Any] = {
+        "fil": str(sti),
+        "ok": False,
+        "integritet": [],
+        "fremmednokler": [],
+        "skjemaversjon": None,
+        "forventet_skjemaversjon": len(MIGRASJONER),
+        "problemer": [],
+        "merknader": [],
+    }
+    problemer: list[str] = resultat["problemer"]
+    if sti.is_dir():
+        raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
+    if not sti.exists():
+        raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
+    modus = stat.S_IMODE(sti.stat().st_mode)
+    if modus & 0o077:
+        problemer.append(
+            f"Databasefilen kan leses av andre enn eieren (modus {modus:04o}). "
+            f"Rett det med «chmod 600 {sti}»."
+        )
+    try:
+        tilkobling = sqlite3.connect(f"{sti.resolve().as_uri()}?mode=rw", uri=True, timeout=10)
+    except sqlite3.Error as feil:
+        raise PakkehjemFeil(f"Kan ikke åpne {sti} ({type(feil).__name__}).") from None
+    try:
+        try:
+            integritet = [
+                linje
+                for (rad,) in tilkobling.execute("PRAGMA integrity_check")
+                for linje in str(rad).splitlines()
+                if linje.strip()
+            ]
+        except sqlite3.DatabaseError as feil:
+            integritet = [str(feil)]
+            problemer.append(
+                "Filen kan ikke leses som en SQLite-database: den er skadet eller ikke et register. "
+                "Hent den siste sikkerhetskopien, eller kontakt den som drifter registeret."
+            )
+            resultat["integritet"] = integritet
+            return _avslutt_sjekk(resultat)
+        resultat["integritet"] = integritet[:_MAKS_LINJER]
+        if integritet != ["ok"]:
+            problemer.append(
+                f"Integritetssjekken fant feil i databasefilen ({len(integritet)} linjer fra SQLite). "
+                "Hent den siste sikkerhetskopien, eller kontakt den som drifter registeret."
+            )
+        try:
+            brudd = tilkobling.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.DatabaseError:
+            brudd = []
+            problemer.append("Fremmednøklene kunne ikke sjekkes fordi filen er skadet.")
+        resultat["fremmednokler"] = [
+            {"tabell": tabell, "rad": rad, "forelder": forelder}
+            for tabell, rad, forelder, _ in brudd[:_MAKS_LINJER]
+        ]
+        if brudd:
+            tabeller = sorted({b[0] for b in brudd})
+            problemer.append(
+                f"{len(brudd)} rader viser til rader som ikke finnes (tabell {', '.join(tabeller)})."
+            )
+        try:
+            versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
+            objekter = {navn for (navn,) in tilkobling.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError:
+            versjon, objekter = None, set()
+        resultat["skjemaversjon"] = versjon
+        if versjon is not None:
+            if versjon == 0:
+                problemer.append("Filen er ikke et pakkehjem-register (ingen skjemaversjon).")
+            elif versjon > len(MIGRASJONER):
+                problemer.append(
+                    f"Registeret har skjemaversjon {versjon}, nyere enn denne pakkehjem "
+                    f"({len(MIGRASJONER)}). "
+                    "Oppgrader pakkehjem."
+                )
+            elif versjon < len(MIGRASJONER):
+                resultat["merknader"].append(
+                    f"Registeret har skjemaversjon {versjon} av {len(MIGRASJONER)}; den oppgraderes "
+                    "neste gang en vanlig kommando åpner det."
+                )
+            if versjon:
+                vakter = [v for v in _VAKTER if v.split("_")[0] in objekter and v not in objekter]
+                if vakter:
+                    problemer.append(
+                        "Loggene er ikke lenger beskyttet mot endring (mangler " + ", ".join(vakter) + ")."
+                    )
+    finally:
+        tilkobling.close()
+    return _avslutt_sjekk(resultat)
+
+
+def _avslutt_sjekk(resultat: dict[str, Any]) -> dict[str, Any]:
+    resultat["ok"] = not resultat["problemer"]
+    return resultat
+
+
+def oppsummer_kopi(resultat: dict[str, Any]) -> str:
+    """The message after a backup."""
+    storrelse = resultat["storrelse"]
+    mengde = f"{storrelse / 1_048_576:.1f} MB" if storrelse >= 1_048_576 else f"{storrelse // 1024} kB"
+    return (
+        f"Sikkerhetskopi skrevet til {resultat['fil']} ({mengde}, {resultat['pasienter']} pasienter, "
+        f"{norsk_dato(date.today())}). Integritetssjekken er ok. Filen kan bare leses av deg."
+    )

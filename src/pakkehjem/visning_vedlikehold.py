@@ -1,0 +1,81 @@
+"""Human output of the access log and the integrity check (rich on a terminal, tabs when piped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from .visning import er_terminal, konsoll, melding
+
+
+def _tid(tekst: str) -> str:
+    return tekst[:16].replace("T", " ")
+
+
+def tilgangslogg(rader: list[dict[str, Any]], pasient: str | None) -> None:
+    """The access log; `pasient` is the heading when one patient's log is shown."""
+    en = pasient is not None
+    kolonner = (
+        ("Tid", "Bruker", "Handling") if en else ("Tid", "Bruker", "Nr", "Navn", "Fødselsnr.", "Handling")
+    )
+
+    def celler(r: dict[str, Any]) -> list[str]:
+        if en:
+            return [_tid(r["tid"]), r["bruker"], r["beskrivelse"]]
+        return [
+            _tid(r["tid"]),
+            r["bruker"],
+            str(r["pasient_id"]),
+            r["navn"] or "",
+            r["fnr"] or "",
+            r["beskrivelse"],
+        ]
+
+    if not er_terminal():
+        print("\t".join(kolonner))
+        for r in rader:
+            print("\t".join(c.replace("\t", " ").replace("\n", " ") for c in celler(r)))
+        return
+    if not rader:
+        melding("Ingen oppslag i tilgangsloggen for dette utvalget.")
+        return
+    tabell = Table(
+        title=f"Tilgangslogg for {pasient}" if en else "Tilgangslogg",
+        caption=f"{len(rader)} oppslag",
+        header_style="bold",
+        title_justify="left",
+    )
+    for navn in kolonner:
+        tabell.add_column(navn, justify="right" if navn == "Nr" else "left", no_wrap=navn == "Tid")
+    for r in rader:
+        tabell.add_row(*celler(r))
+    konsoll().print(tabell)
+
+
+def _linje(tekst: str, stil: str = "") -> None:
+    konsoll().print(Text(tekst, style=stil), soft_wrap=True)
+
+
+def sjekkrapport(resultat: dict[str, Any]) -> None:
+    """The integrity check's report: one line when fine, the problems when not."""
+    versjon = f"skjemaversjon {resultat['skjemaversjon']} av {resultat['forventet_skjemaversjon']}"
+    if resultat["ok"]:
+        _linje(
+            f"Registeret {resultat['fil']} er i orden: integritetssjekken er ok, ingen brutte "
+            f"fremmednøkler, {versjon}."
+        )
+    else:
+        _linje(f"Registeret {resultat['fil']} har problemer:", "bold red")
+        for tekst in resultat["problemer"]:
+            _linje(f"  - {tekst}")
+        detaljer = [linje for linje in resultat["integritet"] if linje != "ok"]
+        if detaljer:
+            _linje("Fra integritetssjekken (SQLite):")
+            for linje in detaljer:
+                _linje(f"    {linje}")
+        for brudd in resultat["fremmednokler"]:
+            _linje(f"    {brudd['tabell']} rad {brudd['rad']} viser til {brudd['forelder']} som mangler")
+    for tekst in resultat.get("merknader", []):
+        _linje(f"Merk: {tekst}")

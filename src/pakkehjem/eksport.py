@@ -1,0 +1,256 @@
+"""Data out (`eksport`): patients, contact points and actions as CSV or JSON.
+
+- CSV is written the way Norwegian Excel opens it by a double click: semicolons, and a UTF-8
+  byte order mark at the start of a file (not on stdout, where another program reads it).
+- A cell a spreadsheet would read as a formula (first character = + - @, tab or carriage
+  return) gets a leading apostrophe; `importer` takes it off again.
+- `--uten-personopplysninger` drops name, fødselsnummer and phone, and keeps only the year
+  of birth; the local number stays, so the tables can still be joined.
+- Every exported patient is access-logged; files are created with mode 0600 and never
+  overwrite an existing file unless asked to.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import forlop
+from .datoer import fra_iso
+from .feil import Avvist, PakkehjemFeil, UgyldigInndata
+from .filer import sjekk_ny_fil, skriv_privat
+from .register import Register
+
+CSV_SKILLE = ";"
+BOM = "\ufeff"
+FORMELTEGN = ("=", "+", "-", "@", "\t", "\r")
+TABELLER = ("pasienter", "samhandlingspunkter", "tiltak")
+HVA_VALG = (*TABELLER, "alt")
+FORMATER = ("csv", "json")
+
+# Columns per table, in order. The patient columns are headers `importer` understands.
+KOLONNER: dict[str, tuple[str, ...]] = {
+    "pasienter": (
+        "nr", "fodselsnummer", "navn", "fodselsdato", "kommune", "fastlege", "koordinator",
+        "telefon", "status", "forlop", "diagnosedato", "diagnose", "forlop_status",
+    ),
+    "samhandlingspunkter": (
+        "pasient", "fodselsnummer", "navn", "forlop", "diagnosedato", "sp", "ansvarlig",
+        "vindu_fra", "vindu_til", "status", "dato", "klokkeslett", "sted", "grunn", "tilstand",
+    ),
+    "tiltak": (
+        "nr", "pasient", "fodselsnummer", "navn", "hva", "ansvarlig", "frist", "status",
+        "utfort_dato", "samtale", "opprettet",
+    ),
+}  # fmt: skip
+PERSONOPPLYSNINGER = ("fodselsnummer", "navn", "telefon")
+
+
+def noytraliser(tekst: str) -> str:
+    """A cell a spreadsheet would read as a formula, made plain text with a leading '."""
+    return "'" + tekst if tekst.startswith(FORMELTEGN) else tekst
+
+
+def _celle(verdi: Any) -> Any:
+    """A cell for the CSV writer: text neutralised, numbers as they are, None empty."""
+    if verdi is None:
+        return ""
+    if isinstance(verdi, str):
+        return "'" + verdi if verdi.startswith(FORMELTEGN) else verdi
+    return verdi
+
+
+def kolonner(tabell: str, uten_personopplysninger: bool) -> list[str]:
+    """The columns of a table as exported."""
+    ut = list(KOLONNER[tabell])
+    if uten_personopplysninger:
+        ut = [k for k in ut if k not in PERSONOPPLYSNINGER]
+        ut = ["fodselsar" if k == "fodselsdato" else k for k in ut]
+    return ut
+
+
+def til_csv(tabell: str, rader: list[dict[str, Any]], uten_personopplysninger: bool) -> str:
+    """One table as CSV text (no byte order mark), every cell neutralised."""
+    navn = kolonner(tabell, uten_personopplysninger)
+    ut = io.StringIO()
+    skriver = csv.writer(ut, delimiter=CSV_SKILLE, lineterminator="\r\n")
+    skriver.writerow(navn)
+    celle = _celle
+    skriver.writerows([celle(rad.get(k)) for k in navn] for rad in rader)
+    return ut.getvalue()
+
+
+def _uten_personopplysninger(rader: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ut = []
+    for rad in rader:
+        ny: dict[str, Any] = {}
+        for k, v in rad.items():
+            if k == "fodselsdato":
+                ny["fodselsar"] = int(v[:4]) if v else None
+            elif k not in PERSONOPPLYSNINGER:
+                ny[k] = v
+        ut.append(ny)
+    return ut
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def les(
+    register: Register,
+    hva: str,
+    idag: date,
+    *,
+    koordinator: str | None = None,
+    uten_personopplysninger: bool = False,
+) -> dict[str, list[dict[str, Any]]]:
+    """The tables asked for, read in one logged transaction: {table: rows}."""
+    tabeller = TABELLER if hva == "alt" else (hva,)
+    filter_sql = " AND p.koordinator = :koordinator COLLATE NOCASE" if koordinator else ""
+    verdier = {"koordinator": koordinator}
+    ut: dict[str, list[dict[str, Any]]] = {}
+    with register.transaksjon() as db:
+        pasient_ider: set[int] = set()
+        if "pasienter" in tabeller:
+            ut["pasienter"] = rader = [
+                dict(zip(KOLONNER["pasienter"], r, strict=True))
+                for r in db.execute(
+                    f"""
+                    SELECT p.id, p.fnr, p.navn, p.fodselsdato, p.kommune, p.fastlege, p.koordinator,
+                           p.telefon, p.status, f.nr, f.diagnosedato, f.diagnose, f.status
+                    FROM pasient p
+                    LEFT JOIN forlop f ON f.id = (
+                        SELECT f2.id FROM forlop f2 WHERE f2.pasient_id = p.id ORDER BY f2.nr DESC LIMIT 1)
+                    WHERE 1 = 1{filter_sql}
+                    ORDER BY p.id
+                    """,
+                    verdier,
+                )
+            ]
+            pasient_ider.update(r["nr"] for r in rader)
+        if "samhandlingspunkter" in tabeller:
+            rader = []
+            for r in db.execute(
+                f"""
+                SELECT p.id, p.fnr, p.navn, f.nr, f.diagnosedato, s.sp, s.ansvarlig, s.vindu_fra,
+                       s.vindu_til, s.status, s.dato, s.klokkeslett, s.sted, s.grunn
+                FROM samhandlingspunkt s
+                JOIN forlop f ON f.id = s.forlop_id
+                JOIN pasient p ON p.id = f.pasient_id
+                WHERE 1 = 1{filter_sql}
+                ORDER BY p.id, f.nr, s.sp
+                """,
+                verdier,
+            ):
+                rad = dict(zip(KOLONNER["samhandlingspunkter"], (*r, None), strict=True))
+                rad["tilstand"] = forlop.tilstand(
+                    rad["status"],
+                    fra_iso(rad["vindu_fra"]),
+                    fra_iso(rad["vindu_til"]),
+                    fra_iso(rad["dato"]),
+                    idag,
+                )
+                rader.append(rad)
+            ut["samhandlingspunkter"] = rader
+            pasient_ider.update(r["pasient"] for r in rader)
+        if "tiltak" in tabeller:
+            ut["tiltak"] = rader = [
+                dict(zip(KOLONNER["tiltak"], r, strict=True))
+                for r in db.execute(
+                    f"""
+                    SELECT t.id, p.id, p.fnr, p.navn, t.hva, t.ansvarlig, t.frist, t.status,
+                           t.utfort_dato, t.samtale_id, t.opprettet
+                    FROM tiltak t JOIN pasient p ON p.id = t.pasient_id
+                    WHERE 1 = 1{filter_sql}
+                    ORDER BY p.id, t.frist IS NULL, t.frist, t.id
+                    """,
+                    verdier,
+                )
+            ]
+            pasient_ider.update(r["pasient"] for r in rader)
+        register.logg(sorted(pasient_ider), "eksport")
+    if uten_personopplysninger:
+        ut = {tabell: _uten_personopplysninger(rader) for tabell, rader in ut.items()}
+    return ut
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def planlegg(hva: str, format_: str, ut: Path | None, overskriv: bool) -> list[tuple[str, Path]]:
+    """Where each table goes, checked before anything is read: [(table or "alt", path)].
+
+    Without `-o` the answer is [] (stdout). `alt` as CSV needs a folder: one file per table.
+    Refuses (exit 1) when a file exists and `overskriv` is not given.
+    """
+    if ut is None:
+        if hva == "alt" and format_ == "csv":
+            raise UgyldigInndata(
+                "«eksport alt» som CSV blir tre filer: oppgi en mappe med -o, eller bruk --format json."
+            )
+        return []
+    if hva == "alt" and format_ == "csv":
+        if ut.exists() and not ut.is_dir():
+            raise UgyldigInndata(
+                f"{ut} er en fil. «eksport alt» som CSV skriver én fil per tabell i en mappe: oppgi en mappe."
+            )
+        planer = [(tabell, ut / f"{tabell}.csv") for tabell in TABELLER]
+        if not overskriv:
+            for _, sti in planer:
+                if sti.exists() or sti.is_symlink():
+                    raise Avvist(f"Filen {sti} finnes fra før. Velg et annet navn, eller bruk --overskriv.")
+        return planer
+    sjekk_ny_fil(ut, overskriv)
+    return [(hva, ut)]
+
+
+def innhold(data: dict[str, list[dict[str, Any]]], hva: str, format_: str, uten: bool, fil: bool) -> str:
+    """The text of one output: a table (or all, as JSON); CSV files start with a byte order mark."""
+    if format_ == "json":
+        if hva != "alt":
+            return _json_tabell(data[hva]) + "\n"
+        deler = [f"  {json.dumps(tabell)}: {_json_tabell(rader, '  ')}" for tabell, rader in data.items()]
+        return "{\n" + ",\n".join(deler) + "\n}\n"
+    return (BOM if fil else "") + til_csv(hva, data[hva], uten)
+
+
+def _json_tabell(rader: list[dict[str, Any]], innrykk: str = "") -> str:
+    """A JSON array with one record per line: readable, and written by the fast C encoder
+    (an indented dump of 100,000 patients takes many times longer)."""
+    if not rader:
+        return "[]"
+    linjer = ",\n".join(f"{innrykk}  {json.dumps(r, ensure_ascii=False)}" for r in rader)
+    return f"[\n{linjer}\n{innrykk}]"
+
+
+def skriv(
+    data: dict[str, list[dict[str, Any]]],
+    planer: list[tuple[str, Path]],
+    format_: str,
+    uten: bool,
+    overskriv: bool,
+) -> None:
+    """Write the planned files (mode 0600); the folder for `alt` is made 0700 when missing."""
+    if len(planer) > 1 and not planer[0][1].parent.exists():
+        try:
+            planer[0][1].parent.mkdir(mode=0o700, parents=True)
+        except OSError as feil:
+            raise PakkehjemFeil(f"Kan ikke lage mappen {planer[0][1].parent} ({feil.strerror}).") from None
+    for tabell, sti in planer:
+        skriv_privat(sti, innhold(data, tabell, format_, uten, fil=True).encode("utf-8"), overskriv)
+
+
+def velg_format(format_: str | None, ut: Path | None) -> str:
+    """The format asked for, else json for a .json file, else csv."""
+    if format_ is not None:
+        verdi = format_.strip().lower()
+        if verdi not in FORMATER:
+            raise UgyldigInndata(f"--format {format_}: velg csv eller json.")
+        return verdi
+    if ut is not None and ut.suffix.lower() == ".json":
+        return "json"
+    return "csv"

@@ -19,6 +19,7 @@ from pakkehjem.forlop import (
     GJENNOMFORT,
     I_VINDU,
     IKKE_APNET,
+    LENGSTE_FORFALL_DAGER,
     PLANLAGT,
     UTSATT,
     Periode,
@@ -384,3 +385,12 @@ def test_month_period_runs_from_the_first_to_the_last_day_of_the_month(idag):
 
     assert periode.fra == idag.replace(day=1)
     assert periode.til == idag.replace(day=calendar.monthrange(idag.year, idag.month)[1])
+
+
+@given(
+    diagnosedato=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    sp1_uker=st.integers(1, 26),
+)
+def test_no_window_is_longer_than_the_bound_the_work_list_relies_on(diagnosedato, sp1_uker):
+    for vindu in vinduer(diagnosedato, sp1_uker).values():
+        assert (vindu.til - vindu.fra).days <= LENGSTE_FORFALL_DAGER

@@ -85,14 +85,19 @@ def _valgfri_uke(args: list[str]) -> list[str]:
     return resultat
 
 
+def melding(tekst: str) -> None:
+    """A message on stderr; the rich console is loaded only when there is one to print."""
+    from .visning import melding as skriv
+
+    skriv(tekst)
+
+
 class Hovedgruppe(_NorskHjelp, TyperGroup):
     """The top group: runs a command and maps every failure to a message and an exit code."""
 
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:  # type: ignore[override]
         kw["standalone_mode"] = False
         args = _valgfri_uke(list(sys.argv[1:] if args is None else args))
-        from .visning import melding
-
         try:
             resultat = super().main(args, *a, **kw)
         except PakkehjemFeil as feil:
@@ -537,6 +542,253 @@ def forfaller(
     visning.arbeidsliste(rader, tittel)
 
 
+# --- overview, statistics, import and export -------------------------------------------------
+
+
+@kommando("oversikt")
+def oversikt_kommando(
+    ctx: typer.Context,
+    koordinator: Annotated[
+        str | None,
+        typer.Option(
+            "--koordinator",
+            help="Bare denne koordinatoren, med listene over hvem som har takket nei og tiltak over frist.",
+        ),
+    ] = None,
+    dato: DatoValg = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Oversikten på én skjerm, per koordinator.
+
+    Aktive pasienter; samhandlingspunkter som forfaller denne uken og denne måneden (fra i dag
+    av); de som er forfalt; de som har takket nei og venter på å bli spurt igjen (med neste
+    dato); og åpne tiltak med passert frist. Bare tall, uten --koordinator.
+    """
+    idag = _idag(dato)
+    from . import oversikt, visning
+
+    data = oversikt.lag(_miljo(ctx).register(), idag, koordinator=koordinator).til_json()
+    if json_ut:
+        visning.skriv_json(data)
+        return
+    visning.oversikt(data)
+
+
+@kommando("statistikk")
+def statistikk_kommando(
+    ctx: typer.Context,
+    ar: Annotated[
+        int | None, typer.Option("--ar", help="Kalenderåret (standard: i år).", show_default=False)
+    ] = None,
+    fra: Annotated[str | None, typer.Option("--fra", help="Fra og med dato.")] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Til og med dato.")] = None,
+    per: Annotated[
+        str | None,
+        typer.Option("--per", help="Del opp tallene per kommune eller per koordinator."),
+    ] = None,
+    json_ut: JsonValg = False,
+    csv_ut: Annotated[
+        bool, typer.Option("--csv", help="Skriv CSV (semikolon, desimalkomma) for regneark.")
+    ] = False,
+    ut: Annotated[
+        Path | None,
+        typer.Option("-o", "--ut", help="Skriv til denne filen (ny fil, bare lesbar for deg)."),
+    ] = None,
+    overskriv: Annotated[bool, typer.Option("--overskriv", help="Erstatt filen i -o om den finnes.")] = False,
+) -> None:
+    """Kvalitetstall for en periode, uten navn eller numre.
+
+    Perioden: hvert samhandlingspunkt telles i nøyaktig én periode. Et gjennomført punkt
+    telles på dagen det ble holdt; alle andre på siste dag i vinduet (da det forfalt).
+
+    Per samhandlingspunkt: antall i perioden, gjennomført, gjennomført innen vinduet, takket
+    nei, bortfalt, fortsatt åpne, og median dager fra diagnosedato til gjennomført.
+
+    Per pasient: pasienter med minst én fullført kartleggingssamtale i perioden, andelen med
+    flagget behov (et tema med svaret «behov», eller belastning på eller over guidens grense,
+    4 i standardguiden), og andelen med avtalte tiltak.
+
+    Tall fra 1 til 4 vises som «<5»; andeler og medianer som bygger på færre enn 5 vises
+    som «n<5». Gruppene er pasientens kommune eller koordinator slik de er registrert nå.
+    """
+    from . import forlop, statistikk, visning
+
+    if ar is not None and (fra is not None or til is not None):
+        raise UgyldigInndata("Velg enten --ar eller --fra/--til.")
+    if json_ut and csv_ut:
+        raise UgyldigInndata("Velg enten --json eller --csv.")
+    if per is not None and per not in statistikk.PER_VALG:
+        raise UgyldigInndata("--per er kommune eller koordinator.")
+    if fra is not None or til is not None:
+        if fra is None or til is None:
+            raise UgyldigInndata("Oppgi både --fra og --til.")
+        periode = forlop.Periode(_dato(fra, "--fra"), _dato(til, "--til"))
+        if periode.til < periode.fra:
+            raise UgyldigInndata("--til ligger før --fra.")
+    else:
+        aret = ar if ar is not None else date.today().year
+        if not 1900 <= aret <= 2999:
+            raise UgyldigInndata(f"--ar {aret}: oppgi et årstall, for eksempel {date.today().year}.")
+        periode = forlop.Periode(date(aret, 1, 1), date(aret, 12, 31))
+    if ut is not None:
+        from .filer import sjekk_ny_fil
+
+        sjekk_ny_fil(ut, overskriv)
+    resultat = statistikk.lag(_miljo(ctx).register(), periode.fra, periode.til, per)
+    if json_ut or csv_ut or ut is not None:
+        import json
+
+        tekst = (
+            json.dumps(resultat.til_json(), ensure_ascii=False, indent=2) + "\n"
+            if json_ut
+            else resultat.til_csv()
+        )
+        if ut is None:
+            sys.stdout.write(tekst)
+            return
+        from .eksport import BOM
+        from .filer import skriv_privat
+
+        skriv_privat(ut, ((BOM if not json_ut else "") + tekst).encode("utf-8"), overskriv)
+        visning.melding(f"Statistikken er skrevet til {ut}.")
+        return
+    visning.statistikk(resultat.til_json(), resultat.kolonner(), resultat.rader())
+
+
+@kommando("importer")
+def importer_kommando(
+    ctx: typer.Context,
+    fil: Annotated[
+        Path, typer.Argument(help="Regnearket, lagret som CSV (komma eller semikolon).", show_default=False)
+    ],
+    proving: Annotated[
+        bool, typer.Option("--proving", help="Sjekk alt og vis hva som ville skjedd, uten å lagre.")
+    ] = False,
+    hopp_over_feil: Annotated[
+        bool,
+        typer.Option("--hopp-over-feil", help="Importer de gyldige radene og hopp over dem med feil."),
+    ] = False,
+    dato: DatoValg = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Importer pasienter fra et regneark (CSV) koordinatoren har fra før.
+
+    Første rad er overskrifter. Kolonnene finnes på navnet, uansett store og små bokstaver,
+    mellomrom og æøå: fødselsnummer (fnr, personnummer), navn (eller fornavn og etternavn),
+    diagnosedato (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ), diagnose (ICD-10), kommune, fastlege,
+    koordinator og telefon. De tre første må være med.
+
+    Hver rad sjekkes først etter samme regler som ny-pasient, og hver feil vises med linje og
+    kolonne. Er én rad feil, importeres ingenting (uten --hopp-over-feil). Importen er én
+    transaksjon: alt eller ingenting. Hver pasient får forløp 1 med de tre
+    samhandlingspunktene.
+    """
+    from . import importer, visning
+
+    idag = _idag(dato)
+    register = _miljo(ctx).register()
+    if visning.feilkonsoll().is_terminal:
+        from rich.progress import Progress
+
+        with Progress(console=visning.feilkonsoll(), transient=True) as fremdrift:
+            oppgave = fremdrift.add_task("Importerer" if not proving else "Sjekker", total=None)
+
+            def vis(ferdig: int, totalt: int) -> None:
+                fremdrift.update(oppgave, completed=ferdig, total=totalt)
+
+            resultat = importer.importer(
+                register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil, fremdrift=vis
+            )
+    else:
+        resultat = importer.importer(register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil)
+    if json_ut:
+        visning.skriv_json(resultat.til_json())
+    if resultat.koding != "utf-8":
+        visning.melding(f"Filen ble lest som {resultat.koding} (ikke UTF-8).")
+    if resultat.ubrukte_kolonner:
+        visning.melding("Kolonner som ikke brukes: " + ", ".join(resultat.ubrukte_kolonner) + ".")
+    if resultat.feil:
+        visning.melding(
+            f"{resultat.hoppet_over} rader med feil "
+            + ("ville blitt hoppet over:" if proving else "er hoppet over:")
+        )
+        for feil in resultat.feil:
+            visning.melding(f"  {feil.tekst()}")
+    if proving:
+        visning.melding(
+            f"Prøvekjøring: {resultat.gyldige} av {resultat.rader} rader kan importeres. Ingenting er lagret."
+        )
+    elif resultat.importert:
+        visning.melding(
+            f"Importerte {resultat.importert} pasienter (nr. {resultat.forste_id}–{resultat.siste_id}) "
+            f"fra {fil.name}."
+        )
+    else:
+        visning.melding("Ingen gyldige rader. Ingenting er importert.")
+
+
+@kommando("eksport")
+def eksport_kommando(
+    ctx: typer.Context,
+    hva: Annotated[
+        str,
+        typer.Argument(help="pasienter, samhandlingspunkter, tiltak eller alt.", show_default=True),
+    ] = "pasienter",
+    format_: Annotated[
+        str | None,
+        typer.Option("--format", help="csv eller json (standard: csv, eller json for en .json-fil)."),
+    ] = None,
+    ut: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--ut", help="Filen (for «alt» som CSV: en mappe). Uten -o går utdata til stdout."
+        ),
+    ] = None,
+    uten_personopplysninger: Annotated[
+        bool,
+        typer.Option(
+            "--uten-personopplysninger",
+            help="Uten navn, fødselsnummer og telefon; bare fødselsåret. Pasientnummeret beholdes.",
+        ),
+    ] = False,
+    overskriv: Annotated[bool, typer.Option("--overskriv", help="Erstatt filen om den finnes.")] = False,
+    koordinator: Annotated[
+        str | None, typer.Option("--koordinator", help="Bare denne koordinatorens pasienter.")
+    ] = None,
+    dato: DatoValg = None,
+) -> None:
+    """Eksporter pasienter, samhandlingspunkter, tiltak eller alt, som CSV eller JSON.
+
+    CSV skrives slik norsk Excel åpner den: semikolon, og UTF-8 med BOM i filer. En celle
+    som et regneark ville lest som en formel (begynner med = + - @), får en apostrof foran.
+    Pasientfilen kan leses inn igjen med «pakkehjem importer». Filer lages nye, bare lesbare
+    for deg; en fil som finnes blir ikke overskrevet uten --overskriv. Hver pasient som
+    eksporteres, føres i tilgangsloggen.
+    """
+    from . import eksport
+
+    hva = hva.strip().lower()
+    if hva not in eksport.HVA_VALG:
+        raise UgyldigInndata(f"«{hva}»: velg pasienter, samhandlingspunkter, tiltak eller alt.")
+    format_ = eksport.velg_format(format_, ut)
+    planer = eksport.planlegg(hva, format_, ut, overskriv)
+    data = eksport.les(
+        _miljo(ctx).register(),
+        hva,
+        _idag(dato),
+        koordinator=koordinator,
+        uten_personopplysninger=uten_personopplysninger,
+    )
+    from .visning import melding
+
+    antall = ", ".join(f"{len(rader)} {tabell}" for tabell, rader in data.items())
+    if not planer:
+        sys.stdout.write(eksport.innhold(data, hva, format_, uten_personopplysninger, fil=False))
+        return
+    eksport.skriv(data, planer, format_, uten_personopplysninger, overskriv)
+    melding(f"Eksporterte {antall} til {', '.join(str(sti) for _, sti in planer)}.")
+
+
 # --- demo data, settings, database --------------------------------------------------------
 
 
@@ -662,9 +914,7 @@ def samtale_kommando(
         Path | None,
         typer.Option("--svar", help="Svarfil (JSON eller YAML) fra et utfylt kartleggingshefte."),
     ] = None,
-    dato: Annotated[
-        str | None, typer.Option("--dato", help="Samtalens dato (standard: i dag).")
-    ] = None,
+    dato: Annotated[str | None, typer.Option("--dato", help="Samtalens dato (standard: i dag).")] = None,
 ) -> None:
     """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang."""
     idag = date.today()
@@ -682,6 +932,8 @@ def samtale_kommando(
             f"Samtalen er lagret og fullført: pasient nr. {resultat['pasient_id']}, "
             f"SP{resultat['sp']} er gjennomført {visning.norsk_dato(samtaledato)}."
         )
+        if resultat.get("forlop_fullfort"):
+            visning.melding("Forløpet er fullført og avsluttet: SP3 er gjennomført.")
         return
     from .samtale_terminal import Terminalsamtale
 
@@ -705,8 +957,10 @@ def tiltak_kommando(
 ) -> None:
     """Åpne tiltak på tvers av pasienter, etter frist (fødselsnummer maskert)."""
     idag = _idag(dato)
-    rader = _miljo(ctx).register().apne_tiltak(
-        idag, ansvarlig=ansvarlig, koordinator=koordinator, kun_forfalte=forfalte
+    rader = (
+        _miljo(ctx)
+        .register()
+        .apne_tiltak(idag, ansvarlig=ansvarlig, koordinator=koordinator, kun_forfalte=forfalte)
     )
     from . import visning
 
@@ -727,6 +981,394 @@ def tiltak_utfort(
     from .visning import melding
 
     melding(f"Tiltak {tiltak_id} (pasient nr. {pasient_id}) er markert som utført.")
+
+
+# --- consent and the handover letter --------------------------------------------------------
+
+
+@kommando("samtykke")
+def samtykke_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    til: Annotated[
+        str | None,
+        typer.Option(
+            "--til", help="Mottakeren: fastlege, kommune, sykehus, nav eller annen.", show_default=False
+        ),
+    ] = None,
+    ja: Annotated[bool, typer.Option("--ja", help="Pasienten samtykker til deling med mottakeren.")] = False,
+    nei: Annotated[
+        bool, typer.Option("--nei", help="Pasienten motsetter seg deling med mottakeren.")
+    ] = False,
+    dato: Annotated[
+        str | None, typer.Option("--dato", help="Når pasienten sa det (standard: i dag).")
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Registrer pasientens samtykke (--ja) eller motstand (--nei) mot deling med en mottaker."""
+    from .samtykke import NAVN, sjekk_mottaker
+
+    if til is None:
+        raise UgyldigInndata("Mangler --til: fastlege, kommune, sykehus, nav eller annen.")
+    mottaker = sjekk_mottaker(til)
+    if ja == nei:
+        raise UgyldigInndata("Oppgi enten --ja (pasienten samtykker) eller --nei (pasienten motsetter seg).")
+    idag = date.today()
+    nar = _dato(dato, "--dato", idag)
+    if nar > idag:
+        raise UgyldigInndata("Datoen ligger fram i tid. Oppgi dagen pasienten sa ja eller nei.")
+    resultat = _miljo(ctx).register().registrer_samtykke(ref, mottaker, ja, nar)
+    from . import visning
+
+    if json_ut:
+        visning.skriv_json(resultat)
+        return
+    hva = "samtykker til" if ja else "motsetter seg"
+    visning.melding(
+        f"Registrert: pasient nr. {resultat['pasient_id']} {hva} deling med {NAVN[mottaker]} "
+        f"({visning.norsk_dato(nar)})."
+    )
+
+
+@kommando("brev")
+def brev_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    til: Annotated[
+        str | None,
+        typer.Option(
+            "--til",
+            help="Mottakeren: fastlege, kommune, sykehus, ny_kommune, nav, annen eller pasient.",
+            show_default=False,
+        ),
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")] = "txt",
+    ut: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--ut",
+            help="Skriv brevet til denne filen (- for stdout). Standard: stdout, eller en ny fil for pdf.",
+            show_default=False,
+        ),
+    ] = None,
+    sp: Annotated[
+        int | None,
+        typer.Option(
+            "--sp", help="Brev fra samtalen ved samhandlingspunkt N. Standard: den siste fullførte."
+        ),
+    ] = None,
+    sprak: Annotated[
+        str | None,
+        typer.Option(
+            "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
+        ),
+    ] = None,
+    navn: Annotated[
+        str | None,
+        typer.Option(
+            "--navn",
+            help="Mottakerens navn (påkrevd for annen), for eksempel «Bergen kommune».",
+            show_default=False,
+        ),
+    ] = None,
+    overskriv: Annotated[
+        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
+    ] = False,
+    dato: Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")] = None,
+) -> None:
+    """Oppsummeringsbrevet til neste tjenesteyter, fra den siste fullførte samtalen."""
+    if til is None:
+        raise UgyldigInndata(
+            "Mangler --til: fastlege, kommune, sykehus, ny_kommune, nav, annen eller pasient."
+        )
+    from . import brev as brev_modul
+    from . import visning
+
+    register = _miljo(ctx).register()
+    brevet = brev_modul.lag_brev(
+        register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
+    )
+    for advarsel in brevet.advarsler:
+        visning.melding(advarsel)
+    fil = None if ut is not None and str(ut) == "-" else ut
+    if fil is None and ut is None and brevet.format == "pdf":
+        fil = Path(brev_modul.standard_filnavn("pdf"))
+    if fil is None and brevet.format == "pdf" and sys.stdout.isatty():
+        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
+    sys.stdout.flush()
+    brev_id, skrevet = brev_modul.lever(
+        register, brevet, fil=fil, overskriv=overskriv, ut=getattr(sys.stdout, "buffer", None)
+    )
+    if skrevet is not None:
+        visning.melding(f"Brev nr. {brev_id} til {til} er skrevet til {skrevet}.")
+
+
+@kommando("avsender")
+def avsender_kommando(
+    ctx: typer.Context,
+    navn: Annotated[str | None, typer.Option("--navn", help="Navnet som står under brevene.")] = None,
+    rolle: Annotated[
+        str | None, typer.Option("--rolle", help="Rollen, for eksempel kreftkoordinator.")
+    ] = None,
+    tjeneste: Annotated[
+        str | None, typer.Option("--tjeneste", help="Tjenesten, for eksempel «Helsehuset, Eksempel kommune».")
+    ] = None,
+    telefon: Annotated[
+        str | None, typer.Option("--telefon", help="Telefonnummeret mottakeren kan ringe.")
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Sett eller vis avsenderen av brevene (navn, rolle, tjeneste, telefon); '' tømmer et felt."""
+    from . import visning
+
+    register = _miljo(ctx).register()
+    for felt, verdi in (("navn", navn), ("rolle", rolle), ("tjeneste", tjeneste), ("telefon", telefon)):
+        if verdi is not None:
+            register.sett_innstilling(f"avsender_{felt}", verdi)
+    innst = register.innstillinger()
+    avsender = {felt: innst[f"avsender_{felt}"] for felt in ("navn", "rolle", "tjeneste", "telefon")}
+    if json_ut:
+        visning.skriv_json(avsender)
+        return
+    for felt, verdi in avsender.items():
+        visning.konsoll().print(f"{felt.capitalize()}: {verdi or '(ikke satt)'}", markup=False)
+
+
+# --- the whole episode: ending it and relapse ----------------------------------------------
+
+
+def _linje(tekst: str) -> None:
+    """A plain line on stdout: no markup, not wrapped when piped."""
+    from .visning import konsoll
+
+    konsoll().print(tekst, markup=False, highlight=False, soft_wrap=True)
+
+
+@kommando("avslutt")
+def avslutt_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    grunn: Annotated[
+        str | None,
+        typer.Option(
+            "--grunn",
+            help="Hvorfor: dod (død), flyttet, onske (pasientens ønske) eller fullfort (etter SP3).",
+            show_default=False,
+        ),
+    ] = None,
+    dato: Annotated[
+        str | None, typer.Option("--dato", help="Dagen forløpet avsluttes (standard: i dag).")
+    ] = None,
+    til_kommune: Annotated[
+        str | None,
+        typer.Option("--til-kommune", help="Kommunen pasienten flytter til (med --grunn flyttet)."),
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Avslutt pasientens aktive forløp; åpne samhandlingspunkter settes som bortfalt."""
+    from . import livslop, visning
+
+    kode = livslop.les_grunn(grunn)
+    idag = date.today()
+    sluttdato = _dato(dato, "--dato", idag)
+    resultat = livslop.avslutt(_miljo(ctx).register(), ref, kode, sluttdato, idag, til_kommune=til_kommune)
+    pid = resultat["pasient_id"]
+    hint = None
+    if kode == livslop.FLYTTET:
+        navn = f' --navn "{resultat["til_kommune"]}"' if resultat["til_kommune"] else ""
+        hint = (
+            "Skriv overføringsbrevet til den nye kommunen (med pasientens samtykke): "
+            f"pakkehjem brev {pid} --til ny_kommune{navn}"
+        )
+    if json_ut:
+        visning.skriv_json(resultat["pasient"])
+        if hint:
+            visning.melding(hint)
+        return
+    _linje(
+        f"Forløp {resultat['forlop']} for pasient nr. {pid} er avsluttet "
+        f"{visning.norsk_dato(sluttdato)}: {livslop.GRUNN_TEKST[kode]}."
+    )
+    if resultat["bortfalt"]:
+        punkter = ", ".join(f"SP{sp}" for sp in resultat["bortfalt"])
+        _linje(f"Satt som bortfalt: {punkter}.")
+    if resultat["pasient_avsluttet"]:
+        _linje("Pasienten har ingen aktive forløp og er avsluttet i pakkeforløpet.")
+    if hint:
+        _linje(hint)
+
+
+@kommando("residiv")
+def residiv_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    diagnosedato: Annotated[
+        str | None,
+        typer.Option(
+            "--diagnosedato", help="Dagen pasienten fikk vite om tilbakefallet.", show_default=False
+        ),
+    ] = None,
+    diagnose: Annotated[
+        str | None,
+        typer.Option("--diagnose", help="ICD-10-kode, for eksempel C50.9. Standard: som forrige forløp."),
+    ] = None,
+    dato: DatoValg = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Registrer residiv: det aktive forløpet avsluttes, og et nytt forløp åpnes."""
+    from . import livslop, visning
+
+    if not diagnosedato:
+        raise UgyldigInndata("Mangler --diagnosedato: dagen pasienten fikk vite om tilbakefallet.")
+    idag = _idag(dato)
+    resultat = livslop.residiv(
+        _miljo(ctx).register(), ref, _dato(diagnosedato, "--diagnosedato"), idag, diagnose=diagnose
+    )
+    if json_ut:
+        visning.skriv_json(resultat["pasient"])
+        return
+    pid = resultat["pasient_id"]
+    if resultat["avsluttet"]:
+        _linje(f"Forløp {resultat['avsluttet']['forlop']} for pasient nr. {pid} er avsluttet (residiv).")
+    _linje(f"Forløp {resultat['forlop']} er åpnet for pasient nr. {pid}.")
+    nytt = next(f for f in resultat["pasient"]["forlop"] if f["nr"] == resultat["forlop"])
+    for s in nytt["samhandlingspunkter"]:
+        vindu = forlop.Periode(parse_dato(s["vindu_fra"]), parse_dato(s["vindu_til"]))
+        _linje(f"  SP{s['sp']} ({s['ansvarlig']}): {visning.periode_tekst(vindu)}")
+
+
+# --- calendar, access log, backup and check --------------------------------------------------
+
+
+@kommando("kalender")
+def kalender_kommando(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            help="Bare denne pasienten (nummer eller fødselsnummer). Standard: alle avtaler.",
+            show_default=False,
+        ),
+    ] = None,
+    koordinator: Annotated[
+        str | None, typer.Option("--koordinator", help="Bare denne koordinatorens pasienter.")
+    ] = None,
+    ut: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--ut",
+            help="Skriv kalenderen til denne filen (.ics). Standard: stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    med_navn: Annotated[
+        bool,
+        typer.Option(
+            "--med-navn", help="Ta med pasientens navn i tittelen (kalendere synkes til telefoner)."
+        ),
+    ] = False,
+    varighet: Annotated[
+        int, typer.Option("--varighet", help="Varighet i minutter for avtaler med klokkeslett.")
+    ] = 60,
+    overskriv: Annotated[
+        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
+    ] = False,
+) -> None:
+    """Avtalte samtaler som iCalendar-fil; titlene har ikke navn uten --med-navn."""
+    from . import kalender, visning
+    from .filer import sjekk_ny_fil, skriv_privat
+
+    fil = None if ut is not None and str(ut) == "-" else ut
+    if fil is not None:
+        sjekk_ny_fil(fil, overskriv)
+    kalender.sjekk_varighet(varighet)
+    avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator)
+    data = kalender.lag_ics(avtaler, med_navn=med_navn, varighet=varighet)
+    if fil is None:
+        sys.stdout.flush()
+        utstrom = getattr(sys.stdout, "buffer", None)
+        if utstrom is not None:
+            utstrom.write(data)
+            utstrom.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+    else:
+        skriv_privat(fil, data, overskriv)
+    if not avtaler:
+        visning.melding("Ingen avtalte samtaler å eksportere; kalenderen er tom.")
+    elif fil is not None:
+        visning.melding(f"Skrev {len(avtaler)} avtaler til {fil}.")
+
+
+@kommando("logg")
+def logg_kommando(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            help="Bare denne pasienten (nummer eller fødselsnummer). Standard: alle.", show_default=False
+        ),
+    ] = None,
+    fra: Annotated[str | None, typer.Option("--fra", help="Fra og med dato.")] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Til og med dato.")] = None,
+    bruker: Annotated[
+        str | None, typer.Option("--bruker", help="Bare oppslag gjort av denne brukeren.")
+    ] = None,
+    grense: Annotated[
+        int | None, typer.Option("--grense", help="Bare de N siste oppslagene.", show_default=False)
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Tilgangsloggen: hvem har sett på hvilken pasient, når og hvordan."""
+    from . import vedlikehold, visning_vedlikehold
+
+    register = _miljo(ctx).register()
+    pasient_id, rader = vedlikehold.tilgangslogg(
+        register,
+        ref,
+        fra=_dato(fra, "--fra") if fra else None,
+        til=_dato(til, "--til") if til else None,
+        bruker=bruker,
+        grense=grense,
+    )
+    from . import visning
+
+    if json_ut:
+        visning.skriv_json(rader)
+        return
+    overskrift = None if pasient_id is None else f"pasient nr. {pasient_id}"
+    visning_vedlikehold.tilgangslogg(rader, overskrift)
+
+
+@kommando("sikkerhetskopi")
+def sikkerhetskopi_kommando(
+    ctx: typer.Context,
+    fil: Annotated[
+        Path,
+        typer.Argument(help="Ny fil for kopien; en fil som finnes, skrives ikke over.", show_default=False),
+    ],
+) -> None:
+    """Ta en sikkerhetskopi av registeret mens andre bruker det; kopien sjekkes etterpå."""
+    from . import vedlikehold, visning
+
+    resultat = vedlikehold.sikkerhetskopi(_miljo(ctx).register(), fil)
+    visning.melding(vedlikehold.oppsummer_kopi(resultat))
+
+
+@kommando("sjekk")
+def sjekk_kommando(ctx: typer.Context, json_ut: JsonValg = False) -> None:
+    """Sjekk databasefilen: integritet, fremmednøkler og skjemaversjon."""
+    from . import vedlikehold, visning, visning_vedlikehold
+
+    resultat = vedlikehold.sjekk(_miljo(ctx).sti())
+    if json_ut:
+        visning.skriv_json(resultat)
+    else:
+        visning_vedlikehold.sjekkrapport(resultat)
+    if not resultat["ok"]:
+        raise typer.Exit(1)
 
 
 @kommando("dbsti")

@@ -11,6 +11,9 @@ MANEDER = (
 )  # fmt: skip
 UKEDAGER = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
+ELDSTE_AR = 1850
+SISTE_AR = 2200
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
@@ -29,9 +32,13 @@ def parse_dato(tekst: str) -> date:
             )
         dag, maned, ar = (int(x) for x in treff.groups())
     try:
-        return date(ar, maned, dag)
+        dato = date(ar, maned, dag)
     except ValueError:
         raise ValueError(f"Datoen «{verdi}» finnes ikke i kalenderen.") from None
+    # Far-off years are typing errors here, and would overflow the window arithmetic.
+    if not ELDSTE_AR <= dato.year <= SISTE_AR:
+        raise ValueError(f"Datoen «{verdi}» må ligge mellom år {ELDSTE_AR} og {SISTE_AR}.")
+    return dato
 
 
 def norsk_dato(dato: date | None, med_ukedag: bool = False) -> str:

@@ -77,7 +77,9 @@ def _punkt_tilstand(
         if terning < 0.25:
             dag = vindu.fra + timedelta(days=rng.randint(0, (idag - vindu.fra).days))
             return forlop.GJENNOMFORT, dag, None, None, None
-        if terning < 0.55:
+        # Coordinators book a conversation soon after its window opens, so most open
+        # points inside a window carry a date; a quarter still waits to be booked.
+        if terning < 0.75:
             dag = idag + timedelta(days=rng.randint(0, max(0, (vindu.til - idag).days)))
             klokke = f"{rng.randint(8, 15):02d}:{rng.choice(('00', '30'))}"
             return forlop.AVTALT, dag, klokke, rng.choice(STEDER), None

@@ -47,6 +47,32 @@ def _fil_eller_tom(tekst: str) -> str | None:
     return str(sti)
 
 
+def _tekst_eller_tom(tekst: str) -> str | None:
+    verdi = " ".join(tekst.split())
+    return verdi or None  # empty: not set
+
+
+SPRAK = ("bokmal", "nynorsk")
+
+
+def _sprak(tekst: str) -> str:
+    verdi = tekst.strip().lower()
+    verdi = {"bokmål": "bokmal", "nb": "bokmal", "nn": "nynorsk"}.get(verdi, verdi)
+    if verdi not in SPRAK:
+        raise ValueError("Skriv bokmal eller nynorsk.")
+    return verdi
+
+
+def _mappe_eller_tom(tekst: str) -> str | None:
+    verdi = tekst.strip()
+    if not verdi:
+        return None  # back to the shipped templates
+    sti = Path(verdi).expanduser().resolve()
+    if not sti.is_dir():
+        raise ValueError(f"Finner ikke mappen {sti}.")
+    return str(sti)
+
+
 @dataclass(frozen=True)
 class Innstilling:
     """One setting: its default, how a typed value is read, and a Norwegian description."""
@@ -79,6 +105,36 @@ INNSTILLINGER: dict[str, Innstilling] = {
             None,
             _fil_eller_tom,
             "Samtaleguiden (YAML) kommunen eller sykehuset bruker. Tom: guiden som følger med.",
+        ),
+        Innstilling(
+            "avsender_navn",
+            None,
+            _tekst_eller_tom,
+            "Avsenderen av brevene: navnet til koordinatoren som skriver under. "
+            "Settes enklest med «pakkehjem avsender».",
+        ),
+        Innstilling(
+            "avsender_rolle", None, _tekst_eller_tom, "Avsenderens rolle, for eksempel kreftkoordinator."
+        ),
+        Innstilling(
+            "avsender_tjeneste",
+            None,
+            _tekst_eller_tom,
+            "Tjenesten brevene kommer fra, for eksempel «Kreftkoordinator, Helsehuset, Eksempel kommune».",
+        ),
+        Innstilling("avsender_telefon", None, _tekst_eller_tom, "Telefonnummeret mottakeren kan ringe."),
+        Innstilling(
+            "brev_sprak",
+            "bokmal",
+            _sprak,
+            "Språket brevene skrives på når --sprak ikke er oppgitt: bokmal eller nynorsk.",
+        ),
+        Innstilling(
+            "brevmaler",
+            None,
+            _mappe_eller_tom,
+            "En mappe med tjenestens egne brevmaler (samme navn som i templates/brev), som brukes "
+            "foran malene som følger med. Tom: bare malene som følger med.",
         ),
     )
 }

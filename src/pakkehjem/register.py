@@ -14,10 +14,10 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +176,30 @@ MIGRASJONER: tuple[str, ...] = (
     );
     CREATE INDEX samtykke_pasient ON samtykke (pasient_id);
     """,
+    # 3: every handover letter written (`brev`): to whom, from which conversation, in which
+    # format, and the sha256 of the exact bytes, so a letter can be matched to the record later.
+    # Append-only, like the access log: the record of what was disclosed must not change.
+    """
+    CREATE TABLE brev (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samtale_id INTEGER NOT NULL REFERENCES samtale(id),
+        mottaker TEXT NOT NULL CHECK (mottaker IN
+            ('fastlege', 'kommune', 'sykehus', 'ny_kommune', 'nav', 'annen', 'pasient')),
+        mottaker_navn TEXT,
+        format TEXT NOT NULL CHECK (format IN ('txt', 'md', 'html', 'pdf')),
+        sprak TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        fil TEXT,
+        skrevet TEXT NOT NULL,
+        bruker TEXT NOT NULL
+    );
+    CREATE INDEX brev_pasient ON brev (pasient_id);
+    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")
@@ -310,6 +334,8 @@ class Register:
             tilkobling = sqlite3.connect(sti, timeout=ventetid, isolation_level=None)
         except sqlite3.Error as feil:
             raise _feil_fra_sqlite(feil) from None
+        # SQLite's NOCASE folds ASCII only; filters on names of places and people need æøå.
+        tilkobling.create_collation("NORSK", _norsk_sammenligning)
         register = cls(tilkobling, sti)
         try:
             tilkobling.execute("PRAGMA foreign_keys = ON")
@@ -445,14 +471,18 @@ class Register:
             if rad is None:
                 raise IkkeFunnet("Ingen pasient med det fødselsnummeret i registeret.")
             return rad[0]
-        if not tekst.isdigit():
+        # isascii: "²" and other Unicode digits pass isdigit() but not int().
+        if not (tekst.isascii() and tekst.isdigit()):
             raise UgyldigInndata(
                 f"«{ref}» er ikke en pasientreferanse. Oppgi pasientens nummer "
                 "(fra ny-pasient eller pasienter) eller fødselsnummeret (11 siffer)."
             )
-        rad = self.db.execute("SELECT id FROM pasient WHERE id = ?", (int(tekst),)).fetchone()
+        nummer = int(tekst)
+        rad = None
+        if nummer < 2**63:  # larger does not fit an SQLite integer (OverflowError)
+            rad = self.db.execute("SELECT id FROM pasient WHERE id = ?", (nummer,)).fetchone()
         if rad is None:
-            raise IkkeFunnet(f"Ingen pasient med nummer {int(tekst)}. Se listen med «pakkehjem pasienter».")
+            raise IkkeFunnet(f"Ingen pasient med nummer {nummer}. Se listen med «pakkehjem pasienter».")
         return rad[0]
 
     def ny_pasient(
@@ -528,19 +558,9 @@ class Register:
         assert forlop_id is not None
         db.executemany(
             "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
-            " forfall_fra, forfall_til) VALUES (?,?,?,?,?,?,?)",
-            [
-                (
-                    forlop_id,
-                    sp,
-                    forlop.ANSVARLIG[sp],
-                    v.fra.isoformat(),
-                    v.til.isoformat(),
-                    v.fra.isoformat(),
-                    v.til.isoformat(),
-                )
-                for sp, v in forlop.vinduer(diagnosedato, sp1_uker).items()
-            ],
+            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            nye_punkter(forlop_id, diagnosedato, sp1_uker),
         )
         return forlop_id
 
@@ -627,8 +647,13 @@ class Register:
             ],
             "samtaler": self._samtaler_json(pasient_id),
             "tiltak": [
-                dict(zip(("id", "hva", "ansvarlig", "frist", "status", "utfort_dato", "samtale"),
-                         t, strict=True))
+                dict(
+                    zip(
+                        ("id", "hva", "ansvarlig", "frist", "status", "utfort_dato", "samtale"),
+                        t,
+                        strict=True,
+                    )
+                )
                 for t in db.execute(
                     "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id FROM tiltak"
                     " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
@@ -636,14 +661,19 @@ class Register:
                 )
             ],
             "samtykke": [
-                dict(zip(("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t,
-                         strict=True))
+                dict(zip(("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t, strict=True))
                 for t in db.execute(
                     "SELECT mottaker, svar, dato, kilde, samtale_id, registrert FROM samtykke"
                     " WHERE pasient_id = ? ORDER BY registrert, id",
                     (pasient_id,),
                 )
             ],
+            # The consent in force per recipient kind (the latest row; samtykke.py says why).
+            "samtykke_gjeldende": {
+                art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale")}
+                for art, rad in self._gjeldende_samtykke(pasient_id).items()
+            },
+            "brev": self._brev_json(pasient_id),
             "hendelser": [dict(h) for h in hendelser],
         }
 
@@ -663,10 +693,17 @@ class Register:
                     (samtale_id,),
                 )
             }
-            samtaler.append({
-                "id": samtale_id, "forlop": forlop_nr, "sp": sp, "dato": dato,
-                "status": status, "guide_ref": guide_ref, "svar": svar,
-            })
+            samtaler.append(
+                {
+                    "id": samtale_id,
+                    "forlop": forlop_nr,
+                    "sp": sp,
+                    "dato": dato,
+                    "status": status,
+                    "guide_ref": guide_ref,
+                    "svar": svar,
+                }
+            )
         return samtaler
 
     def pasienter(
@@ -682,10 +719,10 @@ class Register:
         if not alle:
             vilkar.append("p.status = 'aktiv'")
         if koordinator:
-            vilkar.append("p.koordinator = ? COLLATE NOCASE")
+            vilkar.append("p.koordinator = ? COLLATE NORSK")
             verdier.append(koordinator)
         if kommune:
-            vilkar.append("p.kommune = ? COLLATE NOCASE")
+            vilkar.append("p.kommune = ? COLLATE NORSK")
             verdier.append(kommune)
         sql = f"""
             SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, p.status,
@@ -869,12 +906,16 @@ class Register:
             vilkar = ["s.forfall_til < :idag"]
         else:
             vilkar = [
-                "(s.forfall_til < :idag OR (s.forfall_til >= :fra_eller_idag AND s.forfall_fra <= :til))"
+                "(s.forfall_til < :idag OR (s.forfall_til BETWEEN :fra_eller_idag AND :til_senest"
+                " AND s.forfall_fra <= :til))"
             ]
+        # A range that starts by the end of the period ends at most LENGSTE_FORFALL_DAGER later.
+        til_senest = periode.til + timedelta(days=forlop.LENGSTE_FORFALL_DAGER)
         verdier: dict[str, Any] = {
             "idag": idag.isoformat(),
             "fra_eller_idag": max(periode.fra, idag).isoformat(),
             "til": periode.til.isoformat(),
+            "til_senest": til_senest.isoformat(),
         }
         for navn, verdi, kolonne in (
             ("koordinator", koordinator, "p.koordinator"),
@@ -882,7 +923,7 @@ class Register:
             ("ansvarlig", ansvarlig, "s.ansvarlig"),
         ):
             if verdi:
-                vilkar.append(f"{kolonne} = :{navn} COLLATE NOCASE")
+                vilkar.append(f"{kolonne} = :{navn} COLLATE NORSK")
                 verdier[navn] = verdi
         sql = f"""
             SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, f.nr, s.sp, s.ansvarlig,
@@ -958,7 +999,12 @@ class Register:
         return rad[0]
 
     def apne_samtale(
-        self, ref: str, sp: int | None, dato: date, guide_ref: int, eier: str | None,
+        self,
+        ref: str,
+        sp: int | None,
+        dato: date,
+        guide_ref: int,
+        eier: str | None,
         handling: str = "samtale",
     ) -> dict[str, Any]:
         """Find or start the conversation of a contact point, taking its lock for `eier`.
@@ -983,11 +1029,24 @@ class Register:
                 samtale_id = db.execute(
                     "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato,"
                     " startet, bruker, las_eier, las_tid) VALUES (?,?,?,?,?,?,?,?)",
-                    (pasient_id, punkt.id, guide_ref, dato.isoformat(), _na(), bruker(), eier,
-                     _na() if eier else None),
+                    (
+                        pasient_id,
+                        punkt.id,
+                        guide_ref,
+                        dato.isoformat(),
+                        _na(),
+                        bruker(),
+                        eier,
+                        _na() if eier else None,
+                    ),
                 ).lastrowid
-                self._hendelse(pasient_id, punkt.forlop_nr, punkt.sp, "samtale_startet",
-                               f"Samtale for SP{punkt.sp} startet.")
+                self._hendelse(
+                    pasient_id,
+                    punkt.forlop_nr,
+                    punkt.sp,
+                    "samtale_startet",
+                    f"Samtale for SP{punkt.sp} startet.",
+                )
             else:
                 samtale_id, las_eier, las_tid, guide_ref, _ = rad
                 if eier is not None:
@@ -997,8 +1056,9 @@ class Register:
                             f"(siden {las_tid[11:16] if las_tid else '?'}). Vent til den er "
                             "lukket, eller be den andre avslutte."
                         )
-                    db.execute("UPDATE samtale SET las_eier = ?, las_tid = ? WHERE id = ?",
-                               (eier, _na(), samtale_id))
+                    db.execute(
+                        "UPDATE samtale SET las_eier = ?, las_tid = ? WHERE id = ?", (eier, _na(), samtale_id)
+                    )
             self.logg(pasient_id, handling)
             assert samtale_id is not None
             data = self._samtale_data(samtale_id)
@@ -1025,10 +1085,20 @@ class Register:
             else:
                 svar[sporsmal_id] = json.loads(verdi)
         return {
-            "id": rad[0], "pasient_id": rad[1], "guide_ref": rad[2], "dato": rad[3],
-            "status": rad[4], "forlop": rad[5], "sp": rad[6], "vindu_fra": rad[7],
-            "vindu_til": rad[8], "navn": rad[9], "startet": rad[10], "fullfort": rad[11],
-            "svar": svar, "hoppet_over": hoppet,
+            "id": rad[0],
+            "pasient_id": rad[1],
+            "guide_ref": rad[2],
+            "dato": rad[3],
+            "status": rad[4],
+            "forlop": rad[5],
+            "sp": rad[6],
+            "vindu_fra": rad[7],
+            "vindu_til": rad[8],
+            "navn": rad[9],
+            "startet": rad[10],
+            "fullfort": rad[11],
+            "svar": svar,
+            "hoppet_over": hoppet,
         }
 
     def _samtale_rad(self, samtale_id: int) -> tuple[int, str, int]:
@@ -1057,15 +1127,23 @@ class Register:
             pasient_id, status, _ = self._samtale_rad(samtale_id)
             if status != "pagar":
                 raise Avvist("Samtalen er fullført og kan ikke endres.")
-            self._skriv_svar(db, samtale_id, pasient_id, sporsmal_id, verdi, hoppet_over,
-                             tiltak, samtykke, dato)
+            self._skriv_svar(
+                db, samtale_id, pasient_id, sporsmal_id, verdi, hoppet_over, tiltak, samtykke, dato
+            )
             db.execute("UPDATE samtale SET las_tid = ? WHERE id = ?", (_na(), samtale_id))
             self.logg(pasient_id, "samtale-svar")
 
     def _skriv_svar(
-        self, db: sqlite3.Connection, samtale_id: int, pasient_id: int, sporsmal_id: str,
-        verdi: Any, hoppet_over: bool, tiltak: list[dict[str, Any]] | None,
-        samtykke: str | None, dato: date | None,
+        self,
+        db: sqlite3.Connection,
+        samtale_id: int,
+        pasient_id: int,
+        sporsmal_id: str,
+        verdi: Any,
+        hoppet_over: bool,
+        tiltak: list[dict[str, Any]] | None,
+        samtykke: str | None,
+        dato: date | None,
     ) -> None:
         rekkefolge = db.execute(
             "SELECT coalesce(max(rekkefolge), 0) + 1 FROM svar WHERE samtale_id = ?", (samtale_id,)
@@ -1075,31 +1153,42 @@ class Register:
             " VALUES (?,?,?,?,?,?) ON CONFLICT (samtale_id, sporsmal_id) DO UPDATE SET"
             " verdi = excluded.verdi, hoppet_over = excluded.hoppet_over,"
             " rekkefolge = excluded.rekkefolge, tid = excluded.tid",
-            (samtale_id, sporsmal_id, None if hoppet_over else json.dumps(verdi, ensure_ascii=False),
-             int(hoppet_over), rekkefolge, _na()),
+            (
+                samtale_id,
+                sporsmal_id,
+                None if hoppet_over else json.dumps(verdi, ensure_ascii=False),
+                int(hoppet_over),
+                rekkefolge,
+                _na(),
+            ),
         )
         # An answer given again replaces what it implied before.
-        db.execute("DELETE FROM tiltak WHERE samtale_id = ? AND sporsmal_id = ?",
-                   (samtale_id, sporsmal_id))
-        for t in ([] if hoppet_over else tiltak or []):
+        db.execute("DELETE FROM tiltak WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id))
+        for t in [] if hoppet_over else tiltak or []:
             db.execute(
                 "INSERT INTO tiltak (pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist,"
                 " opprettet) VALUES (?,?,?,?,?,?,?)",
-                (pasient_id, samtale_id, sporsmal_id, t["hva"], t["ansvarlig"], t.get("frist"),
-                 _na()),
+                (pasient_id, samtale_id, sporsmal_id, t["hva"], t["ansvarlig"], t.get("frist"), _na()),
             )
         if samtykke:
-            db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?",
-                       (samtale_id, samtykke))
+            db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?", (samtale_id, samtykke))
             if not hoppet_over and isinstance(verdi, bool):
-                samtale_dato = db.execute(
-                    "SELECT dato FROM samtale WHERE id = ?", (samtale_id,)
-                ).fetchone()[0]
+                samtale_dato = db.execute("SELECT dato FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[
+                    0
+                ]
                 db.execute(
                     "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id,"
                     " registrert, bruker) VALUES (?,?,?,?,?,?,?,?)",
-                    (pasient_id, samtykke, "ja" if verdi else "nei",
-                     iso(dato) or samtale_dato, "samtale", samtale_id, _na(), bruker()),
+                    (
+                        pasient_id,
+                        samtykke,
+                        "ja" if verdi else "nei",
+                        iso(dato) or samtale_dato,
+                        "samtale",
+                        samtale_id,
+                        _na(),
+                        bruker(),
+                    ),
                 )
 
     def angre_svar(self, samtale_id: int, sporsmal_id: str, samtykke: str | None = None) -> None:
@@ -1109,11 +1198,14 @@ class Register:
             if status != "pagar":
                 raise Avvist("Samtalen er fullført og kan ikke endres.")
             for tabell in ("svar", "tiltak"):
-                db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ? AND sporsmal_id = ?",
-                           (samtale_id, sporsmal_id))
+                db.execute(
+                    f"DELETE FROM {tabell} WHERE samtale_id = ? AND sporsmal_id = ?",
+                    (samtale_id, sporsmal_id),
+                )
             if samtykke:
-                db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?",
-                           (samtale_id, samtykke))
+                db.execute(
+                    "DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?", (samtale_id, samtykke)
+                )
             self.logg(pasient_id, "samtale-angre")
 
     def begynn_pa_nytt(self, samtale_id: int) -> None:
@@ -1124,8 +1216,13 @@ class Register:
                 raise Avvist("Samtalen er fullført og kan ikke begynnes på nytt.")
             for tabell in ("svar", "tiltak", "samtykke"):
                 db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ?", (samtale_id,))
-            self._hendelse(pasient_id, None, None, "samtale_på_nytt",
-                           f"Samtale nr. {samtale_id} begynt på nytt; tidligere svar slettet.")
+            self._hendelse(
+                pasient_id,
+                None,
+                None,
+                "samtale_på_nytt",
+                f"Samtale nr. {samtale_id} begynt på nytt; tidligere svar slettet.",
+            )
             self.logg(pasient_id, "samtale-på-nytt")
 
     def slipp_samtale(self, samtale_id: int, eier: str) -> None:
@@ -1137,7 +1234,10 @@ class Register:
             )
 
     def fullfor_samtale(
-        self, samtale_id: int, *, neste_avtale: tuple[date, str | None, str | None] | None = None,
+        self,
+        samtale_id: int,
+        *,
+        neste_avtale: tuple[date, str | None, str | None] | None = None,
     ) -> dict[str, Any]:
         """Finish: the conversation becomes fullfort, its contact point gjennomfort on its date.
 
@@ -1163,26 +1263,50 @@ class Register:
             (_na(), samtale_id),
         )
         punkt = self._punkt_fra_id(sp_id)
-        self._sett_status(punkt, forlop.GJENNOMFORT, dato=samtale_dato,
-                          tekst=f"SP{punkt.sp} gjennomført {norsk_dato(samtale_dato)}.")
+        self._sett_status(
+            punkt,
+            forlop.GJENNOMFORT,
+            dato=samtale_dato,
+            tekst=f"SP{punkt.sp} gjennomført {norsk_dato(samtale_dato)}.",
+        )
+        # SP3 held: the pathway is complete (domain.md); the episode ends as `fullfort`.
+        from .livslop import avslutt_etter_sp3
+
+        forlop_fullfort = avslutt_etter_sp3(self, punkt, samtale_dato)
         neste = self._neste_punkt(punkt)
         if neste is not None and neste_avtale is not None:
             dato, klokkeslett, sted = neste_avtale
             klokkeslett = normaliser_klokkeslett(klokkeslett)
-            self._sett_status(neste, forlop.AVTALT, dato=dato, klokkeslett=klokkeslett, sted=sted,
-                              tekst=_hendelsestekst(neste.sp, forlop.AVTALT, dato, klokkeslett,
-                                                    sted, None))
+            self._sett_status(
+                neste,
+                forlop.AVTALT,
+                dato=dato,
+                klokkeslett=klokkeslett,
+                sted=sted,
+                tekst=_hendelsestekst(neste.sp, forlop.AVTALT, dato, klokkeslett, sted, None),
+            )
         self.logg(pasient_id, "samtale-fullfort")
         resultat = None
         if neste is not None:
             s = db.execute(
                 "SELECT sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted"
-                " FROM samhandlingspunkt WHERE id = ?", (neste.id,)
+                " FROM samhandlingspunkt WHERE id = ?",
+                (neste.id,),
             ).fetchone()
-            resultat = dict(zip(("sp", "ansvarlig", "vindu_fra", "vindu_til", "status", "dato",
-                                 "klokkeslett", "sted"), s, strict=True))
-        return {"pasient_id": pasient_id, "samtale_id": samtale_id, "sp": punkt.sp,
-                "neste": resultat}
+            resultat = dict(
+                zip(
+                    ("sp", "ansvarlig", "vindu_fra", "vindu_til", "status", "dato", "klokkeslett", "sted"),
+                    s,
+                    strict=True,
+                )
+            )
+        return {
+            "pasient_id": pasient_id,
+            "samtale_id": samtale_id,
+            "sp": punkt.sp,
+            "neste": resultat,
+            "forlop_fullfort": forlop_fullfort,
+        }
 
     def _punkt_fra_id(self, sp_id: int) -> Punkt:
         sid, fid, nr, pid, sp, status = self.db.execute(
@@ -1228,10 +1352,170 @@ class Register:
             ).lastrowid
             assert samtale_id is not None
             for sporsmal_id, verdi, tiltak, samtykke in svar:
-                self._skriv_svar(db, samtale_id, pasient_id, sporsmal_id, verdi, False, tiltak,
-                                 samtykke, None)
+                self._skriv_svar(
+                    db, samtale_id, pasient_id, sporsmal_id, verdi, False, tiltak, samtykke, None
+                )
             self.logg(pasient_id, "samtale-svarfil")
             return self._fullfor(samtale_id, neste_avtale)
+
+    # --- consent and letters -------------------------------------------------------------
+
+    def _gjeldende_samtykke(self, pasient_id: int) -> dict[str, dict[str, Any]]:
+        from .samtykke import gjeldende
+
+        kolonner = ("id", "mottaker", "svar", "dato", "kilde", "samtale", "registrert")
+        return gjeldende(
+            dict(zip(kolonner, rad, strict=True))
+            for rad in self.db.execute(
+                "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert FROM samtykke"
+                " WHERE pasient_id = ?",
+                (pasient_id,),
+            )
+        )
+
+    def registrer_samtykke(self, ref: str, mottaker: str, svar: bool, dato: date) -> dict[str, Any]:
+        """Record consent (True) or objection (False) for a recipient kind, source "kommando".
+
+        A new row every time: the history is kept, the latest row is the one in force.
+        """
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            db.execute(
+                "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id,"
+                " registrert, bruker) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    pasient_id,
+                    mottaker,
+                    "ja" if svar else "nei",
+                    dato.isoformat(),
+                    "kommando",
+                    None,
+                    _na(),
+                    bruker(),
+                ),
+            )
+            self._hendelse(
+                pasient_id,
+                None,
+                None,
+                "samtykke",
+                f"Samtykke for {mottaker}: {'ja' if svar else 'nei'} ({norsk_dato(dato)}).",
+            )
+            self.logg(pasient_id, "samtykke")
+            gjeldende = self._gjeldende_samtykke(pasient_id)
+        return {
+            "pasient_id": pasient_id,
+            "mottaker": mottaker,
+            "svar": "ja" if svar else "nei",
+            "dato": dato.isoformat(),
+            "kilde": "kommando",
+            "gjeldende": gjeldende[mottaker]["svar"],
+        }
+
+    def brevgrunnlag(
+        self,
+        ref: str,
+        sp: int | None,
+        idag: date,
+        kontroll: Callable[[int, dict[str, dict[str, Any]]], None] | None = None,
+    ) -> dict[str, Any]:
+        """What a handover letter is made of, read in one logged transaction.
+
+        `kontroll(pasient_id, current consent)` runs first and may refuse (ManglerSamtykke):
+        then nothing else of the patient is read. The conversation is the latest finished one,
+        or the latest finished one of contact point `sp`.
+        """
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            gjeldende = self._gjeldende_samtykke(pasient_id)
+            if kontroll is not None:
+                kontroll(pasient_id, gjeldende)
+            vilkar, verdier = "s.pasient_id = ? AND s.status = 'fullfort'", [pasient_id]
+            if sp is not None:
+                vilkar += " AND p.sp = ?"
+                verdier.append(sp)
+            rad = db.execute(
+                "SELECT s.id FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+                f" JOIN forlop f ON f.id = p.forlop_id WHERE {vilkar}"
+                " ORDER BY f.nr DESC, s.dato DESC, s.id DESC LIMIT 1",
+                verdier,
+            ).fetchone()
+            if rad is None:
+                hvilken = f"for samhandlingspunkt {sp} " if sp is not None else ""
+                raise Avvist(
+                    f"Pasient nr. {pasient_id} har ingen fullført samtale {hvilken}å lage brev fra. "
+                    f"Hold samtalen først med «pakkehjem samtale {pasient_id}»"
+                    + (f" --sp {sp}" if sp is not None else "")
+                    + ", eller fullfør den som er påbegynt."
+                )
+            samtale = self._samtale_data(rad[0])
+            pasient = self._pasient_data(pasient_id, idag)
+            tiltak = [
+                dict(zip(("id", "sporsmal_id", "hva", "ansvarlig", "frist", "status"), t, strict=True))
+                for t in db.execute(
+                    "SELECT id, sporsmal_id, hva, ansvarlig, frist, status FROM tiltak"
+                    " WHERE samtale_id = ? ORDER BY frist IS NULL, frist, id",
+                    (samtale["id"],),
+                )
+            ]
+            self.logg(pasient_id, "brev")
+        return {"pasient": pasient, "samtale": samtale, "tiltak": tiltak, "samtykke": gjeldende}
+
+    def registrer_brev(
+        self,
+        *,
+        pasient_id: int,
+        samtale_id: int,
+        mottaker: str,
+        mottaker_navn: str | None,
+        format_: str,
+        sprak: str,
+        sha256: str,
+        fil: str | None,
+    ) -> int:
+        """Record a letter that was written; returns its number."""
+        with self.transaksjon() as db:
+            brev_id = db.execute(
+                "INSERT INTO brev (pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,"
+                " sha256, fil, skrevet, bruker) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    pasient_id,
+                    samtale_id,
+                    mottaker,
+                    mottaker_navn,
+                    format_,
+                    sprak,
+                    sha256,
+                    fil,
+                    _na(),
+                    bruker(),
+                ),
+            ).lastrowid
+            self.logg(pasient_id, f"brev-{mottaker}")
+        assert brev_id is not None
+        return brev_id
+
+    def _brev_json(self, pasient_id: int) -> list[dict[str, Any]]:
+        kolonner = (
+            "id",
+            "skrevet",
+            "mottaker",
+            "mottaker_navn",
+            "samtale",
+            "format",
+            "sprak",
+            "sha256",
+            "fil",
+            "bruker",
+        )
+        return [
+            dict(zip(kolonner, rad, strict=True))
+            for rad in self.db.execute(
+                "SELECT id, skrevet, mottaker, mottaker_navn, samtale_id, format, sprak, sha256, fil,"
+                " bruker FROM brev WHERE pasient_id = ? ORDER BY id",
+                (pasient_id,),
+            )
+        ]
 
     # --- actions (tiltak) ---------------------------------------------------------------
 
@@ -1246,10 +1530,10 @@ class Register:
         """Open actions across patients, by deadline (none last)."""
         vilkar, verdier = ["t.status = 'apen'"], []
         if ansvarlig:
-            vilkar.append("t.ansvarlig = ? COLLATE NOCASE")
+            vilkar.append("t.ansvarlig = ? COLLATE NORSK")
             verdier.append(ansvarlig)
         if koordinator:
-            vilkar.append("p.koordinator = ? COLLATE NOCASE")
+            vilkar.append("p.koordinator = ? COLLATE NORSK")
             verdier.append(koordinator)
         if kun_forfalte:
             vilkar.append("t.frist < ?")
@@ -1264,9 +1548,16 @@ class Register:
             self.logg(sorted({r[1] for r in rader}), "tiltak")
         return [
             {
-                "id": tid, "pasient_id": pid, "navn": navn, "fnr": fnr_regler.masker(fnr),
-                "koordinator": koord, "hva": hva, "ansvarlig": ansv, "frist": frist,
-                "samtale": samtale, "forfalt": bool(frist and frist < idag.isoformat()),
+                "id": tid,
+                "pasient_id": pid,
+                "navn": navn,
+                "fnr": fnr_regler.masker(fnr),
+                "koordinator": koord,
+                "hva": hva,
+                "ansvarlig": ansv,
+                "frist": frist,
+                "samtale": samtale,
+                "forfalt": bool(frist and frist < idag.isoformat()),
             }
             for tid, pid, navn, fnr, koord, hva, ansv, frist, samtale in rader
         ]
@@ -1274,18 +1565,19 @@ class Register:
     def tiltak_utfort(self, tiltak_id: int, dato: date) -> int:
         """Mark an action done; returns the patient's id."""
         with self.transaksjon() as db:
-            rad = db.execute(
-                "SELECT pasient_id, status FROM tiltak WHERE id = ?", (tiltak_id,)
-            ).fetchone()
+            rad = db.execute("SELECT pasient_id, status FROM tiltak WHERE id = ?", (tiltak_id,)).fetchone()
             if rad is None:
                 raise IkkeFunnet(f"Ingen tiltak med nummer {tiltak_id}. Se «pakkehjem tiltak».")
             pasient_id, status = rad
             if status == "utfort":
                 raise Avvist(f"Tiltak {tiltak_id} er allerede utført.")
-            db.execute("UPDATE tiltak SET status = 'utfort', utfort_dato = ? WHERE id = ?",
-                       (dato.isoformat(), tiltak_id))
-            self._hendelse(pasient_id, None, None, "tiltak_utfort",
-                           f"Tiltak {tiltak_id} utført {norsk_dato(dato)}.")
+            db.execute(
+                "UPDATE tiltak SET status = 'utfort', utfort_dato = ? WHERE id = ?",
+                (dato.isoformat(), tiltak_id),
+            )
+            self._hendelse(
+                pasient_id, None, None, "tiltak_utfort", f"Tiltak {tiltak_id} utført {norsk_dato(dato)}."
+            )
             self.logg(pasient_id, "tiltak-utfort")
         return pasient_id
 
@@ -1361,6 +1653,11 @@ def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
         time.sleep(0.01)
 
 
+def _norsk_sammenligning(a: str, b: str) -> int:
+    a, b = a.casefold(), b.casefold()
+    return (a > b) - (a < b)
+
+
 def _setninger(skript: str) -> list[str]:
     """Split a migration into statements (triggers hold semicolons inside BEGIN ... END)."""
     setninger, buffer = [], ""
@@ -1373,6 +1670,33 @@ def _setninger(skript: str) -> list[str]:
     if buffer.strip():
         setninger.append(buffer.strip())
     return setninger
+
+
+def nye_punkter(forlop_id: int, diagnosedato: date, sp1_uker: int) -> list[tuple]:
+    """The three contact points of a new episode as rows (the column order of
+    `legg_inn_mange`): windows from `forlop.vinduer`, planlagt, due range the window.
+    The one place new contact points are made, for `ny-pasient`, a relapse and `importer`."""
+    rader = []
+    for sp, vindu in forlop.vinduer(diagnosedato, sp1_uker).items():
+        periode = forlop.forfallsperiode(forlop.PLANLAGT, vindu.fra, vindu.til, None)
+        assert periode is not None
+        rader.append(
+            (
+                forlop_id,
+                sp,
+                forlop.ANSVARLIG[sp],
+                vindu.fra.isoformat(),
+                vindu.til.isoformat(),
+                forlop.PLANLAGT,
+                None,
+                None,
+                None,
+                None,
+                periode.fra.isoformat(),
+                periode.til.isoformat(),
+            )
+        )
+    return rader
 
 
 def _tom_som_null(tekst: str | None) -> str | None:

@@ -153,12 +153,14 @@ class Samtalemotor:
 
     def tilbake(self) -> Sporsmal | None:
         """Ask the previous question again (its answer stays until a new one is given)."""
-        if not self.historikk:
-            return None
-        forrige = self._alle[self._indeks[self.historikk.pop()]]
-        self._gjeldende = forrige
-        self._posisjon = self._indeks[forrige.id]
-        return forrige
+        while self.historikk:
+            forrige = self._alle[self._indeks[self.historikk.pop()]]
+            # A question hidden since (its answer was taken back) is not asked again.
+            if self.er_synlig(forrige):
+                self._gjeldende = forrige
+                self._posisjon = self._indeks[forrige.id]
+                return forrige
+        return None
 
     def ga_til_tema(self, tema: Tema) -> Sporsmal | None:
         """Jump to a theme the patient is talking about: its first open question, or its first."""
@@ -183,7 +185,10 @@ class Samtalemotor:
             self._angre(self.guide.sporsmal(sporsmal_id))
             del self.svar[sporsmal_id]
         for sporsmal_id in list(self.hoppet_over):
-            if not self.er_synlig(self.guide.sporsmal(sporsmal_id)):
+            sporsmal = self.guide.sporsmal(sporsmal_id)
+            if not self.er_synlig(sporsmal):
+                # The stored skip goes too: else a resumed conversation would not ask it again.
+                self._angre(sporsmal)
                 self.hoppet_over.discard(sporsmal_id)
 
 
@@ -210,9 +215,7 @@ def les_svarfil(sti: Path) -> dict[str, Any]:
     return data
 
 
-def fra_svarfil(
-    register: Register, ref: str, sp: int | None, dato: date, sti: Path
-) -> dict[str, Any]:
+def fra_svarfil(register: Register, ref: str, sp: int | None, dato: date, sti: Path) -> dict[str, Any]:
     """A whole conversation from an answers file: every answer checked first, then one
     transaction stores all of it and finishes the conversation. Nothing is stored on error."""
     guide = aktiv_guide(register)
@@ -238,6 +241,5 @@ def svar_med_tekst(register: Register, samtale: dict[str, Any]) -> list[tuple[st
     """(question text, answer) pairs of a stored conversation, with the texts actually asked."""
     guide = guide_for_samtale(register, samtale["guide_ref"])
     return [
-        (guide.sporsmal(sid).tekst if sid in guide else sid, verdi)
-        for sid, verdi in samtale["svar"].items()
+        (guide.sporsmal(sid).tekst if sid in guide else sid, verdi) for sid, verdi in samtale["svar"].items()
     ]

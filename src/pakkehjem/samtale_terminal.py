@@ -65,6 +65,7 @@ class Terminalsamtale:
         self.register = register
         self.k = konsoll
         self.idag = idag
+        self.fullfort = False  # set once the conversation is finished in the register
 
     # --- input ------------------------------------------------------------------------------
 
@@ -111,6 +112,16 @@ class Terminalsamtale:
             return self._lop(motor, data, samtale_id)
         except (KeyboardInterrupt, EOFError, _Lukket, Pause) as avbrudd:
             self.k.print()
+            if self.fullfort:
+                # Stopped at the offer to book the next contact point: nothing left to resume.
+                self.k.print(
+                    Text(
+                        f"Samtalen er fullført. Neste samhandlingspunkt er ikke avtalt; avtal det med "
+                        f"pakkehjem avtal {data['pasient_id']} DATO",
+                        style="yellow",
+                    )
+                )
+                return 0
             self.k.print(
                 Text(
                     f"Samtalen er lagret med alt som er svart så langt. Fortsett senere med: "
@@ -128,8 +139,9 @@ class Terminalsamtale:
     def _motor(self, guide: Guide, samtale_id: int, data: dict[str, Any]) -> Samtalemotor:
         def lagre(sporsmal: Sporsmal, verdi: Any, hoppet: bool) -> None:
             tiltak, samtykke = tiltak_og_samtykke(sporsmal, verdi)
-            self.register.lagre_svar(samtale_id, sporsmal.id, verdi, hoppet_over=hoppet,
-                                     tiltak=tiltak, samtykke=samtykke)
+            self.register.lagre_svar(
+                samtale_id, sporsmal.id, verdi, hoppet_over=hoppet, tiltak=tiltak, samtykke=samtykke
+            )
 
         def angre(sporsmal: Sporsmal) -> None:
             self.register.angre_svar(samtale_id, sporsmal.id, sporsmal.samtykke)
@@ -254,10 +266,12 @@ class Terminalsamtale:
             raise Pause()
         if ord_ in HJELP:
             self.k.print(Text(sporsmal.hjelp or "Ingen hjelpetekst til dette spørsmålet.", style="italic"))
-            self.k.print(Text(
-                "Skriv «hopp over», «tilbake», «meny» (velg tema) eller «pause» (lagre og stopp).",
-                style="dim",
-            ))
+            self.k.print(
+                Text(
+                    "Skriv «hopp over», «tilbake», «meny» (velg tema) eller «pause» (lagre og stopp).",
+                    style="dim",
+                )
+            )
             return False
         return False
 
@@ -322,13 +336,10 @@ class Terminalsamtale:
         tabell.add_column("Tema")
         tabell.add_column("Svar")
         for tema in motor.guide.tema:
-            deler = [
-                f"{s.tekst}: {kort_svar(motor.svar[s.id])}"
-                for s in tema.sporsmal
-                if s.id in motor.svar
-            ]
+            deler = [f"{s.tekst}: {kort_svar(motor.svar[s.id])}" for s in tema.sporsmal if s.id in motor.svar]
             flagg = any(
-                s.flagg_fra is not None and isinstance(motor.svar.get(s.id), int)
+                s.flagg_fra is not None
+                and isinstance(motor.svar.get(s.id), int)
                 and motor.svar[s.id] >= s.flagg_fra
                 for s in tema.sporsmal
             )
@@ -347,9 +358,13 @@ class Terminalsamtale:
             return False
         avtale = neste_avtale(motor.guide, motor.svar)
         resultat = self.register.fullfor_samtale(samtale_id, neste_avtale=avtale)
+        self.fullfort = True
         self.k.print(Text(f"Samtalen er fullført. SP{data['sp']} er gjennomført.", style="green"))
         neste = resultat["neste"]
         if neste is None:
+            if resultat.get("forlop_fullfort"):
+                self.k.print("Forløpet er fullført og avsluttet: SP3 er gjennomført.")
+                return True
             self.k.print("Det er ingen flere samhandlingspunkter i dette forløpet.")
             return True
         vindu = f"{norsk_dato(fra_iso(neste['vindu_fra']))} – {norsk_dato(fra_iso(neste['vindu_til']))}"
@@ -366,8 +381,9 @@ class Terminalsamtale:
             except ValueError as feil:
                 self.k.print(Text(str(feil), style="red"))
                 continue
-            self.register.endre_punkt(str(data["pasient_id"]), neste["sp"], "avtalt",
-                                      idag=self.idag, dato=dato)
+            self.register.endre_punkt(
+                str(data["pasient_id"]), neste["sp"], "avtalt", idag=self.idag, dato=dato
+            )
             self.k.print(f"SP{neste['sp']} er avtalt {norsk_dato(dato)}.")
             return True
 

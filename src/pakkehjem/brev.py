@@ -73,8 +73,10 @@ class Brev:
     mottaker_navn: str | None
     sprak: str
     pasient_id: int
-    samtale_id: int
+    samtale_id: int | None
     advarsler: list[str] = field(default_factory=list)
+    art: str = "oppsummering"  # or "innkalling" (lag_innkalling)
+    samhandlingspunkt_id: int | None = None
 
     @property
     def sha256(self) -> str:
@@ -155,6 +157,104 @@ def _sprak(verdi: str) -> str:
     if sprak not in SPRAK:
         raise UgyldigInndata(f"--sprak «{verdi}» finnes ikke. Velg bokmal eller nynorsk.")
     return sprak
+
+
+# --------------------------------------------------------------------------------------------
+# The invitation letter to the patient (`innkalling`): the same templates folder, rendering,
+# writing and record as the summary; its own context and templates (`innkalling.<format>.j2`,
+# `<sprak>/innkalling.j2`, the `innkalling` texts of tekster.yaml).
+
+
+def lag_innkalling(
+    register: Any,
+    ref: str,
+    *,
+    idag: date,
+    format_: str = "txt",
+    sprak: str | None = None,
+    sp: int | None = None,
+) -> Brev:
+    """The patient's invitation to the booked contact point (`sp`, or the first open one of
+    the active episode). Avvist when it is not booked. Holds no diagnosis and no fødselsnummer:
+    it is a letter in a mailbox. The themes come from the guide in use."""
+    format_ = (format_ or "txt").strip().lower()
+    if format_ not in FORMATER:
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
+    innst = register.innstillinger()
+    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
+    grunnlag = register.innkallingsgrunnlag(ref, sp)
+    from .samtale import aktiv_guide
+
+    maldir = innst.get("brevmaler")
+    laster = _laster(maldir)
+    tekster = last_tekster(laster, sprak, pasient=True)
+    tekster = {**tekster, **(tekster.get("innkalling") or {})}
+    kontekst = bygg_innkalling_kontekst(
+        grunnlag, aktiv_guide(register), tekster, sprak=sprak, innstillinger=innst, idag=idag
+    )
+    innhold = render(kontekst, format_, laster, maldir, art="innkalling")
+    advarsler = []
+    if not kontekst["avsender"]["navn"] or not kontekst["avsender"]["telefon"]:
+        advarsler.append(
+            "Avsender (navn og telefon) er ikke satt, så pasienten ser ikke hvem som skal ringes. "
+            "Sett det med «pakkehjem avsender --navn ... --rolle ... --tjeneste ... --telefon ...»."
+        )
+    return Brev(
+        innhold=innhold,
+        format=format_,
+        mottaker="pasient",
+        mottaker_navn=kontekst["mottaker"]["navn"],
+        sprak=sprak,
+        pasient_id=grunnlag["pasient"]["id"],
+        samtale_id=None,
+        advarsler=advarsler,
+        art="innkalling",
+        samhandlingspunkt_id=grunnlag["punkt"]["id"],
+    )
+
+
+def bygg_innkalling_kontekst(
+    grunnlag: dict[str, Any],
+    guiden: guide_modul.Guide,
+    tekster: dict[str, Any],
+    *,
+    sprak: str,
+    innstillinger: dict[str, Any],
+    idag: date,
+) -> dict[str, Any]:
+    """The invitation's context (pure): the booking, the themes to think about, the sender."""
+    t = tekster
+    punkt = grunnlag["punkt"]
+    dag = fra_iso(punkt["dato"])
+    assert dag is not None  # a booked point has a date
+    ukedager = t.get("ukedager") or ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+    # The need themes of the guide (a `<tema>_behov` choice): the 13 areas, children, existential.
+    temaer = [
+        t.get("temaer", {}).get(tema.id) or tema.tittel
+        for tema in guiden.tema
+        if any(s.type == "valg" and s.id.endswith("_behov") for s in tema.sporsmal)
+    ]
+    kontekst = {
+        "t": t,
+        "sprak": sprak,
+        "dato": norsk_dato(idag),
+        "mottaker": {"art": "pasient", "navn": grunnlag["pasient"]["navn"], "er_pasient": True},
+        "avtale": {
+            "sp": punkt["sp"],
+            "ansvarlig": t["ansvarlige_kort"].get(punkt["ansvarlig"], punkt["ansvarlig"]),
+            "dato": f"{ukedager[dag.weekday()]} {norsk_dato(dag)}",
+            "klokkeslett": punkt["klokkeslett"],
+            "sted": punkt["sted"],
+        },
+        "temaer": temaer,
+        "avsender": {
+            "navn": innstillinger.get("avsender_navn"),
+            "rolle": innstillinger.get("avsender_rolle"),
+            "tjeneste": innstillinger.get("avsender_tjeneste"),
+            "telefon": innstillinger.get("avsender_telefon"),
+        },
+    }
+    return {k: (v if k == "t" else _rens(v)) for k, v in kontekst.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,13 +708,25 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
 
 
 def render(
-    kontekst: dict[str, Any], format_: str, laster: jinja2.BaseLoader, maldir: str | None = None
+    kontekst: dict[str, Any],
+    format_: str,
+    laster: jinja2.BaseLoader,
+    maldir: str | None = None,
+    *,
+    art: str = "oppsummering",
 ) -> bytes:
-    """The letter's bytes in one format: txt and md are UTF-8 text, html a page, pdf from the html."""
+    """The letter's bytes in one format: txt and md are UTF-8 text, html a page, pdf from the html.
+
+    A summary is `<sprak>/<mottaker>.j2` on `base.<format>.j2`; an invitation (`art`
+    "innkalling") is `<sprak>/innkalling.j2` on `innkalling.<format>.j2`.
+    """
     miljo = _miljo(format_, laster, maldir)
     grunn = "html" if format_ in ("html", "pdf") else format_
-    mal = f"{kontekst['sprak']}/{kontekst['mottaker']['art']}.j2"
-    ekstra: dict[str, Any] = {"grunnmal": f"base.{grunn}.j2"}
+    if art == "innkalling":
+        mal, grunnmal = f"{kontekst['sprak']}/innkalling.j2", f"innkalling.{grunn}.j2"
+    else:
+        mal, grunnmal = f"{kontekst['sprak']}/{kontekst['mottaker']['art']}.j2", f"base.{grunn}.j2"
+    ekstra: dict[str, Any] = {"grunnmal": grunnmal}
     if grunn == "html":
         css = _les_kilde(laster, "brev.css")
         ekstra["css"] = Markup(css[0] if css else "")
@@ -821,4 +933,6 @@ def _registrer(register: Any, brev: Brev, fil: str | None) -> int:
         sprak=brev.sprak,
         sha256=brev.sha256,
         fil=fil,
+        art=brev.art,
+        samhandlingspunkt_id=brev.samhandlingspunkt_id,
     )

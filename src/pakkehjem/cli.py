@@ -1104,6 +1104,55 @@ def brev_kommando(
         visning.melding(f"Brev nr. {brev_id} til {til} er skrevet til {skrevet}.")
 
 
+@kommando("innkalling")
+def innkalling_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    sp: SpValg = None,
+    format_: Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")] = "txt",
+    ut: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--ut",
+            help="Skriv brevet til denne filen (- for stdout). Standard: stdout, eller en ny fil for pdf.",
+            show_default=False,
+        ),
+    ] = None,
+    sprak: Annotated[
+        str | None,
+        typer.Option(
+            "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
+        ),
+    ] = None,
+    overskriv: Annotated[
+        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
+    ] = False,
+    dato: Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")] = None,
+) -> None:
+    """Innkallingsbrevet til pasienten for en avtalt samtale: tid, sted, tema og hvem som kan ringes."""
+    from . import brev as brev_modul
+    from . import visning
+
+    register = _miljo(ctx).register()
+    brevet = brev_modul.lag_innkalling(
+        register, ref, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp)
+    )
+    for advarsel in brevet.advarsler:
+        visning.melding(advarsel)
+    fil = None if ut is not None and str(ut) == "-" else ut
+    if fil is None and ut is None and brevet.format == "pdf":
+        fil = Path(brev_modul.standard_filnavn("pdf"))
+    if fil is None and brevet.format == "pdf" and sys.stdout.isatty():
+        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
+    sys.stdout.flush()
+    brev_id, skrevet = brev_modul.lever(
+        register, brevet, fil=fil, overskriv=overskriv, ut=getattr(sys.stdout, "buffer", None)
+    )
+    if skrevet is not None:
+        visning.melding(f"Innkalling (brev nr. {brev_id}) til pasienten er skrevet til {skrevet}.")
+
+
 @kommando("avsender")
 def avsender_kommando(
     ctx: typer.Context,

@@ -200,6 +200,41 @@ MIGRASJONER: tuple[str, ...] = (
     CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
         BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
     """,
+    # 4: the invitation letter to the patient (`innkalling`) is recorded in `brev` too. It
+    # comes before the conversation, so the table is rebuilt (SQLite cannot drop NOT NULL)
+    # with `art` (which letter), the contact point it invites to, and samtale_id only for a
+    # summary. Every row is copied over as a summary; the append-only triggers come back.
+    """
+    CREATE TABLE brev_ny (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samtale_id INTEGER REFERENCES samtale(id),
+        mottaker TEXT NOT NULL CHECK (mottaker IN
+            ('fastlege', 'kommune', 'sykehus', 'ny_kommune', 'nav', 'annen', 'pasient')),
+        mottaker_navn TEXT,
+        format TEXT NOT NULL CHECK (format IN ('txt', 'md', 'html', 'pdf')),
+        sprak TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        fil TEXT,
+        skrevet TEXT NOT NULL,
+        bruker TEXT NOT NULL,
+        art TEXT NOT NULL DEFAULT 'oppsummering' CHECK (art IN ('oppsummering', 'innkalling')),
+        samhandlingspunkt_id INTEGER REFERENCES samhandlingspunkt(id),
+        CHECK ((art = 'oppsummering' AND samtale_id IS NOT NULL)
+            OR (art = 'innkalling' AND samhandlingspunkt_id IS NOT NULL AND mottaker = 'pasient'))
+    );
+    INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+        sha256, fil, skrevet, bruker)
+        SELECT id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+            sha256, fil, skrevet, bruker FROM brev;
+    DROP TABLE brev;
+    ALTER TABLE brev_ny RENAME TO brev;
+    CREATE INDEX brev_pasient ON brev (pasient_id);
+    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")
@@ -1461,23 +1496,53 @@ class Register:
             self.logg(pasient_id, "brev")
         return {"pasient": pasient, "samtale": samtale, "tiltak": tiltak, "samtykke": gjeldende}
 
+    def innkallingsgrunnlag(self, ref: str, sp: int | None) -> dict[str, Any]:
+        """What an invitation letter is made of: the patient's name and the booked contact
+        point (`sp`, or the first open one of the active episode), read in one logged
+        transaction. Avvist, with nothing logged, when the point is not booked."""
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            punkt = self._punkt(pasient_id, sp)
+            if punkt.status != forlop.AVTALT:
+                med_sp = f" --sp {sp}" if sp is not None else ""
+                raise Avvist(
+                    f"Samhandlingspunkt {punkt.sp} for pasient nr. {pasient_id} er ikke avtalt, så det er "
+                    "ingen tid å kalle inn til. Avtal samtalen først med "
+                    f"«pakkehjem avtal {pasient_id} DATO --kl TT:MM --sted ...{med_sp}»."
+                )
+            navn = db.execute("SELECT navn FROM pasient WHERE id = ?", (pasient_id,)).fetchone()[0]
+            ansvarlig, dato, klokkeslett, sted = db.execute(
+                "SELECT ansvarlig, dato, klokkeslett, sted FROM samhandlingspunkt WHERE id = ?", (punkt.id,)
+            ).fetchone()
+            self.logg(pasient_id, "innkalling")
+        return {
+            "pasient": {"id": pasient_id, "navn": navn},
+            "punkt": {
+                "id": punkt.id, "forlop": punkt.forlop_nr, "sp": punkt.sp, "ansvarlig": ansvarlig,
+                "dato": dato, "klokkeslett": klokkeslett, "sted": sted,
+            },
+        }  # fmt: skip
+
     def registrer_brev(
         self,
         *,
         pasient_id: int,
-        samtale_id: int,
+        samtale_id: int | None,
         mottaker: str,
         mottaker_navn: str | None,
         format_: str,
         sprak: str,
         sha256: str,
         fil: str | None,
+        art: str = "oppsummering",
+        samhandlingspunkt_id: int | None = None,
     ) -> int:
-        """Record a letter that was written; returns its number."""
+        """Record a letter that was written (a summary, or an invitation to a booked contact
+        point); returns its number."""
         with self.transaksjon() as db:
             brev_id = db.execute(
                 "INSERT INTO brev (pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,"
-                " sha256, fil, skrevet, bruker) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " sha256, fil, skrevet, bruker, art, samhandlingspunkt_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     pasient_id,
                     samtale_id,
@@ -1489,9 +1554,11 @@ class Register:
                     fil,
                     _na(),
                     bruker(),
+                    art,
+                    samhandlingspunkt_id,
                 ),
             ).lastrowid
-            self.logg(pasient_id, f"brev-{mottaker}")
+            self.logg(pasient_id, f"brev-{mottaker}" if art == "oppsummering" else f"{art}-{mottaker}")
         assert brev_id is not None
         return brev_id
 
@@ -1507,12 +1574,13 @@ class Register:
             "sha256",
             "fil",
             "bruker",
+            "art",
         )
         return [
             dict(zip(kolonner, rad, strict=True))
             for rad in self.db.execute(
                 "SELECT id, skrevet, mottaker, mottaker_navn, samtale_id, format, sprak, sha256, fil,"
-                " bruker FROM brev WHERE pasient_id = ? ORDER BY id",
+                " bruker, art FROM brev WHERE pasient_id = ? ORDER BY id",
                 (pasient_id,),
             )
         ]

@@ -325,11 +325,13 @@ def pasient(data: dict[str, Any], idag: date) -> None:
             tabell.add_column(navn)
         for b in data["brev"]:
             til = b["mottaker"] + (f" ({b['mottaker_navn']})" if b.get("mottaker_navn") else "")
+            if b.get("art") == "innkalling":
+                til += " – innkalling"
             tabell.add_row(
                 str(b["id"]),
                 b["skrevet"][:16].replace("T", " "),
                 til,
-                str(b["samtale"]),
+                str(b["samtale"] or "–"),
                 b["format"],
                 b["sha256"][:12],
             )

@@ -43,7 +43,8 @@ from markupsafe import Markup
 from . import forlop
 from . import guide as guide_modul
 from .datoer import fra_iso, norsk_dato
-from .feil import Avvist, PakkehjemFeil, UgyldigInndata
+from .feil import PakkehjemFeil, UgyldigInndata
+from .filer import Meldinger, skriv_privat
 from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke, sjekk_mottaker
 
 FORMATER = ("txt", "md", "html", "pdf")
@@ -842,52 +843,16 @@ def standard_filnavn(format_: str) -> str:
     return f"brev-{secrets.token_hex(4)}.{format_}"
 
 
-def skriv_fil(sti: Path, innhold: bytes, *, overskriv: bool = False) -> None:
-    """Write a new file, mode 0600 from its creation; an existing file only with `overskriv`
-    (then replaced whole, so it ends 0600 too). Never follows an existing symbolic link."""
-    if sti.is_dir():
-        raise UgyldigInndata(f"{sti} er en mappe. Oppgi et filnavn med -o.")
-    if sti.exists() or sti.is_symlink():
-        if not overskriv:
-            raise Avvist(
-                f"Filen {sti} finnes fra før, og blir ikke overskrevet. Velg et annet navn med -o, "
-                "eller legg til --overskriv for å erstatte den."
-            )
-        midlertidig = sti.with_name(f".{sti.name}.{secrets.token_hex(4)}.tmp")
-        _skriv_ny(midlertidig, innhold)
-        try:
-            os.replace(midlertidig, sti)
-        except OSError as feil:
-            midlertidig.unlink(missing_ok=True)
-            raise _skrivefeil(sti, feil) from None
-        return
-    _skriv_ny(sti, innhold)
-
-
-def _skriv_ny(sti: Path, innhold: bytes) -> None:
-    try:
-        fd = os.open(sti, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except FileExistsError:
-        raise Avvist(
-            f"Filen {sti} finnes fra før, og blir ikke overskrevet. Velg et annet navn med -o, "
-            "eller legg til --overskriv for å erstatte den."
-        ) from None
-    except OSError as feil:
-        raise _skrivefeil(sti, feil) from None
-    try:
-        with os.fdopen(fd, "wb") as fil:
-            fil.write(innhold)
-    except OSError as feil:
-        sti.unlink(missing_ok=True)
-        raise _skrivefeil(sti, feil) from None
-
-
-def _skrivefeil(sti: Path, feil: OSError) -> PakkehjemFeil:
-    if isinstance(feil, FileNotFoundError):
-        return PakkehjemFeil(f"Mappen {sti.parent} finnes ikke. Opprett den, eller velg en annen med -o.")
-    if isinstance(feil, PermissionError):
-        return PakkehjemFeil(f"Har ikke lov til å skrive {sti}. Velg en annen mappe med -o.")
-    return PakkehjemFeil(f"Kan ikke skrive {sti} ({feil.strerror or type(feil).__name__}).")
+# The letter's file comes from -o: a refusal says so (the writing itself is filer.skriv_privat).
+SKRIVEMELDINGER = Meldinger(
+    mappe="{sti} er en mappe. Oppgi et filnavn med -o.",
+    finnes=(
+        "Filen {sti} finnes fra før, og blir ikke overskrevet. Velg et annet navn med -o, "
+        "eller legg til --overskriv for å erstatte den."
+    ),
+    ingen_mappe="Mappen {mappe} finnes ikke. Opprett den, eller velg en annen med -o.",
+    ingen_tilgang="Har ikke lov til å skrive {sti}. Velg en annen mappe med -o.",
+)
 
 
 def lever(
@@ -913,7 +878,7 @@ def lever(
             sys.stdout.write(brev.innhold.decode("utf-8"))
             sys.stdout.flush()
         return brev_id, None
-    skriv_fil(fil, brev.innhold, overskriv=overskriv)
+    skriv_privat(fil, brev.innhold, overskriv, meldinger=SKRIVEMELDINGER)
     try:
         brev_id = _registrer(register, brev, str(fil.resolve()))
     except BaseException:

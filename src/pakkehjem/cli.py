@@ -1430,6 +1430,11 @@ def main() -> None:
     """Console-script entry point."""
     # Every file the tool creates is for the owner only (design.md): set before any is made.
     os.umask(0o077)
+    # A command lives for a fraction of a second; the cyclic collector only costs time
+    # (15-20 ms on a 17,000-row work list). The interactive conversation turns it back on.
+    import gc
+
+    gc.disable()
     app()
 
 

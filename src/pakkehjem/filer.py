@@ -5,34 +5,60 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .feil import Avvist, PakkehjemFeil, UgyldigInndata
 
 
-def sjekk_ny_fil(sti: Path, overskriv: bool = False) -> None:
+@dataclass(frozen=True)
+class Meldinger:
+    """What a refused or failed write says; `{sti}` and `{mappe}` (its folder) are filled in.
+
+    A command whose file comes from a particular option (brev's -o) says so in its own words.
+    """
+
+    mappe: str = "{sti} er en mappe. Oppgi et filnavn."
+    finnes: str = "Filen {sti} finnes fra før. Velg et annet filnavn, eller bruk --overskriv."
+    ingen_mappe: str = "Mappen {mappe} finnes ikke. Opprett den først, eller velg en annen plass."
+    ingen_tilgang: str | None = None  # None: the general "Kan ikke skrive" message
+
+    def __call__(self, mal: str, sti: Path) -> str:
+        return mal.format(sti=sti, mappe=sti.parent)
+
+
+STANDARD = Meldinger()
+
+
+def sjekk_ny_fil(sti: Path, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:
     """Refuse early (before any patient data is read) a target that cannot be written."""
     if sti.is_dir():
-        raise UgyldigInndata(f"{sti} er en mappe. Oppgi et filnavn.")
+        raise UgyldigInndata(meldinger(meldinger.mappe, sti))
     if not overskriv and (sti.exists() or sti.is_symlink()):
-        raise Avvist(f"Filen {sti} finnes fra før. Velg et annet filnavn, eller bruk --overskriv.")
+        raise Avvist(meldinger(meldinger.finnes, sti))
     if not sti.parent.is_dir():
-        raise PakkehjemFeil(f"Mappen {sti.parent} finnes ikke. Opprett den først, eller velg en annen plass.")
+        raise PakkehjemFeil(meldinger(meldinger.ingen_mappe, sti))
 
 
-def skriv_privat(sti: Path, data: bytes, overskriv: bool = False) -> None:
+def skriv_privat(sti: Path, data: bytes, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:
     """Write `data` to a new file with mode 0600 (set when created, not chmod afterwards).
 
-    Without `overskriv` an existing file is refused (O_EXCL: no race). With it, the data goes
-    to a new 0600 file in the same folder that then replaces the old one, so the result is
-    0600 even when the old file was readable by others.
+    Without `overskriv` an existing file (or symbolic link) is refused (O_EXCL: no race, and
+    a link is never followed). With it, the data goes to a new 0600 file in the same folder
+    that then replaces the old one, so the result is 0600 even when the old file was readable
+    by others. A file left half written by a failed write is removed again.
     """
-    sjekk_ny_fil(sti, overskriv)
+    sjekk_ny_fil(sti, overskriv, meldinger=meldinger)
     try:
         if not overskriv:
-            fd = os.open(sti, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fil:
-                fil.write(data)
+            fd = os.open(sti, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            try:
+                with os.fdopen(fd, "wb") as fil:
+                    fil.write(data)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(sti)
+                raise
             return
         fd, midlertidig = tempfile.mkstemp(dir=sti.parent, prefix=".pakkehjem-", suffix=".tmp")
         try:
@@ -44,6 +70,16 @@ def skriv_privat(sti: Path, data: bytes, overskriv: bool = False) -> None:
                 os.unlink(midlertidig)
             raise
     except FileExistsError:
-        raise Avvist(f"Filen {sti} finnes fra før. Velg et annet filnavn, eller bruk --overskriv.") from None
+        raise Avvist(meldinger(meldinger.finnes, sti)) from None
+    except FileNotFoundError:
+        raise PakkehjemFeil(meldinger(meldinger.ingen_mappe, sti)) from None
+    except PermissionError as feil:
+        if meldinger.ingen_tilgang is None:
+            raise _skrivefeil(sti, feil) from None
+        raise PakkehjemFeil(meldinger(meldinger.ingen_tilgang, sti)) from None
     except OSError as feil:
-        raise PakkehjemFeil(f"Kan ikke skrive {sti} ({feil.strerror}).") from None
+        raise _skrivefeil(sti, feil) from None
+
+
+def _skrivefeil(sti: Path, feil: OSError) -> PakkehjemFeil:
+    return PakkehjemFeil(f"Kan ikke skrive {sti} ({feil.strerror or type(feil).__name__}).")

@@ -14,9 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
-
-from stdnum.exceptions import ValidationError
-from stdnum.no import fodselsnummer as stdnum_fnr
+from typing import Any
 
 _VEKTER_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2, 1)
 _VEKTER_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
@@ -41,9 +39,18 @@ class Fnr:
     type: str  # "fodselsnummer", "d_nummer" or "h_nummer"
 
 
+def _stdnum() -> Any:
+    """stdnum.no.fodselsnummer, imported on first use (it pulls in ssl and pydoc: ~10 ms)."""
+    from stdnum.no import fodselsnummer
+
+    return fodselsnummer
+
+
 def normaliser(tekst: str) -> str:
     """Strip spaces, dashes and dots the way people type the number."""
-    return stdnum_fnr.compact(tekst.replace(".", ""))
+    if tekst.isascii() and tekst.isdigit():  # as stored, and as most people type it
+        return tekst
+    return _stdnum().compact(tekst.replace(".", ""))
 
 
 def ser_ut_som_fnr(tekst: str) -> bool:
@@ -79,8 +86,10 @@ def _fodselsdato(nummer: str, idag: date) -> date:
     maned = int(nummer[2:4])
     ekte_maned = maned - _syntetisk_forskyvning(maned)
     uten_forskyvning = f"{nummer[:2]}{ekte_maned:02d}{nummer[4:]}"
+    from stdnum.exceptions import ValidationError
+
     try:
-        fodt = stdnum_fnr.get_birth_date(uten_forskyvning)
+        fodt = _stdnum().get_birth_date(uten_forskyvning)
         if fodt <= idag:
             return fodt
     except ValidationError:
@@ -146,10 +155,10 @@ def lag_syntetisk(fodselsdato: date, rng: random.Random) -> str:
             f"{fodselsdato.day:02d}{fodselsdato.month + SYNTETISK_TENOR:02d}"
             f"{fodselsdato.year % 100:02d}{individ:03d}"
         )
-        k1 = stdnum_fnr.calc_check_digit1(ni)
+        k1 = _stdnum().calc_check_digit1(ni)
         if len(k1) != 1:
             continue
-        k2 = stdnum_fnr.calc_check_digit2(ni + k1)
+        k2 = _stdnum().calc_check_digit2(ni + k1)
         if len(k2) != 1:
             continue
         return ni + k1 + k2

@@ -235,6 +235,14 @@ MIGRASJONER: tuple[str, ...] = (
     CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
         BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
     """,
+    # 5: the work-list index also holds what the list shows of a point, so the list reads
+    # no samhandlingspunkt rows (bench/: about -20 ms on 100,000 patients).
+    """
+    DROP INDEX samhandlingspunkt_forfall;
+    CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
+        forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
+        WHERE forfall_til IS NOT NULL;
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")

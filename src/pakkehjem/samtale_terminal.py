@@ -7,6 +7,7 @@ Ctrl-C, end of input or a closed terminal keep every answer given so far.
 
 from __future__ import annotations
 
+import gc
 import signal
 from datetime import date
 from typing import Any
@@ -88,6 +89,7 @@ class Terminalsamtale:
 
     def kjor(self, ref: str, sp: int | None, dato: date) -> int:
         """Hold (or resume) the conversation; returns the exit code."""
+        gc.enable()  # an hour-long conversation is no short command (see cli.main)
         guide = aktiv_guide(self.register)
         guide_ref = self.register.lagre_guide(guide.id, guide.versjon, guide.kilde)
         eier = las_eier()

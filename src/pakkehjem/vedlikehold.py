@@ -23,6 +23,7 @@ from typing import Any
 from . import fnr as fnr_regler
 from .datoer import norsk_dato
 from .feil import Avvist, PakkehjemFeil, UgyldigInndata
+from .filer import Meldinger, sjekk_ny_fil
 from .register import MIGRASJONER, Register
 
 # The access log's action codes in words, for people (JSON keeps the codes).
@@ -132,20 +133,19 @@ def tilgangslogg(
 # --- backup ------------------------------------------------------------------------------
 
 
+_KOPIMELDINGER = Meldinger(
+    mappe="{sti} er en mappe. Oppgi et filnavn for sikkerhetskopien.",
+    finnes="Filen {sti} finnes fra før. En sikkerhetskopi skrives aldri over; velg et nytt filnavn.",
+)
+
+
 def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     """A consistent copy of the open register in a NEW file `mal` (mode 0600), then checked.
 
     Refused (exit 1) when `mal` exists; a copy that fails its check is removed.
     """
     mal = Path(mal).expanduser()
-    if mal.is_dir():
-        raise UgyldigInndata(f"{mal} er en mappe. Oppgi et filnavn for sikkerhetskopien.")
-    if mal.exists() or mal.is_symlink():
-        raise Avvist(
-            f"Filen {mal} finnes fra før. En sikkerhetskopi skrives aldri over; velg et nytt filnavn."
-        )
-    if not mal.parent.is_dir():
-        raise PakkehjemFeil(f"Mappen {mal.parent} finnes ikke. Opprett den først, eller velg en annen plass.")
+    sjekk_ny_fil(mal, meldinger=_KOPIMELDINGER)
     try:
         # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
         fd = os.open(mal, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

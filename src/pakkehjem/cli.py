@@ -229,6 +229,7 @@ DatoValg = Annotated[
     typer.Option("--dato", help="Regn som om dagens dato var DATO (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)."),
 ]
 JsonValg = Annotated[bool, typer.Option("--json", help="Skriv ett JSON-dokument til stdout.")]
+OverskrivValg = Annotated[bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")]
 SpValg = Annotated[
     int | None,
     typer.Option("--sp", help="Samhandlingspunkt 1, 2 eller 3. Standard: det første åpne."),
@@ -1030,6 +1031,47 @@ def samtykke_kommando(
     )
 
 
+# Options and delivery shared by the letters (brev, innkalling).
+BrevFormatValg = Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")]
+BrevUtValg = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--ut",
+        help="Skriv brevet til denne filen (- for stdout). Standard: stdout, eller en ny fil for pdf.",
+        show_default=False,
+    ),
+]
+SprakValg = Annotated[
+    str | None,
+    typer.Option(
+        "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
+    ),
+]
+BrevDatoValg = Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")]
+
+
+def _lever_brev(register: Any, brevet: Any, ut: Path | None, overskriv: bool) -> tuple[int, Path | None]:
+    """Warnings to stderr, then the letter to `ut` (- or none: stdout; a pdf with none: a new file).
+
+    Returns (the letter's number, the file written or None).
+    """
+    from . import brev as brev_modul
+    from . import visning
+
+    for advarsel in brevet.advarsler:
+        visning.melding(advarsel)
+    fil = None if ut is not None and str(ut) == "-" else ut
+    if fil is None and ut is None and brevet.format == "pdf":
+        fil = Path(brev_modul.standard_filnavn("pdf"))
+    if fil is None and brevet.format == "pdf" and sys.stdout.isatty():
+        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
+    sys.stdout.flush()
+    return brev_modul.lever(
+        register, brevet, fil=fil, overskriv=overskriv, ut=getattr(sys.stdout, "buffer", None)
+    )
+
+
 @kommando("brev")
 def brev_kommando(
     ctx: typer.Context,
@@ -1042,28 +1084,15 @@ def brev_kommando(
             show_default=False,
         ),
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")] = "txt",
-    ut: Annotated[
-        Path | None,
-        typer.Option(
-            "-o",
-            "--ut",
-            help="Skriv brevet til denne filen (- for stdout). Standard: stdout, eller en ny fil for pdf.",
-            show_default=False,
-        ),
-    ] = None,
+    format_: BrevFormatValg = "txt",
+    ut: BrevUtValg = None,
     sp: Annotated[
         int | None,
         typer.Option(
             "--sp", help="Brev fra samtalen ved samhandlingspunkt N. Standard: den siste fullførte."
         ),
     ] = None,
-    sprak: Annotated[
-        str | None,
-        typer.Option(
-            "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
-        ),
-    ] = None,
+    sprak: SprakValg = None,
     navn: Annotated[
         str | None,
         typer.Option(
@@ -1072,10 +1101,8 @@ def brev_kommando(
             show_default=False,
         ),
     ] = None,
-    overskriv: Annotated[
-        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
-    ] = False,
-    dato: Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")] = None,
+    overskriv: OverskrivValg = False,
+    dato: BrevDatoValg = None,
 ) -> None:
     """Oppsummeringsbrevet til neste tjenesteyter, fra den siste fullførte samtalen."""
     if til is None:
@@ -1089,17 +1116,7 @@ def brev_kommando(
     brevet = brev_modul.lag_brev(
         register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
     )
-    for advarsel in brevet.advarsler:
-        visning.melding(advarsel)
-    fil = None if ut is not None and str(ut) == "-" else ut
-    if fil is None and ut is None and brevet.format == "pdf":
-        fil = Path(brev_modul.standard_filnavn("pdf"))
-    if fil is None and brevet.format == "pdf" and sys.stdout.isatty():
-        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
-    sys.stdout.flush()
-    brev_id, skrevet = brev_modul.lever(
-        register, brevet, fil=fil, overskriv=overskriv, ut=getattr(sys.stdout, "buffer", None)
-    )
+    brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
         visning.melding(f"Brev nr. {brev_id} til {til} er skrevet til {skrevet}.")
 
@@ -1109,26 +1126,11 @@ def innkalling_kommando(
     ctx: typer.Context,
     ref: RefArg,
     sp: SpValg = None,
-    format_: Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")] = "txt",
-    ut: Annotated[
-        Path | None,
-        typer.Option(
-            "-o",
-            "--ut",
-            help="Skriv brevet til denne filen (- for stdout). Standard: stdout, eller en ny fil for pdf.",
-            show_default=False,
-        ),
-    ] = None,
-    sprak: Annotated[
-        str | None,
-        typer.Option(
-            "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
-        ),
-    ] = None,
-    overskriv: Annotated[
-        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
-    ] = False,
-    dato: Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")] = None,
+    format_: BrevFormatValg = "txt",
+    ut: BrevUtValg = None,
+    sprak: SprakValg = None,
+    overskriv: OverskrivValg = False,
+    dato: BrevDatoValg = None,
 ) -> None:
     """Innkallingsbrevet til pasienten for en avtalt samtale: tid, sted, tema og hvem som kan ringes."""
     from . import brev as brev_modul
@@ -1138,17 +1140,7 @@ def innkalling_kommando(
     brevet = brev_modul.lag_innkalling(
         register, ref, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp)
     )
-    for advarsel in brevet.advarsler:
-        visning.melding(advarsel)
-    fil = None if ut is not None and str(ut) == "-" else ut
-    if fil is None and ut is None and brevet.format == "pdf":
-        fil = Path(brev_modul.standard_filnavn("pdf"))
-    if fil is None and brevet.format == "pdf" and sys.stdout.isatty():
-        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
-    sys.stdout.flush()
-    brev_id, skrevet = brev_modul.lever(
-        register, brevet, fil=fil, overskriv=overskriv, ut=getattr(sys.stdout, "buffer", None)
-    )
+    brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
         visning.melding(f"Innkalling (brev nr. {brev_id}) til pasienten er skrevet til {skrevet}.")
 
@@ -1321,9 +1313,7 @@ def kalender_kommando(
     varighet: Annotated[
         int, typer.Option("--varighet", help="Varighet i minutter for avtaler med klokkeslett.")
     ] = 60,
-    overskriv: Annotated[
-        bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")
-    ] = False,
+    overskriv: OverskrivValg = False,
 ) -> None:
     """Avtalte samtaler som iCalendar-fil; titlene har ikke navn uten --med-navn."""
     from . import kalender, visning

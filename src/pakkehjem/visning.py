@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -358,9 +359,7 @@ def tiltaksliste(rader: list[dict[str, Any]], idag: date) -> None:
         ]
 
     if not er_terminal():
-        print("\t".join(kolonner))
-        for r in rader:
-            print("\t".join(c.replace("\t", " ").replace("\n", " ") for c in celler(r)))
+        tabulert(kolonner, (celler(r) for r in rader))
         return
     if not rader:
         melding("Ingen åpne tiltak.")
@@ -419,6 +418,14 @@ def _plain(tekst: Any) -> str:
     return "" if tekst is None else str(tekst).replace("\t", " ").replace("\n", " ")
 
 
+def tabulert(kolonner: Iterable[str], rader: Iterable[Iterable[Any]]) -> None:
+    """A table for a pipe: a header line, then one tab-separated line per row (tabs and line
+    breaks inside a cell become spaces, None an empty cell)."""
+    print("\t".join(kolonner))
+    for rad in rader:
+        print("\t".join(_plain(x) for x in rad))
+
+
 def oversikt(data: dict[str, Any]) -> None:
     """The coordinator's overview: panels and tables on a terminal, tab-separated when piped."""
     idag = fra_iso(data["dato"])
@@ -446,9 +453,7 @@ def oversikt(data: dict[str, Any]) -> None:
     rader = [(celler(k, k["koordinator"] or "(ingen koordinator)"), k) for k in data["koordinatorer"]]
     totalt = celler(data["totalt"], "Totalt")
     if not er_terminal():
-        print("\t".join(kolonner))
-        for c, _ in rader:
-            print("\t".join(_plain(x) for x in c))
+        tabulert(kolonner, (c for c, _ in rader))
         if not data.get("koordinator"):
             print("\t".join(totalt))
         _plain_liste(
@@ -612,9 +617,7 @@ def _plain_liste(tittel: str, kolonner: tuple[str, ...], rader: list[tuple], vis
         return
     print()
     print(tittel)
-    print("\t".join(kolonner))
-    for rad in rader:
-        print("\t".join(_plain(x) for x in rad))
+    tabulert(kolonner, rader)
 
 
 STATISTIKK_FELT = (

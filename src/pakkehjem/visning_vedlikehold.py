@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from .visning import er_terminal, konsoll, melding
+from .visning import er_terminal, konsoll, melding, tabulert
 
 
 def _tid(tekst: str) -> str:
@@ -34,9 +34,7 @@ def tilgangslogg(rader: list[dict[str, Any]], pasient: str | None) -> None:
         ]
 
     if not er_terminal():
-        print("\t".join(kolonner))
-        for r in rader:
-            print("\t".join(c.replace("\t", " ").replace("\n", " ") for c in celler(r)))
+        tabulert(kolonner, (celler(r) for r in rader))
         return
     if not rader:
         melding("Ingen oppslag i tilgangsloggen for dette utvalget.")

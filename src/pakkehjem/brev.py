@@ -248,14 +248,9 @@ def bygg_innkalling_kontekst(
             "sted": punkt["sted"],
         },
         "temaer": temaer,
-        "avsender": {
-            "navn": innstillinger.get("avsender_navn"),
-            "rolle": innstillinger.get("avsender_rolle"),
-            "tjeneste": innstillinger.get("avsender_tjeneste"),
-            "telefon": innstillinger.get("avsender_telefon"),
-        },
+        "avsender": _avsender(innstillinger),
     }
-    return {k: (v if k == "t" else _rens(v)) for k, v in kontekst.items()}
+    return _rens_kontekst(kontekst)
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,13 +511,17 @@ def bygg_kontekst(
             "dato": _dato(eget["dato"]) if eget else "",
             "kilde": kilder.get(eget["kilde"], eget["kilde"]) if eget else "",
         },
-        "avsender": {
-            "navn": innstillinger.get("avsender_navn"),
-            "rolle": innstillinger.get("avsender_rolle"),
-            "tjeneste": innstillinger.get("avsender_tjeneste"),
-            "telefon": innstillinger.get("avsender_telefon"),
-        },
+        "avsender": _avsender(innstillinger),
     }
+    return _rens_kontekst(kontekst)
+
+
+def _avsender(innstillinger: dict[str, Any]) -> dict[str, Any]:
+    """The letter's sender (name, role, service, phone) as set with «pakkehjem avsender»."""
+    return {felt: innstillinger.get(f"avsender_{felt}") for felt in ("navn", "rolle", "tjeneste", "telefon")}
+
+
+def _rens_kontekst(kontekst: dict[str, Any]) -> dict[str, Any]:
     # Our own fixed texts are trusted; everything else came from someone's keyboard.
     return {k: (v if k == "t" else _rens(v)) for k, v in kontekst.items()}
 

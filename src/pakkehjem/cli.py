@@ -5,6 +5,7 @@ No rule of the pathway lives in this file.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -519,10 +520,10 @@ def forfaller(
             periode = forlop.uke_periode(uke, idag)
         except ValueError as feil:
             raise UgyldigInndata(f"--uke: {feil}") from None
-    rader = (
+    tekst = (
         _miljo(ctx)
         .register()
-        .forfaller(
+        .forfaller_json(
             periode,
             idag,
             kun_forfalte=forfalte,
@@ -534,8 +535,9 @@ def forfaller(
     from . import visning
 
     if json_ut:
-        visning.skriv_json(rader)
+        visning.skriv_json_tekst(tekst)
         return
+    rader = json.loads(tekst)
     tittel = "(bare forfalte)" if forfalte else visning.uke_tittel(periode)
     if not rader:
         visning.melding(f"Ingenting forfaller {tittel}, og ingenting er forfalt.")

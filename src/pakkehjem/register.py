@@ -379,6 +379,8 @@ class Register:
             raise _feil_fra_sqlite(feil) from None
         # SQLite's NOCASE folds ASCII only; filters on names of places and people need æøå.
         tilkobling.create_collation("NORSK", _norsk_sammenligning)
+        tilkobling.create_function("masker", 1, fnr_regler.masker, deterministic=True)
+        tilkobling.create_function("tilstand", 5, _tilstand_sql, deterministic=True)
         register = cls(tilkobling, sti)
         try:
             tilkobling.execute("PRAGMA foreign_keys = ON")
@@ -929,7 +931,11 @@ class Register:
 
     # --- the work list -----------------------------------------------------------------
 
-    def forfaller(
+    def forfaller(self, periode: forlop.Periode, idag: date, **filtre: Any) -> list[dict[str, Any]]:
+        """The work list as rows (see `forfaller_json`)."""
+        return json.loads(self.forfaller_json(periode, idag, **filtre))
+
+    def forfaller_json(
         self,
         periode: forlop.Periode,
         idag: date,
@@ -938,8 +944,9 @@ class Register:
         koordinator: str | None = None,
         kommune: str | None = None,
         ansvarlig: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Open contact points of active episodes due in the period, and all overdue ones.
+    ) -> str:
+        """Open contact points of active episodes due in the period, and all overdue ones,
+        as the JSON array of cli.md.
 
         One indexed query; overdue first, then by the start of the due range.
         """
@@ -968,55 +975,28 @@ class Register:
             if verdi:
                 vilkar.append(f"{kolonne} = :{navn} COLLATE NORSK")
                 verdier[navn] = verdi
+        # Each row leaves SQLite as a finished JSON object (masking and the derived state are
+        # the Python rules, registered as SQL functions in `apne`): on 100,000 patients the
+        # week's list is 17,000 rows, and building them as Python objects cost a third of
+        # the command's time.
         sql = f"""
-            SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, f.nr, s.sp, s.ansvarlig,
-                   s.vindu_fra, s.vindu_til, s.status, s.dato, s.klokkeslett, s.sted,
-                   s.forfall_til < :idag AS forfalt
+            SELECT p.id, json_object(
+                'pasient_id', p.id, 'navn', p.navn, 'fnr', masker(p.fnr),
+                'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
+                'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
+                'vindu_til', s.vindu_til, 'status', s.status, 'dato', s.dato,
+                'klokkeslett', s.klokkeslett, 'sted', s.sted,
+                'tilstand', tilstand(s.status, s.vindu_fra, s.vindu_til, s.dato, :idag))
             FROM samhandlingspunkt s
             JOIN forlop f ON f.id = s.forlop_id
             JOIN pasient p ON p.id = f.pasient_id
             WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv' AND {" AND ".join(vilkar)}
-            ORDER BY forfalt DESC, s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp
+            ORDER BY s.forfall_til < :idag DESC, s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp
         """
         with self.transaksjon() as db:
             rader = db.execute(sql, verdier).fetchall()
             self.logg(sorted({r[0] for r in rader}), "forfaller")
-        return [
-            {
-                "pasient_id": pid,
-                "navn": navn,
-                "fnr": fnr_regler.masker(fnr),
-                "kommune": kommune_,
-                "koordinator": koord,
-                "forlop": nr,
-                "sp": sp,
-                "ansvarlig": ansv,
-                "vindu_fra": vfra,
-                "vindu_til": vtil,
-                "status": status,
-                "dato": dato,
-                "klokkeslett": klokke,
-                "sted": sted,
-                "tilstand": forlop.tilstand(status, fra_iso(vfra), fra_iso(vtil), fra_iso(dato), idag),
-            }
-            for (
-                pid,
-                navn,
-                fnr,
-                kommune_,
-                koord,
-                nr,
-                sp,
-                ansv,
-                vfra,
-                vtil,
-                status,
-                dato,
-                klokke,
-                sted,
-                _forfalt,
-            ) in rader
-        ]
+        return "[" + ",".join(rad for _, rad in rader) + "]"
 
     # --- conversations -------------------------------------------------------------------
 
@@ -1727,6 +1707,11 @@ def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
             if "locked" not in str(feil) or time.monotonic() >= frist:
                 raise
         time.sleep(0.01)
+
+
+def _tilstand_sql(status: str, vindu_fra: str, vindu_til: str, dato: str | None, idag: str) -> str | None:
+    """forlop.tilstand for SQL, where dates are ISO text."""
+    return forlop.tilstand(status, fra_iso(vindu_fra), fra_iso(vindu_til), fra_iso(dato), fra_iso(idag))
 
 
 def _norsk_sammenligning(a: str, b: str) -> int:

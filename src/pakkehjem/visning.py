@@ -75,6 +75,14 @@ def skriv_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=innrykk) + "\n")
 
 
+def skriv_json_tekst(tekst: str) -> None:
+    """A JSON document already made (by SQLite), indented like `skriv_json` for a person."""
+    if sys.stdout.isatty():
+        skriv_json(json.loads(tekst))
+    else:
+        sys.stdout.write(tekst + "\n")
+
+
 def melding(tekst: str) -> None:
     """A message for the person at the terminal, on stderr so stdout stays clean."""
     feilkonsoll().print(Text(tekst), soft_wrap=True)

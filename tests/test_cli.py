@@ -669,3 +669,14 @@ def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
     assert terminal.exitstatus == 0
     data = json_ut(kjor("vis", "1", "--json", "--dato", IDAG))
     assert data["forlop"][0]["diagnosedato"] == "2026-11-02"
+
+
+def test_bare_pakkehjem_shows_the_help_and_succeeds(kjor):
+    resultat = kjor()
+    assert resultat.exit_code == 0
+    assert "ny-pasient" in resultat.stdout and "forfaller" in resultat.stdout
+
+
+def test_a_missing_command_is_named_in_norwegian(kjor, forvent_feil):
+    resultat = kjor("--db", "annen.db")
+    forvent_feil(resultat, 2, "Mangler kommando")

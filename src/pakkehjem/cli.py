@@ -70,6 +70,8 @@ def _bruksfeil_tekst(feil: Exception) -> str:
     tekst = str(getattr(feil, "message", "")) or str(feil)
     if tekst.startswith("No such command"):
         return f"Ukjent kommando: {tekst.split(' ', 3)[-1].strip('.')}."
+    if tekst.startswith("Missing command"):
+        return "Mangler kommando."
     if tekst.startswith("Got unexpected extra argument"):
         return "For mange argumenter."
     return f"Feil bruk av kommandoen ({tekst})."
@@ -99,6 +101,8 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:  # type: ignore[override]
         kw["standalone_mode"] = False
         args = _valgfri_uke(list(sys.argv[1:] if args is None else args))
+        if not args:
+            args = ["--help"]  # a bare `pakkehjem` shows what it can do
         try:
             resultat = super().main(args, *a, **kw)
         except PakkehjemFeil as feil:

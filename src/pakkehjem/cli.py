@@ -320,11 +320,13 @@ def vis(ctx: typer.Context, ref: RefArg, dato: DatoValg = None, json_ut: JsonVal
     idag = _idag(dato)
     register = _miljo(ctx).register()
     data = register.vis_pasient(ref, idag)
+    if json_ut:
+        from .utdata import skriv_json
+
+        skriv_json(data)
+        return
     from . import visning
 
-    if json_ut:
-        visning.skriv_json(data)
-        return
     if data["samtaler"]:
         from .samtale import svar_med_tekst
 
@@ -536,11 +538,13 @@ def forfaller(
             ansvarlig=ansvarlig,
         )
     )
+    if json_ut:
+        from .utdata import skriv_json_tekst
+
+        skriv_json_tekst(tekst)
+        return
     from . import visning
 
-    if json_ut:
-        visning.skriv_json_tekst(tekst)
-        return
     rader = json.loads(tekst)
     tittel = "(bare forfalte)" if forfalte else visning.uke_tittel(periode)
     if not rader:

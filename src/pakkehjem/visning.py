@@ -5,9 +5,7 @@ Kept apart from the rules; nothing here decides anything about the pathway.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -18,6 +16,7 @@ from rich.text import Text
 
 from .datoer import fra_iso, kort_dato, norsk_dato
 from .forlop import Periode, uke_for
+from .utdata import skriv_json, skriv_json_tekst  # noqa: F401  (callers use visning.skriv_json)
 
 STATUS_TEKST = {
     "planlagt": "planlagt",
@@ -63,24 +62,6 @@ def ny_tabell(*args: Any, **kwargs: Any) -> Table:
 def er_terminal() -> bool:
     """True when stdout is a terminal (rich tables), False when piped (plain text)."""
     return konsoll().is_terminal
-
-
-def skriv_json(data: Any) -> None:
-    """One JSON document on stdout, æøå kept as they are.
-
-    Indented for a person at a terminal; compact when piped, where the C encoder makes a
-    100,000-patient work list several times faster.
-    """
-    innrykk = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=innrykk) + "\n")
-
-
-def skriv_json_tekst(tekst: str) -> None:
-    """A JSON document already made (by SQLite), indented like `skriv_json` for a person."""
-    if sys.stdout.isatty():
-        skriv_json(json.loads(tekst))
-    else:
-        sys.stdout.write(tekst + "\n")
 
 
 def melding(tekst: str) -> None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from . import forlop
+from . import forlop, utdata
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 
@@ -304,7 +304,7 @@ def ny_pasient(
     from . import visning
 
     if json_ut:
-        visning.skriv_json(data)
+        utdata.skriv_json(data)
         return
     visning.konsoll().print(f"Registrert som pasient nr. {pasient_id}.")
     for s in data["forlop"][0]["samhandlingspunkter"]:
@@ -321,9 +321,7 @@ def vis(ctx: typer.Context, ref: RefArg, dato: DatoValg = None, json_ut: JsonVal
     register = _miljo(ctx).register()
     data = register.vis_pasient(ref, idag)
     if json_ut:
-        from .utdata import skriv_json
-
-        skriv_json(data)
+        utdata.skriv_json(data)
         return
     from . import visning
 
@@ -354,7 +352,7 @@ def pasienter(
     from . import visning
 
     if json_ut:
-        visning.skriv_json(rader)
+        utdata.skriv_json(rader)
     else:
         visning.pasientliste(rader)
 
@@ -539,9 +537,7 @@ def forfaller(
         )
     )
     if json_ut:
-        from .utdata import skriv_json_tekst
-
-        skriv_json_tekst(tekst)
+        utdata.skriv_json_tekst(tekst)
         return
     from . import visning
 
@@ -580,7 +576,7 @@ def oversikt_kommando(
 
     data = oversikt.lag(_miljo(ctx).register(), idag, koordinator=koordinator).til_json()
     if json_ut:
-        visning.skriv_json(data)
+        utdata.skriv_json(data)
         return
     visning.oversikt(data)
 
@@ -713,7 +709,7 @@ def importer_kommando(
     else:
         resultat = importer.importer(register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil)
     if json_ut:
-        visning.skriv_json(resultat.til_json())
+        utdata.skriv_json(resultat.til_json())
     if resultat.koding != "utf-8":
         visning.melding(f"Filen ble lest som {resultat.koding} (ikke UTF-8).")
     if resultat.ubrukte_kolonner:
@@ -847,7 +843,7 @@ def innstillinger_kommando(
         return
     verdier = register.innstillinger()
     if json_ut:
-        visning.skriv_json(verdier)
+        utdata.skriv_json(verdier)
         return
     for n, i in innstillinger.INNSTILLINGER.items():
         visning.konsoll().print(f"[bold]{n}[/bold] = {_vis_verdi(verdier[n])}", markup=True)
@@ -894,7 +890,7 @@ def guide_kommando(
 
         guiden = aktiv_guide(_miljo(ctx).register())
     if json_ut:
-        visning.skriv_json(guiden.til_json())
+        utdata.skriv_json(guiden.til_json())
     else:
         visning.guide(guiden)
 
@@ -976,7 +972,7 @@ def tiltak_kommando(
     from . import visning
 
     if json_ut:
-        visning.skriv_json(rader)
+        utdata.skriv_json(rader)
     else:
         visning.tiltaksliste(rader, idag)
 
@@ -1032,7 +1028,7 @@ def samtykke_kommando(
     from . import visning
 
     if json_ut:
-        visning.skriv_json(resultat)
+        utdata.skriv_json(resultat)
         return
     hva = "samtykker til" if ja else "motsetter seg"
     visning.melding(
@@ -1180,7 +1176,7 @@ def avsender_kommando(
     innst = register.innstillinger()
     avsender = {felt: innst[f"avsender_{felt}"] for felt in ("navn", "rolle", "tjeneste", "telefon")}
     if json_ut:
-        visning.skriv_json(avsender)
+        utdata.skriv_json(avsender)
         return
     for felt, verdi in avsender.items():
         visning.konsoll().print(f"{felt.capitalize()}: {verdi or '(ikke satt)'}", markup=False)
@@ -1233,7 +1229,7 @@ def avslutt_kommando(
             f"pakkehjem brev {pid} --til ny_kommune{navn}"
         )
     if json_ut:
-        visning.skriv_json(resultat["pasient"])
+        utdata.skriv_json(resultat["pasient"])
         if hint:
             visning.melding(hint)
         return
@@ -1277,7 +1273,7 @@ def residiv_kommando(
         _miljo(ctx).register(), ref, _dato(diagnosedato, "--diagnosedato"), idag, diagnose=diagnose
     )
     if json_ut:
-        visning.skriv_json(resultat["pasient"])
+        utdata.skriv_json(resultat["pasient"])
         return
     pid = resultat["pasient_id"]
     if resultat["avsluttet"]:
@@ -1382,10 +1378,9 @@ def logg_kommando(
         bruker=bruker,
         grense=grense,
     )
-    from . import visning
 
     if json_ut:
-        visning.skriv_json(rader)
+        utdata.skriv_json(rader)
         return
     overskrift = None if pasient_id is None else f"pasient nr. {pasient_id}"
     visning_vedlikehold.tilgangslogg(rader, overskrift)
@@ -1409,11 +1404,11 @@ def sikkerhetskopi_kommando(
 @kommando("sjekk")
 def sjekk_kommando(ctx: typer.Context, json_ut: JsonValg = False) -> None:
     """Sjekk databasefilen: integritet, fremmednøkler og skjemaversjon."""
-    from . import vedlikehold, visning, visning_vedlikehold
+    from . import vedlikehold, visning_vedlikehold
 
     resultat = vedlikehold.sjekk(_miljo(ctx).sti())
     if json_ut:
-        visning.skriv_json(resultat)
+        utdata.skriv_json(resultat)
     else:
         visning_vedlikehold.sjekkrapport(resultat)
     if not resultat["ok"]:

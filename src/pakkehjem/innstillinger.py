@@ -37,14 +37,20 @@ def _janei(tekst: str) -> bool:
     raise ValueError("Skriv ja eller nei.")
 
 
-def _fil_eller_tom(tekst: str) -> str | None:
-    verdi = tekst.strip()
-    if not verdi:
-        return None  # back to the shipped default
-    sti = Path(verdi).expanduser().resolve()
-    if not sti.is_file():
-        raise ValueError(f"Finner ikke filen {sti}.")
-    return str(sti)
+def _sti_eller_tom(mappe: bool) -> Callable[[str], str | None]:
+    """A path to an existing file (or folder); empty text goes back to what is shipped."""
+    hva = "mappen" if mappe else "filen"
+
+    def les(tekst: str) -> str | None:
+        verdi = tekst.strip()
+        if not verdi:
+            return None
+        sti = Path(verdi).expanduser().resolve()
+        if not (sti.is_dir() if mappe else sti.is_file()):
+            raise ValueError(f"Finner ikke {hva} {sti}.")
+        return str(sti)
+
+    return les
 
 
 def _tekst_eller_tom(tekst: str) -> str | None:
@@ -61,16 +67,6 @@ def _sprak(tekst: str) -> str:
     if verdi not in SPRAK:
         raise ValueError("Skriv bokmal eller nynorsk.")
     return verdi
-
-
-def _mappe_eller_tom(tekst: str) -> str | None:
-    verdi = tekst.strip()
-    if not verdi:
-        return None  # back to the shipped templates
-    sti = Path(verdi).expanduser().resolve()
-    if not sti.is_dir():
-        raise ValueError(f"Finner ikke mappen {sti}.")
-    return str(sti)
 
 
 @dataclass(frozen=True)
@@ -103,7 +99,7 @@ INNSTILLINGER: dict[str, Innstilling] = {
         Innstilling(
             "guide",
             None,
-            _fil_eller_tom,
+            _sti_eller_tom(mappe=False),
             "Samtaleguiden (YAML) kommunen eller sykehuset bruker. Tom: guiden som følger med.",
         ),
         Innstilling(
@@ -132,7 +128,7 @@ INNSTILLINGER: dict[str, Innstilling] = {
         Innstilling(
             "brevmaler",
             None,
-            _mappe_eller_tom,
+            _sti_eller_tom(mappe=True),
             "En mappe med tjenestens egne brevmaler (samme navn som i templates/brev), som brukes "
             "foran malene som følger med. Tom: bare malene som følger med.",
         ),

@@ -16,7 +16,6 @@ from rich.text import Text
 
 from .datoer import fra_iso, kort_dato, norsk_dato
 from .forlop import Periode, uke_for
-from .utdata import skriv_json, skriv_json_tekst  # noqa: F401  (callers use visning.skriv_json)
 
 STATUS_TEKST = {
     "planlagt": "planlagt",

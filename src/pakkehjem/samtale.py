@@ -52,20 +52,20 @@ def neste_avtale(guide: Guide, svar: dict[str, Any]) -> tuple[date, str | None, 
 
     The time and place are the text questions of the same theme, when the guide has them.
     """
-    for sporsmal in guide.alle_sporsmal():
-        if sporsmal.neste_avtale and svar.get(sporsmal.id):
-            tema = guide.tema_for(sporsmal.id)
-            klokke = sted = None
-            for annet in tema.sporsmal:
-                if annet.id == sporsmal.id or annet.type != "tekst":
-                    continue
-                verdi = svar.get(annet.id)
-                if verdi and klokke is None and ("kl" in annet.id or "tid" in annet.id):
-                    klokke = verdi
-                elif verdi and sted is None and "sted" in annet.id:
-                    sted = verdi
-            return parse_dato(svar[sporsmal.id]), klokke, sted
-    return None
+    dato = guide_modul.neste_avtale(guide, svar)
+    if not dato:
+        return None
+    sporsmal = next(s for s in guide.alle_sporsmal() if s.neste_avtale)
+    klokke = sted = None
+    for annet in guide.tema_for(sporsmal.id).sporsmal:
+        if annet.id == sporsmal.id or annet.type != "tekst":
+            continue
+        verdi = svar.get(annet.id)
+        if verdi and klokke is None and ("kl" in annet.id or "tid" in annet.id):
+            klokke = verdi
+        elif verdi and sted is None and "sted" in annet.id:
+            sted = verdi
+    return parse_dato(dato), klokke, sted
 
 
 class Samtalemotor:

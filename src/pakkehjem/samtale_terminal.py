@@ -337,14 +337,10 @@ class Terminalsamtale:
         tabell = Table(show_header=True, header_style="bold")
         tabell.add_column("Tema")
         tabell.add_column("Svar")
+        flaggede = set(guide_modul.flagg(motor.guide, motor.svar))
         for tema in motor.guide.tema:
             deler = [f"{s.tekst}: {kort_svar(motor.svar[s.id])}" for s in tema.sporsmal if s.id in motor.svar]
-            flagg = any(
-                s.flagg_fra is not None
-                and isinstance(motor.svar.get(s.id), int)
-                and motor.svar[s.id] >= s.flagg_fra
-                for s in tema.sporsmal
-            )
+            flagg = any(s.id in flaggede for s in tema.sporsmal)
             tabell.add_row(
                 Text(tema.tittel, style="bold red" if flagg else ""),
                 Text("\n".join(deler) if deler else "–"),

@@ -486,6 +486,62 @@ def test_egne_maler_brukes_foran_standardmalene(
     forvent_feil(kjor("brev", str(full_pasient), "--til", "fastlege"), 1, "Brevmalen")
 
 
+def _egen_fastlegemal(kjor: Callable, tmp_path: Path, innledning: str) -> Path:
+    """A service's own template folder whose GP letter opens with `innledning`."""
+    egne = tmp_path / "egne-maler"
+    (egne / "bokmal").mkdir(parents=True, exist_ok=True)
+    (egne / "bokmal" / "fastlege.j2").write_text(
+        '{% extends "bokmal/_helse.j2" %}\n{% block innledning %}' + innledning + "{% endblock %}\n",
+        encoding="utf-8",
+    )
+    assert kjor("innstillinger", "brevmaler", str(egne)).exit_code == 0
+    return egne
+
+
+@pytest.mark.parametrize(
+    "innledning",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.system('touch /tmp/pakkehjem-fiendtlig') }}",
+        "{% set l = [] %}{{ l.append(1) }}",
+    ],
+)
+def test_en_fiendtlig_brevmal_kjorer_ikke_kode(
+    kjor: Callable, full_pasient: int, tmp_path: Path, forvent_feil: Callable, innledning: str
+) -> None:
+    _egen_fastlegemal(kjor, tmp_path, innledning)
+    for format_ in ("txt", "html"):
+        resultat = kjor("brev", str(full_pasient), "--til", "fastlege", "--format", format_)
+        tekst = forvent_feil(resultat, 1, "Brevmalen", "ikke har lov til")
+        assert "Synne" not in tekst
+    assert not Path("/tmp/pakkehjem-fiendtlig").exists()
+
+
+@pytest.mark.usefixtures("weasyprint")
+def test_en_pdf_henter_bare_filer_fra_malmappen(kjor: Callable, full_pasient: int, tmp_path: Path) -> None:
+    # Outside the template folder: a picture WeasyPrint would draw, a file it would attach.
+    hemmelig = tmp_path / "hemmelig.svg"
+    hemmelig.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><text x="0" y="15">HEMMELIG-INNHOLD</text></svg>',
+        encoding="utf-8",
+    )
+    innledning = (
+        f'<img src="{hemmelig.as_uri()}"><a rel="attachment" href="{hemmelig.as_uri()}">vedlegg</a>'
+        '<img src="http://127.0.0.1:9/spor.png"><img src="logo.svg" alt="">Med logo.'
+    )
+    egne = _egen_fastlegemal(kjor, tmp_path, "{% autoescape false %}" + innledning + "{% endautoescape %}")
+    (egne / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+        encoding="utf-8",
+    )
+    ut = tmp_path / "brev.pdf"
+    resultat = brev(kjor, full_pasient, "fastlege", "--format", "pdf", "-o", str(ut))
+    assert resultat.exit_code == 0, resultat.output
+    assert "HEMMELIG" not in _pdf_tekst(ut) and b"HEMMELIG" not in ut.read_bytes()
+    assert "Med logo." in _pdf_tekst(ut)
+    assert "WARNING" not in resultat.stderr and "ERROR" not in resultat.stderr
+
+
 # --- packaging and start-up cost ------------------------------------------------------------------
 
 

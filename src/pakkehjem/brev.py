@@ -17,6 +17,10 @@ The flow (`lag_brev`, then `lever`):
 A service's own templates (the setting `brevmaler`) come before the shipped ones (a Jinja2
 ChoiceLoader); the shipped ones are read through importlib.resources, so an installed wheel
 finds them wherever it runs from. WeasyPrint is imported only to make a PDF.
+
+A service's template folder is not trusted code: templates render in Jinja2's immutable sandbox
+(no Python internals, nothing changed), and a PDF may load only `data:` addresses and files inside
+that folder (no network, no other file on the disk, such as the register itself).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import jinja2
+import jinja2.sandbox
 import yaml
 from markupsafe import Markup
 
@@ -690,7 +695,7 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
     nokkel = ("html" if html else format_, maldir)
     if nokkel in _MILJOER:
         return _MILJOER[nokkel]
-    miljo = jinja2.Environment(
+    miljo = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=laster,
         bytecode_cache=_kompilert_cache("html" if html else format_),
         # Autoescape is decided per template when it is compiled: set for the whole HTML
@@ -740,6 +745,11 @@ def render(
         ) from None
     except jinja2.UndefinedError as feil:
         raise PakkehjemFeil(f"Brevmalen {mal} bruker noe som ikke finnes: {feil.message}") from None
+    except jinja2.sandbox.SecurityError:
+        raise PakkehjemFeil(
+            f"Brevmalen {mal} prøver å nå noe en brevmal ikke har lov til (Python-innmat eller å endre "
+            "data). Rett malen i mappen med egne brevmaler."
+        ) from None
     if grunn == "txt":
         return bryt_linjer(tekst, BREDDE).encode("utf-8")
     if grunn == "md":
@@ -828,9 +838,37 @@ def til_pdf(html: str, maldir: str | None = None) -> bytes:
     except OSError:
         # WeasyPrint loads Pango through cffi at import: a missing library is an OSError.
         raise PakkehjemFeil(PDF_MANGLER) from None
+    from weasyprint.logger import LOGGER
+
+    # WeasyPrint warns through logging about what it could not load; those lines would reach
+    # stderr beside our own message, and a refused address is refused on purpose.
+    LOGGER.disabled = True
     # Relative addresses in a service's own templates (a logo) resolve in its folder.
     grunn = Path(maldir).as_uri() + "/" if maldir else None
-    return HTML(string=html, base_url=grunn).write_pdf()
+    return HTML(string=html, base_url=grunn, url_fetcher=_malhenter(maldir)).write_pdf()
+
+
+def _malhenter(maldir: str | None) -> Any:
+    """WeasyPrint's fetcher, held to `data:` addresses and files inside the template folder."""
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    from weasyprint import URLFetcher
+
+    mappe = Path(maldir).resolve() if maldir else None
+
+    class Malhenter(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            deler = urlsplit(url)
+            if deler.scheme == "data":
+                return super().fetch(url, headers)
+            if deler.scheme == "file" and mappe is not None and deler.netloc in ("", "localhost"):
+                sti = Path(url2pathname(unquote(deler.path))).resolve()
+                if sti.is_relative_to(mappe) and sti.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError("adressen er ikke tillatt i et brev")
+
+    return Malhenter(allowed_protocols=("data", "file"))
 
 
 # --------------------------------------------------------------------------------------------

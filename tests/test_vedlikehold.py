@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hjelp import IDAG, json_ut, melding
+from pakkehjem.vedlikehold import delt_mappe_merknader
 
 LOGG_NOKLER = {"id", "tid", "bruker", "pasient_id", "navn", "fnr", "handling", "beskrivelse"}
 
@@ -355,3 +356,38 @@ def test_sjekk_av_et_eldre_skjema_er_en_merknad(kjor: Callable, ny_pasient: Call
     data = json_ut(kjor("sjekk", "--json"))
     assert data["ok"] is True and data["skjemaversjon"] == 2
     assert data["merknader"]
+
+
+# --- a register on a shared or synced folder --------------------------------------------------
+
+
+MONTERINGER = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+//filserver/helse /mnt/felles cifs rw,vers=3.0 0 0
+rclone:sky /home/koord/sky fuse.rclone rw 0 0
+"""
+
+
+def test_lokal_disk_gir_ingen_merknad() -> None:
+    assert delt_mappe_merknader(Path("/home/koord/pakkehjem.db"), MONTERINGER) == []
+
+
+def test_nettverksdisk_og_fuse_gir_merknad_om_lokal_disk() -> None:
+    for sti in ("/mnt/felles/kreft/register.db", "/home/koord/sky/register.db"):
+        (merknad,) = delt_mappe_merknader(Path(sti), MONTERINGER)
+        assert "delt filsystem" in merknad and "lokal disk" in merknad
+
+
+def test_synkronisert_mappe_gir_merknad() -> None:
+    for sti in ("/home/koord/OneDrive - Kommune/register.db", "/Users/k/Library/CloudStorage/Box-Box/r.db"):
+        (merknad,) = delt_mappe_merknader(Path(sti), MONTERINGER)
+        assert "synkroniseres" in merknad
+
+
+def test_sjekk_nevner_synkronisert_mappe(kjor: Callable, tmp_path: Path) -> None:
+    db = tmp_path / "Dropbox" / "register.db"
+    assert kjor("--db", str(db), "dbsti").exit_code == 0
+    assert kjor("--db", str(db), "innstillinger").exit_code == 0
+    resultat = kjor("--db", str(db), "sjekk", "--json")
+    assert resultat.exit_code == 0, resultat.output
+    assert any("synkroniseres" in m for m in json.loads(resultat.stdout)["merknader"])

@@ -226,6 +226,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
             f"Databasefilen kan leses av andre enn eieren (modus {modus:04o}). "
             f"Rett det med «chmod 600 {sti}»."
         )
+    resultat["merknader"].extend(delt_mappe_merknader(sti))
     try:
         tilkobling = sqlite3.connect(f"{sti.resolve().as_uri()}?mode=rw", uri=True, timeout=10)
     except sqlite3.Error as feil:
@@ -295,6 +296,48 @@ def sjekk(sti: Path) -> dict[str, Any]:
     finally:
         tilkobling.close()
     return _avslutt_sjekk(resultat)
+
+
+# File systems where other machines or a sync client see the file, and SQLite's locking (WAL
+# needs shared memory on one machine) cannot be trusted.
+_DELTE_FILSYSTEMER = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "davfs", "fuse.sshfs")
+_SYNKMAPPER = ("onedrive", "dropbox", "google drive", "googledrive", "icloud drive", "nextcloud", "owncloud")
+
+
+def delt_mappe_merknader(sti: Path, monteringer: str | None = None) -> list[str]:
+    """Notes when the register lies on a network share or in a folder a sync client copies.
+
+    `monteringer` is the text of /proc/self/mounts (read here when not given; elsewhere than
+    Linux only the folder names are looked at).
+    """
+    sti = Path(sti).expanduser().resolve()
+    merknader = []
+    if monteringer is None:
+        try:
+            monteringer = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            monteringer = ""
+    beste, fstype = "", ""
+    for linje in monteringer.splitlines():
+        deler = linje.split()
+        if len(deler) < 3:
+            continue
+        # Spaces in mount points are written as \040.
+        punkt = deler[1].replace("\\040", " ")
+        if (sti.as_posix() + "/").startswith(punkt.rstrip("/") + "/") and len(punkt) > len(beste):
+            beste, fstype = punkt, deler[2]
+    if fstype in _DELTE_FILSYSTEMER or fstype.startswith("fuse."):
+        merknader.append(
+            f"Databasen ligger på et delt filsystem ({fstype}). SQLite kan ikke låse filen trygt der, "
+            "og andre maskiner kan se den. Flytt registeret til en lokal disk (se docs/sikkerhet.md)."
+        )
+    # macOS keeps every sync client's folder under ~/Library/CloudStorage.
+    if any(d.lower().startswith(_SYNKMAPPER) or d == "CloudStorage" for d in sti.parent.parts):
+        merknader.append(
+            "Databasen ligger i en mappe som ser ut til å synkroniseres til en skytjeneste. "
+            "Kopier av registeret kan da havne utenfor maskinen. Flytt den til en lokal mappe."
+        )
+    return merknader
 
 
 def _avslutt_sjekk(resultat: dict[str, Any]) -> dict[str, Any]:

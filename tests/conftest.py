@@ -38,7 +38,15 @@ def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "hjem"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "hjem" / ".local" / "share"))
-    for navn in ("PAKKEHJEM_FEILSOK", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
+    # PAKKEHJEM_NOKKEL: a developer's own key would make every new test register encrypted.
+    for navn in (
+        "PAKKEHJEM_FEILSOK",
+        "PAKKEHJEM_NOKKEL",
+        "FORCE_COLOR",
+        "TTY_COMPATIBLE",
+        "TTY_INTERACTIVE",
+        "COLUMNS",
+    ):
         monkeypatch.delenv(navn, raising=False)
     # The rich consoles are cached per process; each test gets fresh ones.
     from pakkehjem import visning

@@ -542,6 +542,21 @@ def test_en_pdf_henter_bare_filer_fra_malmappen(kjor: Callable, full_pasient: in
     assert "WARNING" not in resultat.stderr and "ERROR" not in resultat.stderr
 
 
+@pytest.mark.parametrize(
+    "tekster",
+    ["[" * 40_000 + "]" * 40_000, "- a\n- b\n", "bokmal: [1, 2]\n", "bokmal: {hilsen: [\n"],
+    ids=["nestet-dypt", "liste", "sprak-som-liste", "ugyldig"],
+)
+def test_ugyldig_tekster_yaml_i_egne_maler_gir_melding(
+    kjor: Callable, full_pasient: int, tmp_path: Path, forvent_feil: Callable, tekster: str
+) -> None:
+    egne = tmp_path / "egne-maler"
+    egne.mkdir()
+    (egne / "tekster.yaml").write_text(tekster, encoding="utf-8")
+    assert kjor("innstillinger", "brevmaler", str(egne)).exit_code == 0
+    forvent_feil(kjor("brev", str(full_pasient), "--til", "fastlege"), 1, "tekster.yaml", "Rett filen")
+
+
 # --- packaging and start-up cost ------------------------------------------------------------------
 
 

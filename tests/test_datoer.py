@@ -106,3 +106,9 @@ def test_iso_for_json_keeps_none():
     assert iso(None) is None
     assert fra_iso("2027-03-03") == date(2027, 3, 3)
     assert fra_iso(None) is None
+
+
+@pytest.mark.parametrize("tekst", ["٢٠٢٦-١١-٢٣", "２０２６-１１-２３", "２３.１１.２０２６"])
+def test_dates_are_written_with_ascii_digits_only(tekst):
+    with pytest.raises(ValueError):
+        parse_dato(tekst)

@@ -403,6 +403,17 @@ def test_svarfil_lagrer_alt_og_setter_punktet_gjennomfort_paa_datoen(
     assert (punkt(data, 2)["status"], punkt(data, 2)["dato"]) == ("avtalt", NESTE_DATO.isoformat())
 
 
+@pytest.mark.parametrize("navn", ["svar.json", "svar.yaml"])
+def test_svarfil_lagret_med_byte_order_mark_leses(
+    kjor: Callable, pasient: int, tmp_path: Path, navn: str
+) -> None:
+    sti = svarfil(tmp_path, GYLDIGE_SVAR, navn)
+    sti.write_bytes(b"\xef\xbb\xbf" + sti.read_bytes())  # as Notepad and Excel save UTF-8
+    resultat = kjor("samtale", pasient, "--svar", sti, "--dato", (IDAG - timedelta(days=2)).isoformat())
+    assert resultat.exit_code == 0, resultat.output
+    assert vis(kjor, pasient)["samtaler"][0]["svar"] == NORMALISERT
+
+
 def test_svarfil_med_valg_i_andre_store_bokstaver_og_null_som_ubesvart(
     kjor: Callable, pasient: int, tmp_path: Path
 ) -> None:

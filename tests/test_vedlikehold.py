@@ -317,6 +317,8 @@ def test_sjekk_av_en_fil_som_ikke_er_en_database(kjor: Callable, db_sti: Path) -
     assert resultat.exit_code == 1
     assert "kan ikke leses som en SQLite-database" in " ".join(resultat.stdout.split())
     assert "Traceback" not in resultat.output
+    # The report is stdout; stderr says in one Norwegian line that the check failed.
+    assert "Sjekken fant 1 problem i registeret" in melding(resultat)
 
 
 def test_sjekk_finner_brutte_fremmednokler(kjor: Callable, ny_pasient: Callable, db_sti: Path) -> None:

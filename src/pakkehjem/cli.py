@@ -103,6 +103,10 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
         args = _valgfri_uke(list(sys.argv[1:] if args is None else args))
         if not args:
             args = ["--help"]  # a bare `pakkehjem` shows what it can do
+        if any("\x00" in arg for arg in args):
+            # argv from a shell never holds NUL; a caller in-process can, and every path would fail on it.
+            melding("Et argument inneholder NUL-tegnet (\\0). Skriv kommandoen på nytt uten det.")
+            sys.exit(2)
         try:
             resultat = super().main(args, *a, **kw)
         except PakkehjemFeil as feil:
@@ -157,8 +161,9 @@ def kommando(navn: str) -> Any:
 class Miljo:
     """What the top options decided: where the database is. Opened lazily, closed at exit."""
 
-    def __init__(self, db: Path | None):
+    def __init__(self, db: Path | None, kryptert: bool = False):
         self.db_valg = db
+        self.kryptert = kryptert
         self._register: Any = None
 
     def sti(self) -> Path:
@@ -177,7 +182,7 @@ class Miljo:
         if self._register is None:
             from .register import Register
 
-            self._register = Register.apne(self.sti())
+            self._register = Register.apne(self.sti(), kryptert=self.kryptert)
         return self._register
 
     def lukk(self) -> None:
@@ -198,9 +203,18 @@ def hoved(
             show_default=False,
         ),
     ] = None,
+    kryptert: Annotated[
+        bool,
+        typer.Option(
+            "--kryptert",
+            help="Lag et nytt register kryptert, og nekt å åpne et ukryptert. Nøkkelen fra "
+            "PAKKEHJEM_NOKKEL, ellers spør programmet (er PAKKEHJEM_NOKKEL satt, blir et nytt "
+            "register kryptert også uten dette valget).",
+        ),
+    ] = False,
 ) -> None:
     """Pakkeforløp hjem for pasienter med kreft: register, arbeidsliste, samtale og brev."""
-    miljo = Miljo(db)
+    miljo = Miljo(db, kryptert)
     ctx.obj = miljo
     ctx.call_on_close(miljo.lukk)
 
@@ -1078,6 +1092,15 @@ def _lever_brev(register: Any, brevet: Any, ut: Path | None, overskriv: bool) ->
     )
 
 
+def _sjekk_brevfil(ut: Path | None, overskriv: bool) -> None:
+    """Refuse a letter's -o that cannot be written before the patient is read (and logged)."""
+    if ut is not None and str(ut) != "-":
+        from .brev import SKRIVEMELDINGER
+        from .filer import sjekk_ny_fil
+
+        sjekk_ny_fil(ut, overskriv, meldinger=SKRIVEMELDINGER)
+
+
 @kommando("brev")
 def brev_kommando(
     ctx: typer.Context,
@@ -1118,6 +1141,7 @@ def brev_kommando(
     from . import brev as brev_modul
     from . import visning
 
+    _sjekk_brevfil(ut, overskriv)
     register = _miljo(ctx).register()
     brevet = brev_modul.lag_brev(
         register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
@@ -1142,6 +1166,7 @@ def innkalling_kommando(
     from . import brev as brev_modul
     from . import visning
 
+    _sjekk_brevfil(ut, overskriv)
     register = _miljo(ctx).register()
     brevet = brev_modul.lag_innkalling(
         register, ref, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp)
@@ -1412,7 +1437,35 @@ def sjekk_kommando(ctx: typer.Context, json_ut: JsonValg = False) -> None:
     else:
         visning_vedlikehold.sjekkrapport(resultat)
     if not resultat["ok"]:
-        raise typer.Exit(1)
+        # The report is the output; stderr still says in one line that the check failed.
+        antall = len(resultat["problemer"])
+        raise PakkehjemFeil(
+            f"Sjekken fant {antall} {'problem' if antall == 1 else 'problemer'} i registeret; "
+            "se rapporten. Hent den siste sikkerhetskopien, eller kontakt den som drifter registeret."
+        )
+
+
+@kommando("krypter")
+def krypter_kommando(
+    ctx: typer.Context,
+    til: Annotated[
+        Path | None,
+        typer.Option(
+            "--til",
+            help="Skriv det krypterte registeret til en ny fil og la det ukrypterte stå. "
+            "Uten --til krypteres registeret der det ligger, og den ukrypterte filen slettes.",
+            show_default=False,
+        ),
+    ] = None,
+    overskriv: Annotated[
+        bool, typer.Option("--overskriv", help="Erstatt filen i --til hvis den finnes fra før.")
+    ] = False,
+) -> None:
+    """Krypter et ukryptert register. Nøkkelen fra PAKKEHJEM_NOKKEL, ellers spør programmet to ganger."""
+    from . import kryptering, visning
+
+    resultat = kryptering.krypter(_miljo(ctx).sti(), til, overskriv=overskriv)
+    visning.melding(kryptering.oppsummer(resultat))
 
 
 @kommando("dbsti")

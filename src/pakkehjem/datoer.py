@@ -14,8 +14,9 @@ UKEDAGER = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søn
 ELDSTE_AR = 1850
 SISTE_AR = 2200
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# ASCII digits only: "\d" would also take Arabic-Indic and full-width digits as a date.
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
 
 
 def parse_dato(tekst: str) -> date:

@@ -33,6 +33,10 @@ class SkadetDatabase(PakkehjemFeil):
     """The database file is not a readable SQLite file."""
 
 
+class FeilNokkel(PakkehjemFeil):
+    """An encrypted register did not open with the key given (or is no register at all)."""
+
+
 class UgyldigInndata(PakkehjemFeil):
     """Bad input: usage, invalid fødselsnummer, impossible date."""
 

@@ -30,14 +30,26 @@ class Meldinger:
 STANDARD = Meldinger()
 
 
+def utvid(sti: Path | str) -> Path:
+    """`~` and `~user` expanded; a user that does not exist is bad input, not a RuntimeError."""
+    try:
+        return Path(sti).expanduser()
+    except RuntimeError:
+        raise UgyldigInndata(f"Finner ingen hjemmemappe for {sti}. Skriv hele stien.") from None
+
+
 def sjekk_ny_fil(sti: Path, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:
     """Refuse early (before any patient data is read) a target that cannot be written."""
-    if sti.is_dir():
-        raise UgyldigInndata(meldinger(meldinger.mappe, sti))
-    if not overskriv and (sti.exists() or sti.is_symlink()):
-        raise Avvist(meldinger(meldinger.finnes, sti))
-    if not sti.parent.is_dir():
-        raise PakkehjemFeil(meldinger(meldinger.ingen_mappe, sti))
+    try:
+        if sti.is_dir():
+            raise UgyldigInndata(meldinger(meldinger.mappe, sti))
+        if not overskriv and (sti.exists() or sti.is_symlink()):
+            raise Avvist(meldinger(meldinger.finnes, sti))
+        if not sti.parent.is_dir():
+            raise PakkehjemFeil(meldinger(meldinger.ingen_mappe, sti))
+    except OSError as feil:
+        # A name longer than the file system takes (ENAMETOOLONG), a folder we may not look in.
+        raise _skrivefeil(sti, feil) from None
 
 
 def skriv_privat(sti: Path, data: bytes, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:

@@ -125,8 +125,8 @@ def uke_for(dato: date) -> tuple[int, int]:
     return iso.year, iso.week
 
 
-_UKE_ARE = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
-_UKE_NR = re.compile(r"^\s*(\d{1,2})\s*$")
+_UKE_ARE = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$", re.ASCII)
+_UKE_NR = re.compile(r"^\s*(\d{1,2})\s*$", re.ASCII)
 
 
 def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:

@@ -39,6 +39,10 @@ _TALL = re.compile(r"\d{1,9}", re.ASCII)
 # The C version of PyYAML's safe loader when it is built (50 times faster), else the pure-Python one.
 # Both construct only plain data; never yaml.load with a full loader: a guide file is not trusted code.
 _SIKKER_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml composes nodes recursively in C: text nested ~30,000 levels deep overflows the C stack and
+# kills the process (a segfault, no message), and far less makes its parser slow. Text that might
+# nest deeper than this goes to the pure-Python loader, whose recursion Python guards (RecursionError).
+_C_MAKS_DYBDE = 2000
 
 _TOPP_NOKLER = ("id", "tittel", "versjon", "tema")
 _TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal")
@@ -250,9 +254,30 @@ def _les_fil(sti: Path | str | None) -> tuple[str, str, list[str]]:
         return navn, "", [f"{navn}: kan ikke lese filen ({e.strerror or 'ukjent feil'})."]
 
 
+def yaml_laster(tekst: str) -> type:
+    """The safe loader for this YAML text: the C one, unless the text might nest deep enough to crash it.
+
+    The bound over-counts freely (every [ and {, and per line twice the indentation plus every - ? :);
+    the pure-Python loader it falls back to reads the same YAML, only slower, and raises RecursionError
+    where the C one would overflow its stack.
+    """
+    if _SIKKER_LASTER is yaml.SafeLoader or (
+        tekst.count("[") + tekst.count("{") <= _C_MAKS_DYBDE
+        and all(
+            2 * (len(linje) - len(linje.lstrip(" "))) + linje.count("-") + linje.count("?") + linje.count(":")
+            <= _C_MAKS_DYBDE
+            for linje in tekst.split("\n")
+        )
+    ):
+        return _SIKKER_LASTER
+    return yaml.SafeLoader
+
+
 def _tolk(tekst: str, navn: str) -> tuple[Guide | None, list[str]]:
     try:
-        data = yaml.load(tekst, Loader=_SIKKER_LASTER)
+        data = yaml.load(tekst, Loader=yaml_laster(tekst))
+    except RecursionError:
+        return None, [f"{navn}: filen er nestet for dypt til å være en samtaleguide (lister i lister)."]
     except yaml.MarkedYAMLError as e:
         merke = e.problem_mark or e.context_mark
         linje = f", linje {merke.line + 1}" if merke is not None else ""
@@ -270,8 +295,8 @@ def _linjenumre(tekst: str) -> dict[tuple[int, ...], int]:
     """Line numbers of themes (ti,) and questions (ti, si), for messages; composing builds no objects."""
     ut: dict[tuple[int, ...], int] = {}
     try:
-        rot = yaml.compose(tekst, Loader=_SIKKER_LASTER)
-    except yaml.YAMLError:
+        rot = yaml.compose(tekst, Loader=yaml_laster(tekst))
+    except (yaml.YAMLError, RecursionError):
         return ut
     if not isinstance(rot, yaml.MappingNode):
         return ut

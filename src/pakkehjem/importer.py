@@ -225,7 +225,11 @@ def les_fil(sti: Path) -> tuple[list[str], list[tuple[int, list[str]]], str, str
             f"Linje {start}: filen kan ikke leses som CSV (et anførselstegn som ikke er lukket?). "
             "Ingenting er importert."
         ) from None
-    assert overskrift is not None
+    if overskrift is None:  # only empty cells, such as a line of "" or ;;;
+        raise UgyldigInndata(
+            f"Filen {sti} har ingen overskriftsrad, bare tomme celler. Ingenting er importert. Lagre "
+            "regnearket som CSV med én overskriftsrad (fødselsnummer, navn, diagnosedato ...)."
+        )
     return overskrift, rader, koding, skille
 
 
@@ -289,7 +293,7 @@ def _sjekk_rad(
     if not tekst:
         feil.append(Radfeil(linje, kolonne("fnr"), "Mangler fødselsnummer."))
     else:
-        if len(renset := fnr_regler.normaliser(tekst)) == 10 and renset.isdigit():
+        if len(renset := fnr_regler.normaliser(tekst)) == 10 and renset.isascii() and renset.isdigit():
             # A spreadsheet that took the number for a number dropped the leading zero of
             # everyone born on the 1st to the 9th; the check digits still have to match.
             tekst = "0" + renset

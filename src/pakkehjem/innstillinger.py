@@ -45,7 +45,10 @@ def _sti_eller_tom(mappe: bool) -> Callable[[str], str | None]:
         verdi = tekst.strip()
         if not verdi:
             return None
-        sti = Path(verdi).expanduser().resolve()
+        try:
+            sti = Path(verdi).expanduser().resolve()
+        except RuntimeError:  # ~user for a user that does not exist
+            raise ValueError(f"Finner ingen hjemmemappe for {verdi}. Skriv hele stien.") from None
         if not (sti.is_dir() if mappe else sti.is_file()):
             raise ValueError(f"Finner ikke {hva} {sti}.")
         return str(sti)

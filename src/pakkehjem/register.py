@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fnr as fnr_regler
-from . import forlop, innstillinger
+from . import forlop, innstillinger, motor
 from .datoer import fra_iso, iso, norsk_dato
 from .feil import (
     Avvist,
@@ -253,8 +253,8 @@ MIGRASJONER: tuple[str, ...] = (
     """,
 )
 
-_ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$")
-_KLOKKESLETT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$", re.ASCII)
+_KLOKKESLETT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$", re.ASCII)
 
 
 def bruker() -> str:
@@ -334,7 +334,8 @@ class Punkt:
     status: str
 
 
-def _feil_fra_sqlite(feil: sqlite3.Error) -> PakkehjemFeil:
+def _feil_fra_sqlite(feil: Exception) -> PakkehjemFeil:
+    """A database error from either engine (motor.Error) as the user's message."""
     tekst = str(feil).lower()
     if "locked" in tekst or "busy" in tekst:
         return Opptatt("Databasen er opptatt: en annen bruker skriver til den. Vent litt og prøv igjen.")
@@ -353,21 +354,34 @@ def _feil_fra_sqlite(feil: sqlite3.Error) -> PakkehjemFeil:
 class Register:
     """One open register file. Use `Register.apne(sti)`; close with `lukk()`."""
 
-    def __init__(self, tilkobling: sqlite3.Connection, sti: Path):
+    def __init__(self, tilkobling: sqlite3.Connection, sti: Path, nokkel: str | None = None):
         self.db = tilkobling
         self.sti = sti
+        self._nokkel = nokkel  # the passphrase of an encrypted register; never shown
+        self._rad = motor.rad_klasse(tilkobling)
         self._logg: list[tuple[int, str]] = []
         self._innstillinger: dict[str, Any] | None = None
 
     # --- opening ---------------------------------------------------------------------
 
     @classmethod
-    def apne(cls, sti: Path | str, ventetid: float | None = None) -> Register:
-        """Open (and on first use create, mode 0600) the register, applying migrations."""
-        sti = Path(sti).expanduser()
+    def apne(cls, sti: Path | str, ventetid: float | None = None, *, kryptert: bool = False) -> Register:
+        """Open (and on first use create, mode 0600) the register, applying migrations.
+
+        An existing file is opened the way its header says (plain, or encrypted with the key
+        from `motor.hent_nokkel`). A new one is encrypted when PAKKEHJEM_NOKKEL is set or
+        `kryptert` is asked for; `kryptert` also refuses an existing plain register.
+        """
+        from .filer import utvid
+
+        sti = utvid(sti)
         if ventetid is None:
             ventetid = float(os.environ.get("PAKKEHJEM_VENTETID", VENTETID_STANDARD))
-        if sti.is_dir():
+        try:
+            er_mappe = sti.is_dir()
+        except OSError as feil:  # a name longer than the file system takes (ENAMETOOLONG)
+            raise UgyldigInndata(f"Kan ikke bruke {sti} som database ({feil.strerror}).") from None
+        if er_mappe:
             raise UgyldigInndata(f"{sti} er en mappe. Oppgi en fil for databasen.")
         try:
             sti.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -381,22 +395,23 @@ class Register:
                 f"Kan ikke opprette databasen i {sti.parent} ({feil.strerror}). "
                 "Velg en annen plass med --db eller PAKKEHJEM_DB."
             ) from None
+        nokkel = _nokkel_for(sti, kryptert)
         try:
-            tilkobling = sqlite3.connect(sti, timeout=ventetid, isolation_level=None)
-        except sqlite3.Error as feil:
+            tilkobling = motor.koble_til(sti, nokkel, timeout=ventetid, isolation_level=None)
+        except motor.Error as feil:
             raise _feil_fra_sqlite(feil) from None
         # SQLite's NOCASE folds ASCII only; filters on names of places and people need æøå.
         tilkobling.create_collation("NORSK", _norsk_sammenligning)
         tilkobling.create_function("masker", 1, fnr_regler.masker, deterministic=True)
         tilkobling.create_function("tilstand", 5, _tilstand_sql, deterministic=True)
-        register = cls(tilkobling, sti)
+        register = cls(tilkobling, sti, nokkel)
         try:
             tilkobling.execute("PRAGMA foreign_keys = ON")
             tilkobling.execute(f"PRAGMA busy_timeout = {int(ventetid * 1000)}")
             _sla_pa_wal(tilkobling, ventetid)
             tilkobling.execute("PRAGMA synchronous = NORMAL")
             register._migrer()
-        except sqlite3.Error as feil:
+        except motor.Error as feil:
             tilkobling.close()
             raise _feil_fra_sqlite(feil) from None
         except PakkehjemFeil:
@@ -407,6 +422,15 @@ class Register:
     def lukk(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    @property
+    def kryptert(self) -> bool:
+        """Whether the register is encrypted (SQLCipher)."""
+        return self._nokkel is not None
+
+    def koble_til_fil(self, sti: Path, **valg: Any) -> Any:
+        """A connection to another file (a backup) with this register's engine and key."""
+        return motor.koble_til(sti, self._nokkel, **valg)
 
     def _migrer(self) -> None:
         versjon = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -442,7 +466,7 @@ class Register:
         """One change: BEGIN IMMEDIATE ... COMMIT, with the access-log rows written last."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as feil:
+        except motor.Error as feil:
             raise _feil_fra_sqlite(feil) from None
         self._logg = []
         try:
@@ -454,7 +478,7 @@ class Register:
                     [(tid, hvem, pid, handling) for pid, handling in self._logg],
                 )
             self.db.execute("COMMIT")
-        except sqlite3.Error as feil:
+        except motor.Error as feil:
             self._rull_tilbake()
             raise _feil_fra_sqlite(feil) from None
         except BaseException:
@@ -464,7 +488,7 @@ class Register:
             self._logg = []
 
     def _rull_tilbake(self) -> None:
-        with suppress(sqlite3.Error):
+        with suppress(*motor.Error):
             self.db.execute("ROLLBACK")
 
     def logg(self, pasient_ider: int | Iterable[int], handling: str) -> None:
@@ -489,7 +513,7 @@ class Register:
         if self._innstillinger is None:
             try:
                 rader = self.db.execute("SELECT navn, verdi FROM innstilling").fetchall()
-            except sqlite3.Error as feil:
+            except motor.Error as feil:
                 raise _feil_fra_sqlite(feil) from None
             self._innstillinger = innstillinger.fra_lagret(dict(rader))
         return self._innstillinger
@@ -530,12 +554,14 @@ class Register:
                 f"«{ref}» er ikke en pasientreferanse. Oppgi pasientens nummer "
                 "(fra ny-pasient eller pasienter) eller fødselsnummeret (11 siffer)."
             )
-        nummer = int(tekst)
+        # int() refuses a string of over 4,300 digits (ValueError); no patient has such a number.
+        nummer = int(tekst) if len(tekst) <= 4000 else None
         rad = None
-        if nummer < 2**63:  # larger does not fit an SQLite integer (OverflowError)
+        if nummer is not None and nummer < 2**63:
             rad = self.db.execute("SELECT id FROM pasient WHERE id = ?", (nummer,)).fetchone()
         if rad is None:
-            raise IkkeFunnet(f"Ingen pasient med nummer {nummer}. Se listen med «pakkehjem pasienter».")
+            hvilket = "det nummeret" if nummer is None else f"nummer {nummer}"
+            raise IkkeFunnet(f"Ingen pasient med {hvilket}. Se listen med «pakkehjem pasienter».")
         return rad[0]
 
     def ny_pasient(
@@ -655,7 +681,7 @@ class Register:
 
     def _pasient_data(self, pasient_id: int, idag: date) -> dict[str, Any]:
         db = self.db
-        db.row_factory = sqlite3.Row
+        db.row_factory = self._rad
         try:
             p = db.execute("SELECT * FROM pasient WHERE id = ?", (pasient_id,)).fetchone()
             forlop_rader = db.execute(
@@ -1010,15 +1036,23 @@ class Register:
 
     def lagre_guide(self, guide_id: str, versjon: str, kilde: str) -> int:
         """The stored copy of a guide text (one row per distinct text); returns its row id."""
+        with self.transaksjon():
+            return self._guide_ref((guide_id, versjon, kilde))
+
+    def _guide_ref(self, guide: int | tuple[str, str, str]) -> int:
+        """A stored guide's row id as is; a guide's (id, versjon, kilde) stored in the running
+        transaction, so a refused conversation leaves no guide row behind."""
+        if isinstance(guide, int):
+            return guide
+        guide_id, versjon, kilde = guide
         sjekksum = hashlib.sha256(kilde.encode("utf-8")).hexdigest()
-        with self.transaksjon() as db:
-            rad = db.execute("SELECT id FROM guide WHERE sjekksum = ?", (sjekksum,)).fetchone()
-            if rad:
-                return rad[0]
-            ny = db.execute(
-                "INSERT INTO guide (guide_id, versjon, sjekksum, kilde) VALUES (?,?,?,?)",
-                (guide_id, versjon, sjekksum, kilde),
-            ).lastrowid
+        rad = self.db.execute("SELECT id FROM guide WHERE sjekksum = ?", (sjekksum,)).fetchone()
+        if rad:
+            return rad[0]
+        ny = self.db.execute(
+            "INSERT INTO guide (guide_id, versjon, sjekksum, kilde) VALUES (?,?,?,?)",
+            (guide_id, versjon, sjekksum, kilde),
+        ).lastrowid
         assert ny is not None
         return ny
 
@@ -1034,17 +1068,19 @@ class Register:
         ref: str,
         sp: int | None,
         dato: date,
-        guide_ref: int,
+        guide_ref: int | tuple[str, str, str],
         eier: str | None,
         handling: str = "samtale",
     ) -> dict[str, Any]:
         """Find or start the conversation of a contact point, taking its lock for `eier`.
 
+        `guide_ref`: a stored guide's row id, or (id, versjon, kilde) to store with the change.
         Returns the conversation with its stored answers; `ny` tells whether it was started now.
         """
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp)
+            guide_ref = self._guide_ref(guide_ref)
             if not forlop.er_apen(punkt.status):
                 raise Avvist(
                     f"Samhandlingspunkt {punkt.sp} er allerede "
@@ -1360,14 +1396,16 @@ class Register:
         ref: str,
         sp: int | None,
         dato: date,
-        guide_ref: int,
+        guide_ref: int | tuple[str, str, str],
         svar: list[tuple[str, Any, list[dict[str, Any]] | None, str | None]],
         neste_avtale: tuple[date, str | None, str | None] | None,
     ) -> dict[str, Any]:
-        """A whole conversation from an answers file, in ONE transaction: all or nothing."""
+        """A whole conversation from an answers file, in ONE transaction: all or nothing (the
+        guide too: `guide_ref` as for `apne_samtale`)."""
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp)
+            guide_ref = self._guide_ref(guide_ref)
             if db.execute(
                 "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
                 (punkt.id,),
@@ -1629,7 +1667,11 @@ class Register:
     def tiltak_utfort(self, tiltak_id: int, dato: date) -> int:
         """Mark an action done; returns the patient's id."""
         with self.transaksjon() as db:
-            rad = db.execute("SELECT pasient_id, status FROM tiltak WHERE id = ?", (tiltak_id,)).fetchone()
+            rad = None
+            if -(2**63) <= tiltak_id < 2**63:  # beyond does not fit an SQLite integer (OverflowError)
+                rad = db.execute(
+                    "SELECT pasient_id, status FROM tiltak WHERE id = ?", (tiltak_id,)
+                ).fetchone()
             if rad is None:
                 raise IkkeFunnet(f"Ingen tiltak med nummer {tiltak_id}. Se «pakkehjem tiltak».")
             pasient_id, status = rad
@@ -1702,6 +1744,29 @@ class Register:
         self._lagre_innstilling(self.db, "tillat_syntetiske", True)
 
 
+def _nokkel_for(sti: Path, kryptert: bool) -> str | None:
+    """The key `sti` opens with, or None for a plain register (see `Register.apne`)."""
+    if motor.er_kryptert(sti):
+        nokkel = motor.hent_nokkel(ny=False)
+        if nokkel is None:
+            # Exit 1, not 2: without a key an encrypted file cannot be told from a damaged one.
+            raise SkadetDatabase(motor.MANGLER_NOKKEL)
+        return nokkel
+    if sti.stat().st_size:
+        if kryptert:
+            raise Avvist(f"Registeret {sti} er ikke kryptert. Krypter det med «pakkehjem krypter».")
+        return None
+    if not kryptert and motor.nokkel_i_miljo() is None:
+        return None
+    nokkel = motor.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det nye registeret")
+    if nokkel is None:
+        raise UgyldigInndata(
+            "Et nytt kryptert register trenger en nøkkel: sett miljøvariabelen "
+            f"{motor.MILJOVARIABEL}, eller kjør kommandoen i en terminal og skriv den inn."
+        )
+    return nokkel
+
+
 def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
     """WAL journal on. Switching the mode of a new file does not wait on the busy timeout
     (two processes opening a new register at once got "locked" at once), so wait here."""
@@ -1711,7 +1776,7 @@ def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
             if tilkobling.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 tilkobling.execute("PRAGMA journal_mode = WAL")
             return
-        except sqlite3.OperationalError as feil:
+        except motor.OperationalError as feil:
             if "locked" not in str(feil) or time.monotonic() >= frist:
                 raise
         time.sleep(0.01)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from . import guide as guide_modul
 from .datoer import parse_dato
 from .feil import UgyldigInndata
 from .guide import Guide, Sporsmal, Tema
-from .register import Register
+from .register import Register, normaliser_klokkeslett
 
 FERDIG = "ferdig"
 DELVIS = "delvis"
@@ -62,7 +63,10 @@ def neste_avtale(guide: Guide, svar: dict[str, Any]) -> tuple[date, str | None, 
             continue
         verdi = svar.get(annet.id)
         if verdi and klokke is None and ("kl" in annet.id or "tid" in annet.id):
-            klokke = verdi
+            # A free-text answer («etter lunsj») is no time to book: it stays an answer only,
+            # instead of refusing the whole conversation when it is finished.
+            with suppress(UgyldigInndata):
+                klokke = normaliser_klokkeslett(verdi)
         elif verdi and sted is None and "sted" in annet.id:
             sted = verdi
     return parse_dato(dato), klokke, sted
@@ -195,7 +199,8 @@ class Samtalemotor:
 def les_svarfil(sti: Path) -> dict[str, Any]:
     """An answers file, JSON or YAML, mapping question id to value."""
     try:
-        tekst = sti.read_text(encoding="utf-8")
+        # utf-8-sig: a file saved by Notepad or Excel starts with a byte-order mark.
+        tekst = sti.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UgyldigInndata(f"Finner ikke svarfilen {sti}.") from None
     except (OSError, UnicodeDecodeError) as feil:
@@ -204,6 +209,9 @@ def les_svarfil(sti: Path) -> dict[str, Any]:
 
     try:
         data = json.loads(tekst) if sti.suffix.lower() == ".json" else yaml.safe_load(tekst)
+    except RecursionError:
+        # Both parsers recurse per level of nesting: a file of lists in lists thousands deep.
+        raise UgyldigInndata(f"Svarfilen {sti} er nestet for dypt (lister i lister).") from None
     except (ValueError, yaml.YAMLError) as feil:
         raise UgyldigInndata(
             f"Svarfilen {sti} er ikke gyldig JSON eller YAML ({type(feil).__name__})."
@@ -229,12 +237,14 @@ def fra_svarfil(register: Register, ref: str, sp: int | None, dato: date, sti: P
         raise UgyldigInndata(
             "Svarfilen mangler påkrevde svar; ingenting er lagret: " + ", ".join(mangler) + "."
         )
-    guide_ref = register.lagre_guide(guide.id, guide.versjon, guide.kilde)
     rader = []
     for sporsmal_id, verdi in svar.items():
         tiltak, samtykke = tiltak_og_samtykke(guide.sporsmal(sporsmal_id), verdi)
         rader.append((sporsmal_id, verdi, tiltak, samtykke))
-    return register.lagre_hel_samtale(ref, sp, dato, guide_ref, rader, neste_avtale(guide, svar))
+    # The guide is stored in the same transaction: a refusal (unknown patient, ...) leaves nothing.
+    return register.lagre_hel_samtale(
+        ref, sp, dato, (guide.id, guide.versjon, guide.kilde), rader, neste_avtale(guide, svar)
+    )
 
 
 def svar_med_tekst(register: Register, samtale: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -91,9 +91,9 @@ class Terminalsamtale:
         """Hold (or resume) the conversation; returns the exit code."""
         gc.enable()  # an hour-long conversation is no short command (see cli.main)
         guide = aktiv_guide(self.register)
-        guide_ref = self.register.lagre_guide(guide.id, guide.versjon, guide.kilde)
         eier = las_eier()
-        data = self.register.apne_samtale(ref, sp, dato, guide_ref, eier)
+        # The guide is stored with the conversation: a refusal leaves no guide row behind.
+        data = self.register.apne_samtale(ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier)
         samtale_id = data["id"]
         guide = guide_for_samtale(self.register, data["guide_ref"])
         gammel_handler = signal.signal(signal.SIGHUP, _lukket)
@@ -286,7 +286,7 @@ class Terminalsamtale:
         valg = self._les("Gå til tema nummer (Enter for å fortsette her): ")
         if not valg:
             return
-        if not valg.isdigit() or not 1 <= int(valg) <= len(motor.guide.tema):
+        if not (valg.isascii() and valg.isdigit()) or not 1 <= int(valg) <= len(motor.guide.tema):
             self.k.print(f"Skriv et tall fra 1 til {len(motor.guide.tema)}.")
             return
         if motor.ga_til_tema(motor.guide.tema[int(valg) - 1]) is None:

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import stat
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import fnr as fnr_regler
+from . import motor
 from .datoer import norsk_dato
-from .feil import Avvist, PakkehjemFeil, UgyldigInndata
-from .filer import Meldinger, sjekk_ny_fil
+from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
+from .filer import Meldinger, sjekk_ny_fil, utvid
 from .register import MIGRASJONER, Register
 
 # The access log's action codes in words, for people (JSON keeps the codes).
@@ -53,6 +54,12 @@ HANDLING_TEKST = {
     "residiv": "registrerte residiv",
     "kalender": "eksporterte avtaler til kalender",
     "logg": "så tilgangsloggen",
+    "oversikt": "så oversikten over hvem som har takket nei",
+    "innkalling": "leste grunnlaget for en innkalling",
+    "innkalling-pasient": "skrev innkalling til pasienten",
+    "eksport": "eksporterte pasientens opplysninger",
+    "importer": "importerte pasienten fra et regneark",
+    "importer-kontroll": "så etter pasienten under import (fødselsnummeret var registrert)",
 }
 
 
@@ -109,7 +116,8 @@ def tilgangslogg(
             f" LEFT JOIN pasient p ON p.id = l.pasient_id WHERE {' AND '.join(vilkar)} ORDER BY l.id"
         )
         if grense is not None:
-            sql = f"SELECT * FROM ({sql} DESC LIMIT {int(grense)}) ORDER BY id"
+            # Beyond SQLite's integers LIMIT is a datatype mismatch; no log holds that many rows.
+            sql = f"SELECT * FROM ({sql} DESC LIMIT {min(int(grense), 2**63 - 1)}) ORDER BY id"
         rader = db.execute(sql, verdier).fetchall()
         pasienter = {r[3] for r in rader if r[4] is not None}
         if pasient_id is not None:
@@ -142,48 +150,66 @@ _KOPIMELDINGER = Meldinger(
 def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     """A consistent copy of the open register in a NEW file `mal` (mode 0600), then checked.
 
-    Refused (exit 1) when `mal` exists; a copy that fails its check is removed.
+    Refused (exit 1) when `mal` exists; a copy that fails its check is removed. The copy is
+    written under a hidden name in the same folder and takes its own name only once checked:
+    a run that dies half-way (kill -9, power cut) leaves no file that looks like a finished
+    backup, nor one that stops the same command from being run again.
     """
-    mal = Path(mal).expanduser()
+    mal = utvid(mal)
     sjekk_ny_fil(mal, meldinger=_KOPIMELDINGER)
     try:
         # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
-        fd = os.open(mal, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=".pakkehjem-", suffix=".tmp")
         os.close(fd)
-    except FileExistsError:
-        raise Avvist(f"Filen {mal} finnes fra før. Velg et nytt filnavn.") from None
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke opprette {mal} ({feil.strerror}).") from None
+    arbeid = Path(navn)
     try:
         try:
-            register.db.execute("VACUUM INTO ?", (str(mal),))
-        except sqlite3.Error as feil:
+            # From an encrypted register SQLCipher writes the copy encrypted with the same key.
+            register.db.execute("VACUUM INTO ?", (str(arbeid),))
+        except motor.Error as feil:
             tekst = str(feil).lower()
             if "locked" in tekst or "busy" in tekst:
                 raise PakkehjemFeil(
                     "Databasen var opptatt for lenge; sikkerhetskopien ble ikke tatt. Prøv igjen."
                 ) from None
             raise PakkehjemFeil(f"Sikkerhetskopien mislyktes ({type(feil).__name__}).") from None
-        resultat = _kontroller_kopi(mal)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            mal.unlink()
-        raise
+        resultat = _kontroller_kopi(register, arbeid)
+        _gi_kopien_navn(arbeid, mal)
+    finally:
+        for rest in (arbeid, Path(f"{arbeid}-journal")):
+            with contextlib.suppress(OSError):
+                rest.unlink()
     resultat["fil"] = str(mal)
     resultat["storrelse"] = mal.stat().st_size
     return resultat
 
 
-def _kontroller_kopi(mal: Path) -> dict[str, Any]:
-    tilkobling = sqlite3.connect(f"{mal.resolve().as_uri()}?mode=ro", uri=True)
+def _gi_kopien_navn(arbeid: Path, mal: Path) -> None:
+    """The checked copy takes its name; a file that appeared there meanwhile is never replaced."""
     try:
-        integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
-        versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
-        pasienter = tilkobling.execute("SELECT count(*) FROM pasient").fetchone()[0]
-    except sqlite3.Error:
-        integritet, versjon, pasienter = ["uleselig"], None, None
-    finally:
-        tilkobling.close()
+        os.link(arbeid, mal)
+    except FileExistsError:
+        raise Avvist(f"Filen {mal} finnes fra før. Velg et nytt filnavn.") from None
+    except OSError:
+        # No hard links on this file system (FAT on a memory stick): look once more, then rename.
+        if mal.exists() or mal.is_symlink():
+            raise Avvist(f"Filen {mal} finnes fra før. Velg et nytt filnavn.") from None
+        os.replace(arbeid, mal)
+
+
+def _kontroller_kopi(register: Register, mal: Path) -> dict[str, Any]:
+    integritet, versjon, pasienter = ["uleselig"], None, None
+    # FeilNokkel: an encrypted copy that does not open with the register's own key.
+    with contextlib.suppress(*motor.Error, FeilNokkel):
+        tilkobling = register.koble_til_fil(f"{mal.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
+            versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
+            pasienter = tilkobling.execute("SELECT count(*) FROM pasient").fetchone()[0]
+        finally:
+            tilkobling.close()
     if integritet != ["ok"]:
         raise PakkehjemFeil(
             "Sikkerhetskopien besto ikke integritetssjekken og er slettet. "
@@ -204,7 +230,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
 
     Opens the file as it is: nothing is created, migrated or written.
     """
-    sti = Path(sti).expanduser()
+    sti = utvid(sti)
     resultat: dict[str, Any] = {
         "fil": str(sti),
         "ok": False,
@@ -214,11 +240,16 @@ def sjekk(sti: Path) -> dict[str, Any]:
         "forventet_skjemaversjon": len(MIGRASJONER),
         "problemer": [],
         "merknader": [],
+        "kryptert": False,
     }
     problemer: list[str] = resultat["problemer"]
-    if sti.is_dir():
+    try:
+        er_mappe, finnes = sti.is_dir(), sti.exists()
+    except OSError as feil:  # a name longer than the file system takes (ENAMETOOLONG)
+        raise UgyldigInndata(f"Kan ikke bruke {sti} som database ({feil.strerror}).") from None
+    if er_mappe:
         raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
-    if not sti.exists():
+    if not finnes:
         raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
     modus = stat.S_IMODE(sti.stat().st_mode)
     if modus & 0o077:
@@ -227,9 +258,24 @@ def sjekk(sti: Path) -> dict[str, Any]:
             f"Rett det med «chmod 600 {sti}»."
         )
     resultat["merknader"].extend(delt_mappe_merknader(sti))
+    kryptert = resultat["kryptert"] = motor.er_kryptert(sti)
+    if not kryptert and motor.nokkel_i_miljo() is not None:
+        resultat["merknader"].append(
+            f"{motor.MILJOVARIABEL} er satt, men registeret er ikke kryptert. "
+            "Krypter det med «pakkehjem krypter»."
+        )
+    nokkel = motor.hent_nokkel(ny=False) if kryptert else None
+    if kryptert and nokkel is None:
+        # Without a key an encrypted file cannot be told from a damaged one.
+        problemer.append(
+            "Filen kan ikke leses som en SQLite-database: den er kryptert og nøkkelen mangler "
+            f"({motor.MILJOVARIABEL}), eller den er skadet. Er den skadet, hent den siste "
+            "sikkerhetskopien, eller kontakt den som drifter registeret."
+        )
+        return _avslutt_sjekk(resultat)
     try:
-        tilkobling = sqlite3.connect(f"{sti.resolve().as_uri()}?mode=rw", uri=True, timeout=10)
-    except sqlite3.Error as feil:
+        tilkobling = motor.koble_til(f"{sti.resolve().as_uri()}?mode=rw", nokkel, uri=True, timeout=10)
+    except motor.Error as feil:
         raise PakkehjemFeil(f"Kan ikke åpne {sti} ({type(feil).__name__}).") from None
     try:
         try:
@@ -239,7 +285,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
                 for linje in str(rad).splitlines()
                 if linje.strip()
             ]
-        except sqlite3.DatabaseError as feil:
+        except motor.DatabaseError as feil:
             integritet = [str(feil)]
             problemer.append(
                 "Filen kan ikke leses som en SQLite-database: den er skadet eller ikke et register. "
@@ -247,6 +293,9 @@ def sjekk(sti: Path) -> dict[str, Any]:
             )
             resultat["integritet"] = integritet
             return _avslutt_sjekk(resultat)
+        if kryptert and integritet == ["ok"]:
+            # Every page's HMAC, free pages too (integrity_check reads only the pages in use).
+            integritet = [str(r[0]) for r in tilkobling.execute("PRAGMA cipher_integrity_check")] or ["ok"]
         resultat["integritet"] = integritet[:_MAKS_LINJER]
         if integritet != ["ok"]:
             problemer.append(
@@ -255,7 +304,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
             )
         try:
             brudd = tilkobling.execute("PRAGMA foreign_key_check").fetchall()
-        except sqlite3.DatabaseError:
+        except motor.DatabaseError:
             brudd = []
             problemer.append("Fremmednøklene kunne ikke sjekkes fordi filen er skadet.")
         resultat["fremmednokler"] = [
@@ -270,7 +319,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
         try:
             versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
             objekter = {navn for (navn,) in tilkobling.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError:
+        except motor.DatabaseError:
             versjon, objekter = None, set()
         resultat["skjemaversjon"] = versjon
         if versjon is not None:
@@ -310,7 +359,7 @@ def delt_mappe_merknader(sti: Path, monteringer: str | None = None) -> list[str]
     `monteringer` is the text of /proc/self/mounts (read here when not given; elsewhere than
     Linux only the folder names are looked at).
     """
-    sti = Path(sti).expanduser().resolve()
+    sti = utvid(sti).resolve()
     merknader = []
     if monteringer is None:
         try:

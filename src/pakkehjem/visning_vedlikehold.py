@@ -61,7 +61,8 @@ def sjekkrapport(resultat: dict[str, Any]) -> None:
     versjon = f"skjemaversjon {resultat['skjemaversjon']} av {resultat['forventet_skjemaversjon']}"
     if resultat["ok"]:
         _linje(
-            f"Registeret {resultat['fil']} er i orden: integritetssjekken er ok, ingen brutte "
+            f"Registeret {resultat['fil']} er i orden{' og kryptert' if resultat.get('kryptert') else ''}: "
+            "integritetssjekken er ok, ingen brutte "
             f"fremmednøkler, {versjon}."
         )
     else:

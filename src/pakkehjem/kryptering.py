@@ -1,0 +1,221 @@
+"""`krypter`: a plain register made into an encrypted one (SQLCipher), checked before it counts.
+
+The copy is made by SQLCipher's own `sqlcipher_export` into a new 0600 file in the target's
+folder, then opened afresh with the key and compared with the original table by table. Only
+then does it take the target's name:
+
+- `--til NY`: the plain register is left as it was (the user deletes it when ready).
+- in place (no `--til`): the encrypted file replaces the plain one under the same name, and
+  the plain file is overwritten with zeros and deleted. A plain copy lying about would defeat
+  the purpose; zeros are a best effort (a solid-state disk, a copy-on-write file system or a
+  snapshot may still hold the old blocks; old backups are plain too, and the message says so).
+
+Nobody may use the register meanwhile: the plain file is switched out of WAL (which fails
+while another process has it open) and locked exclusively until the swap is done, so no change
+can land in the plain file after it was copied. A process that waited on the old file reads
+zeros afterwards and stops with a message instead of writing into a deleted file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import motor
+from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
+from .filer import Meldinger, sjekk_ny_fil, utvid
+from .register import VENTETID_STANDARD, Register
+
+_MALMELDINGER = Meldinger(
+    mappe="{sti} er en mappe. Oppgi et filnavn for det krypterte registeret.",
+    finnes="Filen {sti} finnes fra før. Velg et annet filnavn, eller bruk --overskriv.",
+)
+_OPPTATT = (
+    "Registeret er i bruk av en annen prosess. Krypteringen trenger registeret for seg selv: "
+    "vent til ingen bruker det, og prøv igjen. Ingenting er endret."
+)
+
+
+def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> dict[str, Any]:
+    """Encrypt the plain register `sti`, into `til` or (None) in place; returns what was done.
+
+    The key is asked for (`motor.hent_nokkel`, twice on a terminal) after every refusal that
+    needs no key. Refused when the register is encrypted already, the target exists (without
+    `overskriv`) or is in use, or another process has the register open.
+    """
+    sti = utvid(sti)
+    if sti.is_dir():
+        raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
+    if not sti.exists():
+        raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
+    if motor.er_kryptert(sti):
+        raise Avvist(f"Registeret {sti} er allerede kryptert (eller skadet). Ingenting er endret.")
+    if sti.stat().st_size == 0:
+        raise Avvist(f"{sti} er tom: det er ikke noe register å kryptere. Ingenting er endret.")
+    pa_stedet = til is None
+    mal = sti if til is None else utvid(til)
+    if not pa_stedet:
+        if mal.resolve() == sti.resolve():
+            raise UgyldigInndata("--til er registeret selv. Utelat --til for å kryptere det der det ligger.")
+        sjekk_ny_fil(mal, overskriv, meldinger=_MALMELDINGER)
+        i_bruk = False
+        with contextlib.suppress(OSError):  # a name the ending makes too long has no such file
+            i_bruk = any(Path(f"{mal}{ending}").exists() for ending in ("-wal", "-shm", "-journal"))
+        if i_bruk:
+            raise Avvist(
+                f"Filen {mal} ser ut til å være i bruk (den har en -wal- eller -shm-fil). Velg en annen."
+            )
+    nokkel = motor.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det krypterte registeret")
+    if nokkel is None:
+        raise UgyldigInndata(
+            f"Krypteringen trenger en nøkkel: sett miljøvariabelen {motor.MILJOVARIABEL}, "
+            "eller kjør kommandoen i en terminal og skriv den inn."
+        )
+    # Brings an older register up to this version's schema first (and refuses other SQLite files).
+    Register.apne(sti).lukk()
+    modul = motor.sqlcipher()
+    ventetid = float(os.environ.get("PAKKEHJEM_VENTETID", VENTETID_STANDARD))
+    kilde = modul.connect(sti, timeout=ventetid, isolation_level=None)
+    try:
+        kilde.execute("PRAGMA cipher_log_level = NONE")
+        _ta_registeret(kilde)
+        tabeller, versjon = _innhold(kilde)
+        ny = _eksporter(kilde, mal, nokkel, versjon)
+        try:
+            _kontroller(ny, nokkel, tabeller, versjon)
+            if pa_stedet:
+                _bytt_ut(sti, ny)
+            else:
+                os.replace(ny, mal)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                ny.unlink()
+            raise
+    except motor.Error as feil:
+        tekst = str(feil).lower()
+        if "locked" in tekst or "busy" in tekst:
+            raise Opptatt(_OPPTATT) from None
+        raise PakkehjemFeil(f"Krypteringen mislyktes ({type(feil).__name__}). Ingenting er endret.") from None
+    finally:
+        kilde.close()
+    return {
+        "fra": str(sti),
+        "til": str(mal),
+        "pa_stedet": pa_stedet,
+        "pasienter": tabeller.get("pasient", 0),
+        "tabeller": tabeller,
+        "skjemaversjon": versjon,
+    }
+
+
+def _ta_registeret(kilde: Any) -> None:
+    """Have the plain register to ourselves until the connection closes (or Opptatt)."""
+    # Leaving WAL needs every other connection gone; it does not wait, so a user is found at once.
+    if kilde.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+        raise Opptatt(_OPPTATT)
+    # Exclusive locking mode keeps the lock that BEGIN EXCLUSIVE takes after the COMMIT.
+    kilde.execute("PRAGMA locking_mode = EXCLUSIVE")
+    kilde.execute("BEGIN EXCLUSIVE")
+    kilde.execute("COMMIT")
+
+
+def _innhold(tilkobling: Any) -> tuple[dict[str, int], int]:
+    """Rows per table and the schema version."""
+    navn = [
+        n
+        for (n,) in tilkobling.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    tabeller = {n: tilkobling.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in navn}
+    return tabeller, tilkobling.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _eksporter(kilde: Any, mal: Path, nokkel: str, versjon: int) -> Path:
+    """The plain register copied into a new encrypted 0600 file beside `mal`; its path."""
+    try:
+        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=f".{mal.name}.", suffix=".krypteres")
+    except OSError as feil:
+        raise PakkehjemFeil(f"Kan ikke skrive i {mal.parent} ({feil.strerror}).") from None
+    os.close(fd)  # mkstemp makes it 0600; SQLCipher fills the empty file and keeps the mode
+    ny = Path(navn)
+    try:
+        # Bound parameters: neither the path nor the key is ever part of SQL text.
+        kilde.execute("ATTACH DATABASE ? AS kryptert KEY ?", (str(ny), nokkel))
+        try:
+            kilde.execute(f"PRAGMA kryptert.cipher_compatibility = {motor.KOMPATIBILITET}")
+            kilde.execute("SELECT sqlcipher_export('kryptert')")
+            # sqlcipher_export copies schema and rows, not the schema version.
+            kilde.execute(f"PRAGMA kryptert.user_version = {int(versjon)}")
+        finally:
+            kilde.execute("DETACH DATABASE kryptert")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            ny.unlink()
+        raise
+    return ny
+
+
+def _kontroller(ny: Path, nokkel: str, tabeller: dict[str, int], versjon: int) -> None:
+    """Open the new file afresh with the key: whole, and the same rows as the original."""
+    tilkobling = motor.koble_til(ny, nokkel)
+    try:
+        integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
+        sider = tilkobling.execute("PRAGMA cipher_integrity_check").fetchall()
+        innhold = _innhold(tilkobling)
+    finally:
+        tilkobling.close()
+    if integritet != ["ok"] or sider or innhold != (tabeller, versjon):
+        raise PakkehjemFeil(
+            "Den krypterte kopien ble ikke lik originalen, og er slettet. Ingenting er endret. "
+            "Kjør «pakkehjem sjekk», og prøv igjen."
+        )
+
+
+def _bytt_ut(sti: Path, ny: Path) -> None:
+    """Put the encrypted file in the plain one's place; overwrite and delete the plain one."""
+    # Left-overs of the plain file's WAL go now, while it is locked and nobody can use them;
+    # after the swap the same names may belong to the encrypted register.
+    for ending in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{sti}{ending}")
+    # Kept open across the swap: the old file, still locked by the exporting connection.
+    fd = os.open(sti, os.O_WRONLY)
+    try:
+        os.replace(ny, sti)
+        # Best effort from here: the encrypted register is in place whatever happens below.
+        with contextlib.suppress(OSError):
+            storrelse = os.fstat(fd).st_size
+            null = bytes(1 << 20)
+            skrevet = 0
+            while skrevet < storrelse:
+                skrevet += os.write(fd, null[: min(len(null), storrelse - skrevet)])
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):  # the new name on disk too, where the system allows it
+        mappe = os.open(sti.parent, os.O_RDONLY)
+        try:
+            os.fsync(mappe)
+        finally:
+            os.close(mappe)
+
+
+def oppsummer(resultat: dict[str, Any]) -> str:
+    """The message after `krypter`."""
+    antall = f"{resultat['pasienter']} pasienter, alle tabeller kontrollert"
+    if resultat["pa_stedet"]:
+        return (
+            f"Registeret {resultat['til']} er nå kryptert ({antall}). Den ukrypterte filen er "
+            "overskrevet og slettet. Heretter trengs nøkkelen hver gang registeret åpnes. "
+            "Eldre sikkerhetskopier er fortsatt ukrypterte: slett dem, og ta en ny med "
+            "«pakkehjem sikkerhetskopi»."
+        )
+    return (
+        f"Kryptert register skrevet til {resultat['til']} ({antall}). Det ukrypterte registeret "
+        f"{resultat['fra']} er ikke endret: slett det når du har tatt i bruk det krypterte, "
+        "sammen med eldre ukrypterte sikkerhetskopier."
+    )

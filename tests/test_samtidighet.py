@@ -1,7 +1,12 @@
-"""Two coordinators on one register file at the same time: real processes, no lost writes."""
+"""Coordinators on one register file at the same time: real processes, no lost writes.
+
+The mixed-load tests run bench/samtidig.py for 6 s each; set PAKKEHJEM_SAMTIDIG_SEKUNDER
+(for example 60) for longer runs.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
@@ -11,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 from hjelp import IDAG
 
@@ -103,3 +109,94 @@ def test_to_prosesser_som_apner_et_nytt_register_samtidig_venter_paa_hverandre(t
         for prosess in prosesser:
             _, feil = prosess.communicate(timeout=60)
             assert prosess.returncode == 0, feil
+
+
+# --- four coordinators, a mixed load (bench/samtidig.py) ---------------------------------------------
+#
+# The driver runs `--prosesser` workers, each a loop of real pakkehjem processes (register, book,
+# a whole conversation from an answers file, consent, a letter to a file, vis, forfaller) for a
+# bounded time, and checks every promise afterwards; see its module text. Each run here takes
+# SEKUNDER seconds of load plus the checks; PAKKEHJEM_SAMTIDIG_SEKUNDER=60 gives a longer one.
+
+SEKUNDER = float(os.environ.get("PAKKEHJEM_SAMTIDIG_SEKUNDER", "6"))
+SKRIVERE = ("ny-pasient", "avtal", "samtale", "samtykke", "brev")
+
+
+def _driver() -> ModuleType:
+    """bench/samtidig.py as a module (bench/ is no package; the product carries no test code)."""
+    navn = "bench_samtidig"
+    if navn not in sys.modules:
+        sti = Path(__file__).resolve().parent.parent / "bench" / "samtidig.py"
+        spesifikasjon = importlib.util.spec_from_file_location(navn, sti)
+        assert spesifikasjon is not None and spesifikasjon.loader is not None
+        modul = importlib.util.module_from_spec(spesifikasjon)
+        sys.modules[navn] = modul  # dataclasses look their module up here
+        spesifikasjon.loader.exec_module(modul)
+    return sys.modules[navn]
+
+
+def test_fire_koordinatorer_med_blandet_arbeid_mister_ingenting(tmp_path: Path) -> None:
+    # A realistic busy timeout: everybody waits for the others' short transactions.
+    resultat = _driver().kjor(tmp_path / "blanding", prosesser=4, sekunder=SEKUNDER, ventetid=10, seed=1)
+
+    assert resultat.feil == []
+    assert [k for k in resultat.kall if k.kode != 0] == []
+    assert {k.arbeider for k in resultat.kall} == {0, 1, 2, 3}
+    # Every kind of command ran and was checked, writes and reads.
+    tabell = resultat.per_operasjon()
+    assert {navn for navn, tall in tabell.items() if tall["fullfort"] > 0} == set(tabell)
+    assert resultat.pasienter == tabell["ny-pasient"]["fullfort"]
+    assert resultat.brev == tabell["brev"]["fullfort"]
+
+
+def test_den_som_venter_for_lenge_paa_laasen_faar_opptatt_og_exit_1_og_ingenting_er_endret(
+    tmp_path: Path,
+) -> None:
+    # The driver itself holds the write lock half of every second; the workers wait 0.05 s.
+    resultat = _driver().kjor(
+        tmp_path / "opptatt",
+        prosesser=4,
+        sekunder=SEKUNDER,
+        ventetid=0.05,
+        seed=2,
+        hold_las=0.5,
+        hold_hvert=1.0,
+    )
+
+    # No refusal was anything but exit 1 with the busy message, none left a trace (checked
+    # right after it and at the end), and what was done in between is all there.
+    assert resultat.feil == []
+    avviste = [k for k in resultat.kall if k.kode != 0]
+    assert avviste and all(k.kode == 1 and k.opptatt for k in avviste)
+    assert all("Vent litt og prøv igjen" in " ".join(k.stderr.split()) for k in avviste)
+    assert {k.operasjon for k in avviste} & set(SKRIVERE), "at least one refused write"
+    assert resultat.fullfort > 0
+    assert resultat.pasienter == resultat.per_operasjon()["ny-pasient"]["fullfort"]
+
+
+def test_driverens_sluttsjekk_merker_en_endring_ingen_koordinator_gjorde(tmp_path: Path) -> None:
+    # The checks are worth something only if they can fail: change the register behind the
+    # workers' backs and the same final check reports both changes.
+    driver = _driver()
+    resultat = driver.kjor(tmp_path / "kontroll", prosesser=1, sekunder=0, forste_runde=("ny-pasient",))
+    assert resultat.feil == [] and resultat.modeller
+    pasient_id = min(resultat.modeller)
+    tilkobling = sqlite3.connect(resultat.db)
+    try:
+        with tilkobling:
+            tilkobling.execute(
+                "UPDATE samhandlingspunkt SET status = 'avtalt', dato = '2030-01-01' WHERE sp = 3"
+                " AND forlop_id = (SELECT id FROM forlop WHERE pasient_id = ?)",
+                (pasient_id,),
+            )
+            tilkobling.execute(
+                "INSERT INTO pasient (fnr, navn, fodselsdato, opprettet)"
+                " VALUES ('01814000000', 'Ingen', '1940-01-01', '2026-01-01')"
+            )
+    finally:
+        tilkobling.close()
+
+    feil = driver.sluttsjekk(resultat)
+
+    assert any(f.startswith("pasientene stemmer ikke: ekstra i registeret [") for f in feil)
+    assert any(f.startswith(f"pasient {pasient_id} ") and "2030-01-01" in f for f in feil)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -173,6 +174,34 @@ def test_sikkerhetskopi_har_modus_0600_og_samme_innhold(
     data = json_ut(kjor("--db", kopi, "vis", pasienter[0]["id"], "--json"))
     assert data["fnr"] == pasienter[0]["fnr"]
     assert json_ut(kjor("--db", kopi, "sjekk", "--json"))["ok"] is True
+
+
+def test_sikkerhetskopi_rydder_halvferdige_kopier_fra_en_dod_prosess(
+    kjor: Callable, ny_pasient: Callable, tmp_path: Path
+) -> None:
+    ny_pasient()
+    mappe = tmp_path / "kopier"
+    mappe.mkdir()
+    dod = subprocess.Popen([sys.executable, "-c", "pass"])
+    dod.wait()  # a pid that no longer runs: a backup killed half-way
+    vert = socket.gethostname()
+    rester = [
+        mappe / f".pakkehjem-{dod.pid}@{vert}-abc123.tmp",
+        mappe / f".pakkehjem-{dod.pid}@{vert}-abc123.tmp-journal",
+    ]
+    i_arbeid = mappe / f".pakkehjem-{os.getpid()}@{vert}-def456.tmp"  # a live process writing now
+    annen_maskin = mappe / f".pakkehjem-{dod.pid}@en-annen-maskin-ghi789.tmp"  # can't see its process
+    for fil in [*rester, i_arbeid, annen_maskin]:
+        fil.write_bytes(b"halvferdig kopi")
+    resultat = kjor("sikkerhetskopi", mappe / "kopi.db")
+    assert resultat.exit_code == 0, resultat.output
+    assert not any(fil.exists() for fil in rester)
+    assert i_arbeid.exists() and annen_maskin.exists()
+    # Once twelve hours old, another machine's leftover is stale too.
+    gammel = time.time() - 13 * 3600
+    os.utime(annen_maskin, (gammel, gammel))
+    assert kjor("sikkerhetskopi", mappe / "kopi2.db").exit_code == 0
+    assert not annen_maskin.exists() and i_arbeid.exists()
 
 
 def test_sikkerhetskopi_skriver_aldri_over(

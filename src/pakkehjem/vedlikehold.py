@@ -16,7 +16,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from . import motor
 from .datoer import norsk_dato
 from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, sjekk_ny_fil, utvid
-from .register import MIGRASJONER, Register
+from .register import MIGRASJONER, Register, las_eier, las_er_i_bruk
 
 # The access log's action codes in words, for people (JSON keeps the codes).
 HANDLING_TEKST = {
@@ -157,9 +157,11 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     """
     mal = utvid(mal)
     sjekk_ny_fil(mal, meldinger=_KOPIMELDINGER)
+    _rydd_foreldede_kopier(mal.parent)
     try:
         # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
-        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=".pakkehjem-", suffix=".tmp")
+        # The name says which process writes it, so a later run can tell a dead one's leftovers.
+        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=f"{_ARBEIDSPREFIKS}{las_eier()}-", suffix=".tmp")
         os.close(fd)
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke opprette {mal} ({feil.strerror}).") from None
@@ -184,6 +186,28 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     resultat["fil"] = str(mal)
     resultat["storrelse"] = mal.stat().st_size
     return resultat
+
+
+_ARBEIDSPREFIKS = ".pakkehjem-"
+
+
+def _rydd_foreldede_kopier(mappe: Path) -> None:
+    """Remove half-written copies left by a backup whose process died (kill -9, power cut).
+
+    They hold patient data. A copy another running process is writing is left alone; so is
+    one from another machine on a shared folder, until it is LAS_FORELDET_TIMER hours old.
+    """
+    with contextlib.suppress(OSError):
+        for rest in mappe.glob(f"{_ARBEIDSPREFIKS}*-*.tmp*"):
+            navn = rest.name.removesuffix("-journal").removesuffix(".tmp")
+            eier = navn[len(_ARBEIDSPREFIKS) : navn.rfind("-")]
+            info = rest.lstat()
+            if "@" not in eier or info.st_uid != os.getuid() or not stat.S_ISREG(info.st_mode):
+                continue
+            endret = datetime.fromtimestamp(info.st_mtime).astimezone().isoformat()
+            if not las_er_i_bruk(eier, endret):
+                with contextlib.suppress(OSError):
+                    rest.unlink()
 
 
 def _gi_kopien_navn(arbeid: Path, mal: Path) -> None:

@@ -61,6 +61,7 @@ SLAGS = ("samtale", "svarfil", "eksempeldata", "importer")
 # `python -c STARTER ARGS...` runs `pakkehjem ARGS...`; with KRASJ_VED="PATTERN*N;PATTERN*N..." it
 # kills its own process (SIGKILL) when the statement completing the last stage is about to run. A
 # stage is complete at the N-th statement starting with PATTERN after the stage before it.
+# tests/test_krasj.py loads this file as a module and uses STARTER and the helpers below with it.
 STARTER = r"""
 import os, signal, sqlite3, sys
 
@@ -127,9 +128,15 @@ AVSLUTT = "Avslutte samtalen og sette samhandlingspunktet som gjennomført?"
 
 @dataclass(frozen=True)
 class Svar:
+    """One answer of a script: the question id, the stored value, and how it is typed."""
+
     id: str
     verdi: Any
     skritt: tuple[tuple[str, str], ...]  # (wait for this text, then type this line)
+
+    @property
+    def sporsmal(self) -> str:
+        return self.skritt[0][0]
 
 
 SVARENE = (
@@ -159,8 +166,8 @@ TILTAK_NR, SAMTYKKE_NR = 7, 9
 ALLE_SVAR = {s.id: s.verdi for s in SVARENE}
 
 
-class Feil(Exception):
-    """A check that did not hold."""
+class Feil(AssertionError):
+    """A check that did not hold (an AssertionError, so a test using these helpers fails as one)."""
 
 
 def krev(vilkar: bool, tekst: str) -> None:
@@ -186,9 +193,19 @@ def miljo(mappe: Path, db: Path, ved: str | None = None) -> dict[str, str]:
 
 
 def kommando(db: Path, args: list[str], ved: str | None) -> list[str]:
+    """`pakkehjem --db DB ARGS`: through STARTER when it is to be killed at a statement (`ved`)."""
     if ved:
         return [sys.executable, "-c", STARTER, "--db", str(db), *args]
     return [sys.executable, "-m", "pakkehjem", "--db", str(db), *args]
+
+
+def kjor_innenfra(
+    mappe: Path, db: Path, args: list[str], ved: str, tid: float
+) -> subprocess.CompletedProcess[bytes]:
+    """`pakkehjem --db DB ARGS` through STARTER, which kills it at the statement `ved`."""
+    return subprocess.run(
+        kommando(db, args, ved), env=miljo(mappe, db, ved), capture_output=True, timeout=tid
+    )
 
 
 def kjor(mappe: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -220,6 +237,9 @@ def sjekk_registeret(mappe: Path, db: Path) -> None:
 
 
 def kopi(kilde: Path, mal: Path) -> Path:
+    """Copy a closed register (no -wal file: the last connection checkpointed it), clearing what a
+    killed process left beside an earlier copy under the same name."""
+    krev(not Path(f"{kilde}-wal").exists(), f"{kilde} har en -wal-fil: registeret er ikke lukket")
     for ekstra in ("-wal", "-shm", "-journal"):
         Path(f"{mal}{ekstra}").unlink(missing_ok=True)
     shutil.copy2(kilde, mal)
@@ -304,14 +324,15 @@ def skriv_svar(t: Terminal, fra: int, til: int) -> None:
 
 
 def sporsmal(nr: int) -> str:
-    return SVARENE[nr - 1].skritt[0][0] if nr <= len(SVARENE) else AVSLUTT
+    return SVARENE[nr - 1].sporsmal if nr <= len(SVARENE) else AVSLUTT
 
 
 def lest_samtale(db: Path) -> dict[str, Any]:
+    """What the file holds, read straight with sqlite3 (which also recovers the -wal file)."""
     tilkobling = sqlite3.connect(db)
     try:
         return {
-            "samtaler": tilkobling.execute("SELECT status, las_eier FROM samtale").fetchall(),
+            "samtaler": tilkobling.execute("SELECT id, status, las_eier FROM samtale").fetchall(),
             "svar": [r[0] for r in tilkobling.execute("SELECT sporsmal_id FROM svar ORDER BY rekkefolge")],
             "tiltak": tilkobling.execute("SELECT count(*) FROM tiltak").fetchone()[0],
             "samtykke": tilkobling.execute("SELECT count(*) FROM samtykke").fetchone()[0],
@@ -325,7 +346,7 @@ def sjekk_svarene(mappe: Path, db: Path, mulige: range, pid: int) -> int:
     and consent, and the dead process still holds the lock. Returns m."""
     fil = lest_samtale(db)
     krev(len(fil["samtaler"]) == 1, f"samtaler: {fil['samtaler']}")
-    [(status, eier)] = fil["samtaler"]
+    [(_, status, eier)] = fil["samtaler"]
     krev(status == "pagar", f"status {status}")
     krev(bool(eier) and eier.startswith(f"{pid}@"), f"låsen: {eier} (drept: {pid})")
     m = len(fil["svar"])
@@ -351,7 +372,7 @@ def fortsett_og_fullfor(mappe: Path, db: Path, m: int) -> None:
         krev("åpen hos en annen bruker" not in for_, "låsen ble ikke tatt over")
         if m < len(SVARENE):
             for tidligere in SVARENE[:m]:
-                krev(tidligere.skritt[0][0] not in for_, f"spurte «{tidligere.id}» på nytt")
+                krev(tidligere.sporsmal not in for_, f"spurte «{tidligere.id}» på nytt")
             neste = SVARENE[m]
             t.skriv(neste.skritt[0][1])
             for vent, linje in neste.skritt[1:]:
@@ -367,7 +388,7 @@ def fortsett_og_fullfor(mappe: Path, db: Path, m: int) -> None:
     finally:
         t.lukk()
     fil = lest_samtale(db)
-    krev(fil["samtaler"] == [("fullfort", None)], f"etter fullføring: {fil['samtaler']}")
+    krev([r[1:] for r in fil["samtaler"]] == [("fullfort", None)], f"etter fullføring: {fil['samtaler']}")
     krev((fil["tiltak"], fil["samtykke"]) == (1, 1), f"tiltak/samtykke: {fil['tiltak']}/{fil['samtykke']}")
     data = json.loads(kjor_ok(mappe, db, "vis", "1", "--json"))
     krev(data["samtaler"][0]["svar"] == ALLE_SVAR, "den fullførte samtalen mangler svar")
@@ -430,9 +451,7 @@ def runde_svarfil(rng: random.Random, mappe: Path, mal: Path, tid: float) -> tup
     args = ["samtale", "1", "--svar", str(fil)]
     if rng.random() < 0.6:
         ved = rng.choice(SVARFIL_VED)
-        kode = subprocess.run(
-            kommando(db, args, ved), env=miljo(mappe, db, ved), capture_output=True, timeout=120
-        ).returncode
+        kode = kjor_innenfra(mappe, db, args, ved, 120).returncode
         beskrivelse = f"innenfra ved {ved}"
         if kode != 0:
             krev(kode == -signal.SIGKILL, f"{beskrivelse}: endte med {kode}")
@@ -454,7 +473,7 @@ def runde_svarfil(rng: random.Random, mappe: Path, mal: Path, tid: float) -> tup
         utfall = "alt"
     krev(drept or utfall == "alt", f"{beskrivelse}: ferdig uten drap, men ingenting lagret")
     fil_data = lest_samtale(db)
-    krev(fil_data["samtaler"] == [("fullfort", None)], f"samtalen: {fil_data['samtaler']}")
+    krev([r[1:] for r in fil_data["samtaler"]] == [("fullfort", None)], f"samtalen: {fil_data['samtaler']}")
     krev(len(fil_data["svar"]) == len(SVARENE), f"{len(fil_data['svar'])} svar")
     krev((fil_data["tiltak"], fil_data["samtykke"]) == (1, 1), "tiltak/samtykke mangler")
     data = json.loads(kjor_ok(mappe, db, "vis", "1", "--json"))
@@ -465,6 +484,7 @@ def runde_svarfil(rng: random.Random, mappe: Path, mal: Path, tid: float) -> tup
 
 # --- eksempeldata and importer: all or nothing -------------------------------------------
 
+# What a run leaves that can be compared with another run (the time stamps of the logs cannot).
 _AVTRYKK = {
     "pasient": "id, fnr, navn, fodselsdato, kommune, status",
     "forlop": "id, pasient_id, nr, diagnosedato, diagnose, status",
@@ -473,7 +493,8 @@ _AVTRYKK = {
 
 
 def avtrykk(db: Path) -> dict[str, Any]:
-    """Row counts of every table and a digest of the patient rows (after integrity_check)."""
+    """The row count of every table and a digest of the patient rows, after `integrity_check`
+    has passed. Opening the file read-write lets SQLite recover what a killed process left."""
     tilkobling = sqlite3.connect(db)
     try:
         integritet = tilkobling.execute("PRAGMA integrity_check").fetchall()
@@ -481,7 +502,8 @@ def avtrykk(db: Path) -> dict[str, Any]:
         tabeller = [
             r[0]
             for r in tilkobling.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             )
         ]
         ut: dict[str, Any] = {
@@ -498,15 +520,21 @@ def avtrykk(db: Path) -> dict[str, Any]:
 
 
 def drep_etter(
-    args: list[str], env: dict[str, str], sekunder: float, wal_over: int = 0, db: Path | None = None
+    args: list[str],
+    env: dict[str, str],
+    sekunder: float,
+    wal_over: int = 0,
+    db: Path | None = None,
+    takt: float = 0.001,
 ) -> int:
-    """Start, and SIGKILL after `sekunder` (or once the -wal file passes `wal_over` bytes)."""
+    """Start, and SIGKILL after `sekunder` (or once the -wal file passes `wal_over` bytes),
+    looking every `takt` seconds; the return code."""
     prosess = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     frist = time.monotonic() + sekunder
     while prosess.poll() is None and time.monotonic() < frist:
         if wal_over and db is not None and wal(db) > wal_over:
             break
-        time.sleep(0.001)
+        time.sleep(takt)
     if prosess.poll() is None:
         os.kill(prosess.pid, signal.SIGKILL)
     return prosess.wait()
@@ -533,9 +561,7 @@ def runde_stor(
             ved = "INSERT INTO tilgangslogg*1;COMMIT*1"
         else:
             ved = f"INSERT INTO {tabell}*{rng.randint(1, per * stor.rader)}"
-        kode = subprocess.run(
-            kommando(db, stor.args, ved), env=miljo(mappe, db, ved), capture_output=True, timeout=300
-        ).returncode
+        kode = kjor_innenfra(mappe, db, stor.args, ved, 300).returncode
         krev(kode == -signal.SIGKILL, f"innenfra ved {ved}: endte med {kode}")
         beskrivelse, ma_vaere = f"innenfra ved {ved}", "ingenting"
     elif valg < 0.65:
@@ -564,6 +590,7 @@ def runde_stor(
 
 
 def skriv_importfil(sti: Path, antall: int, opptatte: set[str]) -> Path:
+    """A spreadsheet of `antall` new synthetic patients (none already in the register)."""
     rng = random.Random(4711)
     with sti.open("w", encoding="utf-8", newline="") as fil:
         skriver = csv.writer(fil, delimiter=";")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # "Today" in the CLI tests: Monday 23 November 2026, the first day of ISO week 48.
@@ -21,3 +25,16 @@ def json_ut(resultat: Any) -> Any:
     """The one JSON document a `--json` command wrote to stdout."""
     assert resultat.exit_code == 0, resultat.output
     return json.loads(resultat.stdout)
+
+
+def bench_modul(navn: str) -> ModuleType:
+    """bench/NAVN.py as a module (bench/ is no package; the product carries no test code)."""
+    modulnavn = f"bench_{navn}"
+    if modulnavn not in sys.modules:
+        sti = Path(__file__).resolve().parent.parent / "bench" / f"{navn}.py"
+        spesifikasjon = importlib.util.spec_from_file_location(modulnavn, sti)
+        assert spesifikasjon is not None and spesifikasjon.loader is not None
+        modul = importlib.util.module_from_spec(spesifikasjon)
+        sys.modules[modulnavn] = modul  # dataclasses look their module up here
+        spesifikasjon.loader.exec_module(modul)
+    return sys.modules[modulnavn]

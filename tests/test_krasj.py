@@ -14,7 +14,8 @@ What must hold after every kill:
 Two ways to kill:
 - from outside, at a moment the test picks: when the next question is on the screen, when the
   -wal file has grown, or at a fraction of the time a complete run took (os.kill(pid, SIGKILL));
-- from inside, at an exact SQL statement: the child starts through STARTER, which puts an sqlite3
+- from inside, at an exact SQL statement: the child starts through STARTER (bench/krasj.py, whose
+  helpers this test shares), which puts an sqlite3
   trace callback on every connection and sends SIGKILL to its own process when the chosen
   statement is about to run, e.g. at the COMMIT of the transaction that stores answer 7. That
   hits the middle of a transaction every time, which a timer rarely does.
@@ -25,102 +26,41 @@ kills at random moments as many times as asked and prints how many kills were su
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import os
-import random
-import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pexpect
 import pytest
 
-from hjelp import json_ut
-from pakkehjem import fnr as fnr_regler
+from hjelp import bench_modul, json_ut
 from samtalehjelp import skriv_guide
 
+
+def _krasj() -> ModuleType:
+    return bench_modul("krasj")
+
+
+# The launcher (STARTER), the child's environment and the register helpers are the kill bench's.
+krasj = _krasj()
+Svar = krasj.Svar
+IDAG, FRIST, NESTE_DATO, AVSLUTT = krasj.IDAG, krasj.FRIST, krasj.NESTE_DATO, krasj.AVSLUTT
+avtrykk, kopi, lagret, miljo = krasj.avtrykk, krasj.kopi, krasj.lest_samtale, krasj.miljo
+
 ALLE = os.environ.get("PAKKEHJEM_KRASJ_ALLE") == "1"
-
-# Started as `python -c STARTER ARGS...`: runs `pakkehjem ARGS...`, and when KRASJ_VED is set
-# ("PATTERN*N;PATTERN*N..."), kills its own process with SIGKILL when the statement that completes
-# the last stage is about to run. A stage is complete at the N-th statement that starts with
-# PATTERN, counted after the stage before it completed.
-STARTER = r"""
-import os, signal, sqlite3, sys
-
-ved = os.environ.get("KRASJ_VED")
-if ved:
-    trinn = [(m, int(n)) for m, _, n in (d.rpartition("*") for d in ved.split(";"))]
-    stand = [0, 0]
-    _koble = sqlite3.connect
-
-    def _spor(sql):
-        monster, antall = trinn[stand[0]]
-        if sql.startswith(monster):
-            stand[1] += 1
-            if stand[1] == antall:
-                stand[0], stand[1] = stand[0] + 1, 0
-                if stand[0] == len(trinn):
-                    os.kill(os.getpid(), signal.SIGKILL)
-
-    def _koble_med_spor(*a, **k):
-        tilkobling = _koble(*a, **k)
-        tilkobling.set_trace_callback(_spor)
-        return tilkobling
-
-    sqlite3.connect = _koble_med_spor
-sys.argv[0] = "pakkehjem"
-from pakkehjem.cli import main
-
-main()
-"""
-
-IDAG = date.today()
 DIAGNOSEDATO = IDAG - timedelta(days=21)
-FRIST = IDAG + timedelta(days=30)
-NESTE_DATO = IDAG + timedelta(days=60)
-AVSLUTT = "Avslutte samtalen og sette samhandlingspunktet som gjennomført?"
-
-
-def miljo(mappe: Path, db: Path, **ekstra: str) -> dict[str, str]:
-    """An environment for a child: the register, HOME and the data folder all in `mappe`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "KRASJ_VED")}
-    env.update(
-        PAKKEHJEM_DB=str(db),
-        HOME=str(mappe / "hjem"),
-        XDG_DATA_HOME=str(mappe / "hjem" / ".local" / "share"),
-        NO_COLOR="1",
-        TERM="xterm",
-    )
-    env.update(ekstra)
-    return env
 
 
 # --- the conversation ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Svar:
-    """One answer of the script: the question id, the stored value, and how it is typed
-    (wait for this text, then type that line)."""
-
-    id: str
-    verdi: Any
-    skritt: tuple[tuple[str, str], ...]
-
-    @property
-    def sporsmal(self) -> str:
-        return self.skritt[0][0]
 
 
 # Every question of the test guide (tests/samtalehjelp.py), in the order it asks them; the
@@ -175,12 +115,11 @@ def samtale(db_sti: Path, tmp_path: Path) -> Iterator[Callable[..., pexpect.spaw
     barn: list[pexpect.spawn] = []
 
     def start(pasient: int, ved: str | None = None) -> pexpect.spawn:
-        args = ["--db", str(db_sti), "samtale", str(pasient)]
-        ekstra = {"KRASJ_VED": ved} if ved else {}
+        program, *args = krasj.kommando(db_sti, ["samtale", str(pasient)], ved)
         prosess = pexpect.spawn(
-            sys.executable,
-            ["-c", STARTER, *args] if ved else ["-m", "pakkehjem", *args],
-            env=miljo(tmp_path, db_sti, **ekstra),
+            program,
+            args,
+            env=miljo(tmp_path, db_sti, ved),
             encoding="utf-8",
             dimensions=(40, 120),
             timeout=15,
@@ -223,18 +162,10 @@ def dod(p: pexpect.spawn) -> None:
     assert p.signalstatus == signal.SIGKILL, (p.exitstatus, p.signalstatus)
 
 
-def lagret(db: Path) -> dict[str, Any]:
-    """What the file holds, read straight with sqlite3 (which also recovers the -wal file)."""
-    tilkobling = sqlite3.connect(db)
-    try:
-        return {
-            "samtaler": tilkobling.execute("SELECT id, status, las_eier FROM samtale").fetchall(),
-            "svar": [r[0] for r in tilkobling.execute("SELECT sporsmal_id FROM svar ORDER BY rekkefolge")],
-            "tiltak": tilkobling.execute("SELECT count(*) FROM tiltak").fetchone()[0],
-            "samtykke": tilkobling.execute("SELECT count(*) FROM samtykke").fetchone()[0],
-        }
-    finally:
-        tilkobling.close()
+def drept_innenfra(mappe: Path, db: Path, args: list[str], ved: str, tid: float = 60) -> None:
+    """`pakkehjem --db DB ARGS` through STARTER: SIGKILL ended it, at the statement `ved`."""
+    barn = krasj.kjor_innenfra(mappe, db, args, ved, tid)
+    assert barn.returncode == -signal.SIGKILL, barn.stderr.decode()
 
 
 def sjekk_ok(kjor: Callable, *db: str) -> None:
@@ -366,14 +297,7 @@ def test_drept_midt_i_samtale_med_svarfil_lagrer_ingenting_og_kan_kjores_igjen(
     kjor: Callable, db_sti: Path, pasient: int, tmp_path: Path, ved: str
 ) -> None:
     fil = skriv_svarfil(tmp_path)
-    args = ["--db", str(db_sti), "samtale", str(pasient), "--svar", str(fil)]
-    barn = subprocess.run(
-        [sys.executable, "-c", STARTER, *args],
-        env=miljo(tmp_path, db_sti, KRASJ_VED=ved),
-        capture_output=True,
-        timeout=60,
-    )
-    assert barn.returncode == -signal.SIGKILL, barn.stderr.decode()
+    drept_innenfra(tmp_path, db_sti, ["samtale", str(pasient), "--svar", str(fil)], ved)
 
     data = json_ut(kjor("vis", pasient, "--json"))
     assert (data["samtaler"], data["tiltak"], data["samtykke"]) == ([], [], [])
@@ -394,46 +318,6 @@ def test_drept_midt_i_samtale_med_svarfil_lagrer_ingenting_og_kan_kjores_igjen(
 
 EKSEMPEL_ANTALL = 30_000 if ALLE else 8_000
 IMPORT_ANTALL = 20_000 if ALLE else 5_000
-
-# What a run leaves that can be compared with another run (the time stamps of the logs cannot).
-_AVTRYKK = {
-    "pasient": "id, fnr, navn, fodselsdato, kommune, status",
-    "forlop": "id, pasient_id, nr, diagnosedato, diagnose, status",
-    "samhandlingspunkt": "forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato",
-}
-
-
-def avtrykk(db: Path) -> dict[str, Any]:
-    """The row count of every table and a digest of the patient rows, after `integrity_check`
-    has passed. Opening the file read-write lets SQLite recover what a killed process left."""
-    tilkobling = sqlite3.connect(db)
-    try:
-        assert tilkobling.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        tabeller = [
-            r[0]
-            for r in tilkobling.execute(
-                "SELECT name FROM sqlite_master"
-                " WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        ut: dict[str, Any] = {
-            t: tilkobling.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tabeller
-        }
-        for tabell, kolonner in _AVTRYKK.items():
-            summen = hashlib.sha256()
-            for rad in tilkobling.execute(f"SELECT {kolonner} FROM {tabell} ORDER BY rowid"):
-                summen.update(repr(rad).encode())
-            ut[f"{tabell}#"] = summen.hexdigest()
-        return ut
-    finally:
-        tilkobling.close()
-
-
-def kopi(kilde: Path, mal: Path) -> Path:
-    """Copy a closed register (no -wal file: the last connection checkpointed it)."""
-    assert not Path(f"{kilde}-wal").exists()
-    shutil.copy2(kilde, mal)
-    return mal
 
 
 @dataclass
@@ -456,30 +340,10 @@ class Grunnlag:
 def kjor_ferdig(args: list[str], mappe: Path, db: Path) -> float:
     start = time.monotonic()
     barn = subprocess.run(
-        [sys.executable, "-m", "pakkehjem", "--db", str(db), *args],
-        env=miljo(mappe, db),
-        capture_output=True,
-        timeout=300,
+        krasj.kommando(db, args, None), env=miljo(mappe, db), capture_output=True, timeout=300
     )
     assert barn.returncode == 0, barn.stderr.decode()
     return time.monotonic() - start
-
-
-def skriv_importfil(sti: Path, antall: int, opptatte: set[str]) -> Path:
-    """A spreadsheet of `antall` new synthetic patients (none already in the register)."""
-    rng = random.Random(4711)
-    with sti.open("w", encoding="utf-8", newline="") as fil:
-        skriver = csv.writer(fil, delimiter=";")
-        skriver.writerow(["fnr", "navn", "diagnosedato", "kommune"])
-        for i in range(antall):
-            fodt = date(1940, 1, 1) + timedelta(days=rng.randint(0, 50 * 365))
-            nummer = fnr_regler.lag_syntetisk(fodt, rng)
-            while nummer in opptatte:
-                nummer = fnr_regler.lag_syntetisk(fodt, rng)
-            opptatte.add(nummer)
-            diagnose = IDAG - timedelta(days=rng.randint(0, 700))
-            skriver.writerow([nummer, f"Importert Pasient {i}", diagnose.isoformat(), "Bergen"])
-    return sti
 
 
 @pytest.fixture(scope="module")
@@ -491,7 +355,7 @@ def grunnlag(tmp_path_factory: pytest.TempPathFactory) -> Grunnlag:
     opptatte = {r[0] for r in tilkobling.execute("SELECT fnr FROM pasient")}
     tilkobling.close()
     g = Grunnlag(
-        mappe, db, skriv_importfil(mappe / "import.csv", IMPORT_ANTALL, opptatte), avtrykk(db), {}, {}
+        mappe, db, krasj.skriv_importfil(mappe / "import.csv", IMPORT_ANTALL, opptatte), avtrykk(db), {}, {}
     )
     for hva in ("eksempeldata", "importer"):
         referanse = kopi(db, mappe / f"ferdig-{hva}.db")
@@ -503,41 +367,17 @@ def grunnlag(tmp_path_factory: pytest.TempPathFactory) -> Grunnlag:
     return g
 
 
-def wal_storrelse(db: Path) -> int:
-    try:
-        return Path(f"{db}-wal").stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
 def drep_underveis(
     g: Grunnlag, hva: str, db: Path, mappe: Path, *, ved: str | None = None, wal: int = 0, andel: float = 0.0
 ) -> bool:
     """Run the command on `db` and kill it: at a statement (`ved`, from inside), once the -wal file
     is larger than `wal` bytes, or after `andel` of a complete run's time. True if it was killed
     (False: it finished first, which only a timed kill may do)."""
-    args = ["--db", str(db), *g.args(hva)]
     if ved:
-        barn = subprocess.run(
-            [sys.executable, "-c", STARTER, *args],
-            env=miljo(mappe, db, KRASJ_VED=ved),
-            capture_output=True,
-            timeout=300,
-        )
-        assert barn.returncode == -signal.SIGKILL, barn.stderr.decode()
+        drept_innenfra(mappe, db, g.args(hva), ved, 300)
         return True
-    prosess = subprocess.Popen(
-        [sys.executable, "-m", "pakkehjem", *args],
-        env=miljo(mappe, db),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    frist = time.monotonic() + (andel * g.tid[hva] if andel else 120)
-    while prosess.poll() is None and time.monotonic() < frist and (not wal or wal_storrelse(db) <= wal):
-        time.sleep(0.002)
-    if prosess.poll() is None:
-        os.kill(prosess.pid, signal.SIGKILL)
-    kode = prosess.wait()
+    sekunder = andel * g.tid[hva] if andel else 120
+    kode = krasj.drep_etter(krasj.kommando(db, g.args(hva), None), miljo(mappe, db), sekunder, wal, db, 0.002)
     assert kode in (0, -signal.SIGKILL), kode
     return kode == -signal.SIGKILL
 
@@ -599,7 +439,7 @@ def test_drept_midt_i_en_stor_endring_gir_alt_eller_ingenting_og_et_helt_registe
         assert drept, "the run finished before the kill"
     if wal_skrevet:
         # Uncommitted pages were already on disk when the process died: recovery must drop them.
-        assert wal_storrelse(db) > 0
+        assert krasj.wal(db) > 0
     resultat = sjekk_alt_eller_ingenting(grunnlag, hva, db, kjor)
     if utfall is not None:
         assert resultat == utfall
@@ -623,13 +463,7 @@ def test_drept_sikkerhetskopi_etterlater_ingen_fil_under_kopiens_navn_og_kan_tas
     mappe = tmp_path / "kopier"
     mappe.mkdir()
     kopien = mappe / "kopi.db"
-    barn = subprocess.run(
-        [sys.executable, "-c", STARTER, "--db", str(db_sti), "sikkerhetskopi", str(kopien)],
-        env=miljo(tmp_path, db_sti, KRASJ_VED=ved),
-        capture_output=True,
-        timeout=60,
-    )
-    assert barn.returncode == -signal.SIGKILL, barn.stderr.decode()
+    drept_innenfra(tmp_path, db_sti, ["sikkerhetskopi", str(kopien)], ved)
 
     # A file under the name asked for would look like a finished backup (and block the next try).
     assert not kopien.exists()

@@ -117,6 +117,18 @@ def pakkehjem(db: Path, *args: str, **miljo: str) -> subprocess.CompletedProcess
     )
 
 
+def ukryptert_register(kjor: Callable, mappe: Path) -> Path:
+    """A plain register (no key in the environment) in `mappe`, made by a first setting."""
+    ukryptert = mappe / "ukryptert.db"
+    assert (
+        kjor(
+            "--db", ukryptert, "innstillinger", "tillat_syntetiske", "ja", env={"PAKKEHJEM_NOKKEL": None}
+        ).exit_code
+        == 0
+    )
+    return ukryptert
+
+
 # --- an encrypted register in use --------------------------------------------------------------
 
 
@@ -233,13 +245,7 @@ def test_nokkel_med_fnutter_og_saerlige_tegn_virker(
 def test_kryptert_valg_nekter_et_ukryptert_register(
     kjor: Callable, db_sti: Path, forvent_feil: Callable, med_nokkel: str
 ) -> None:
-    ukryptert = db_sti.parent / "ukryptert.db"
-    assert (
-        kjor(
-            "--db", ukryptert, "innstillinger", "tillat_syntetiske", "ja", env={"PAKKEHJEM_NOKKEL": None}
-        ).exit_code
-        == 0
-    )
+    ukryptert = ukryptert_register(kjor, db_sti.parent)
     forvent_feil(kjor("--db", ukryptert, "--kryptert", "pasienter"), 1, "ikke kryptert", "pakkehjem krypter")
     # Without the switch a plain register opens as before, and sjekk says the key is unused.
     assert json_ut(kjor("--db", ukryptert, "pasienter", "--json")) == []
@@ -462,13 +468,7 @@ def test_et_ukryptert_register_laster_ikke_sqlcipher3(kjor: Callable, kryptert_r
         "        pass\n"
         "sys.stderr.write('LASTET=%s' % ('sqlcipher3' in sys.modules))\n"
     )
-    ukryptert = kryptert_register.parent / "ukryptert.db"
-    assert (
-        kjor(
-            "--db", ukryptert, "innstillinger", "tillat_syntetiske", "ja", env={"PAKKEHJEM_NOKKEL": None}
-        ).exit_code
-        == 0
-    )
+    ukryptert = ukryptert_register(kjor, kryptert_register.parent)
     resultat = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, env=miljo_for(ukryptert)
     )

@@ -6,7 +6,6 @@ The mixed-load tests run bench/samtidig.py for 6 s each; set PAKKEHJEM_SAMTIDIG_
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sqlite3
@@ -18,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from hjelp import IDAG
+from hjelp import IDAG, bench_modul
 
 PER_PROSESS = 20
 
@@ -123,16 +122,7 @@ SKRIVERE = ("ny-pasient", "avtal", "samtale", "samtykke", "brev")
 
 
 def _driver() -> ModuleType:
-    """bench/samtidig.py as a module (bench/ is no package; the product carries no test code)."""
-    navn = "bench_samtidig"
-    if navn not in sys.modules:
-        sti = Path(__file__).resolve().parent.parent / "bench" / "samtidig.py"
-        spesifikasjon = importlib.util.spec_from_file_location(navn, sti)
-        assert spesifikasjon is not None and spesifikasjon.loader is not None
-        modul = importlib.util.module_from_spec(spesifikasjon)
-        sys.modules[navn] = modul  # dataclasses look their module up here
-        spesifikasjon.loader.exec_module(modul)
-    return sys.modules[navn]
+    return bench_modul("samtidig")
 
 
 def test_fire_koordinatorer_med_blandet_arbeid_mister_ingenting(tmp_path: Path) -> None:

@@ -38,6 +38,20 @@ def utvid(sti: Path | str) -> Path:
         raise UgyldigInndata(f"Finner ingen hjemmemappe for {sti}. Skriv hele stien.") from None
 
 
+def finn_databasefil(sti: Path | str) -> Path:
+    """An existing register file to act on as it is (nothing created); clear refusals otherwise."""
+    sti = utvid(sti)
+    try:
+        er_mappe, finnes = sti.is_dir(), sti.exists()
+    except OSError as feil:  # a name longer than the file system takes (ENAMETOOLONG)
+        raise UgyldigInndata(f"Kan ikke bruke {sti} som database ({feil.strerror}).") from None
+    if er_mappe:
+        raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
+    if not finnes:
+        raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
+    return sti
+
+
 def sjekk_ny_fil(sti: Path, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:
     """Refuse early (before any patient data is read) a target that cannot be written."""
     try:

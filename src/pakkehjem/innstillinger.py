@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from .feil import UgyldigInndata
+from .filer import utvid
 from .forlop import SP1_UKER_STANDARD
 
 
@@ -46,9 +47,9 @@ def _sti_eller_tom(mappe: bool) -> Callable[[str], str | None]:
         if not verdi:
             return None
         try:
-            sti = Path(verdi).expanduser().resolve()
-        except RuntimeError:  # ~user for a user that does not exist
-            raise ValueError(f"Finner ingen hjemmemappe for {verdi}. Skriv hele stien.") from None
+            sti = utvid(verdi).resolve()
+        except UgyldigInndata as feil:  # ~user for a user that does not exist
+            raise ValueError(str(feil)) from None
         if not (sti.is_dir() if mappe else sti.is_file()):
             raise ValueError(f"Finner ikke {hva} {sti}.")
         return str(sti)

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import motor
 from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
-from .filer import Meldinger, sjekk_ny_fil, utvid
+from .filer import Meldinger, finn_databasefil, sjekk_ny_fil, utvid
 from .register import VENTETID_STANDARD, Register
 
 _MALMELDINGER = Meldinger(
@@ -46,11 +46,7 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
     needs no key. Refused when the register is encrypted already, the target exists (without
     `overskriv`) or is in use, or another process has the register open.
     """
-    sti = utvid(sti)
-    if sti.is_dir():
-        raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
-    if not sti.exists():
-        raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
+    sti = finn_databasefil(sti)
     if motor.er_kryptert(sti):
         raise Avvist(f"Registeret {sti} er allerede kryptert (eller skadet). Ingenting er endret.")
     if sti.stat().st_size == 0:
@@ -95,8 +91,7 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
                 ny.unlink()
             raise
     except motor.Error as feil:
-        tekst = str(feil).lower()
-        if "locked" in tekst or "busy" in tekst:
+        if motor.er_opptatt(feil):
             raise Opptatt(_OPPTATT) from None
         raise PakkehjemFeil(f"Krypteringen mislyktes ({type(feil).__name__}). Ingenting er endret.") from None
     finally:

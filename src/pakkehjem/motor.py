@@ -80,6 +80,12 @@ def sqlcipher() -> ModuleType:
     return dbapi2
 
 
+def er_opptatt(feil: Exception) -> bool:
+    """Whether a database error (either engine) means another connection held the lock too long."""
+    tekst = str(feil).lower()
+    return "locked" in tekst or "busy" in tekst
+
+
 def er_lastet() -> bool:
     """Whether sqlcipher3 is loaded in this process (the start-up tests look)."""
     return "sqlcipher3" in sys.modules

@@ -337,7 +337,7 @@ class Punkt:
 def _feil_fra_sqlite(feil: Exception) -> PakkehjemFeil:
     """A database error from either engine (motor.Error) as the user's message."""
     tekst = str(feil).lower()
-    if "locked" in tekst or "busy" in tekst:
+    if motor.er_opptatt(feil):
         return Opptatt("Databasen er opptatt: en annen bruker skriver til den. Vent litt og prøv igjen.")
     if "not a database" in tekst or "malformed" in tekst or "corrupt" in tekst:
         return SkadetDatabase(

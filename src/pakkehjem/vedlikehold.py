@@ -24,7 +24,7 @@ from . import fnr as fnr_regler
 from . import motor
 from .datoer import norsk_dato
 from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
-from .filer import Meldinger, sjekk_ny_fil, utvid
+from .filer import Meldinger, finn_databasefil, sjekk_ny_fil, utvid
 from .register import MIGRASJONER, Register, las_eier, las_er_i_bruk
 
 # The access log's action codes in words, for people (JSON keeps the codes).
@@ -171,8 +171,7 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
             # From an encrypted register SQLCipher writes the copy encrypted with the same key.
             register.db.execute("VACUUM INTO ?", (str(arbeid),))
         except motor.Error as feil:
-            tekst = str(feil).lower()
-            if "locked" in tekst or "busy" in tekst:
+            if motor.er_opptatt(feil):
                 raise PakkehjemFeil(
                     "Databasen var opptatt for lenge; sikkerhetskopien ble ikke tatt. Prøv igjen."
                 ) from None
@@ -254,7 +253,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
 
     Opens the file as it is: nothing is created, migrated or written.
     """
-    sti = utvid(sti)
+    sti = finn_databasefil(sti)
     resultat: dict[str, Any] = {
         "fil": str(sti),
         "ok": False,
@@ -267,14 +266,6 @@ def sjekk(sti: Path) -> dict[str, Any]:
         "kryptert": False,
     }
     problemer: list[str] = resultat["problemer"]
-    try:
-        er_mappe, finnes = sti.is_dir(), sti.exists()
-    except OSError as feil:  # a name longer than the file system takes (ENAMETOOLONG)
-        raise UgyldigInndata(f"Kan ikke bruke {sti} som database ({feil.strerror}).") from None
-    if er_mappe:
-        raise UgyldigInndata(f"{sti} er en mappe, ikke en databasefil.")
-    if not finnes:
-        raise PakkehjemFeil(f"Finner ingen database i {sti}. Oppgi riktig fil med --db.")
     modus = stat.S_IMODE(sti.stat().st_mode)
     if modus & 0o077:
         problemer.append(

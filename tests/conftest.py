@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from hjelp import IDAG, PASIENTTABELLER, json_ut, melding
@@ -27,6 +29,13 @@ from pakkehjem.cli import app
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# CliRunner builds the click tree from the Typer app on every call (about 50 ms, mostly the
+# evaluation of string annotations); the tree is the same for every test, so it is built once.
+# The product builds it once per process anyway, so nothing the tests check is lost.
+_KOMMANDOTRE = typer.main.get_command(app)
+_bygg_kommando = typer.testing._get_command
+typer.testing._get_command = lambda a: _KOMMANDOTRE if a is app else _bygg_kommando(a)
 
 
 @pytest.fixture(autouse=True)

@@ -663,12 +663,16 @@ def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
     terminal.sendline("")  # an empty answer is asked again
     terminal.expect("Diagnosedato")
     terminal.sendline("02.11.2026")
+    # The first patient of a register: which service it belongs to is asked for too.
+    terminal.expect("Hvilken tjeneste")
+    terminal.sendline("kommune")
     terminal.expect("pasient nr. 1")
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 0
     data = json_ut(kjor("vis", "1", "--json", "--dato", IDAG))
     assert data["forlop"][0]["diagnosedato"] == "2026-11-02"
+    assert json_ut(kjor("innstillinger", "--json"))["tjeneste"] == "kommune"
 
 
 def test_bare_pakkehjem_shows_the_help_and_succeeds(kjor):

@@ -245,6 +245,11 @@ TILGANG: dict[str, tuple[list[str], set[tuple[int, str]], str | None]] = {
     "utsett": (["utsett", "3", "{om_en_uke}", "--grunn", "innlagt"], _rader({3}, "sp-utsatt"), None),
     "avsla": (["avsla", "3", "--spor-igjen", "{om_en_uke}"], _rader({3}, "sp-avslatt"), None),
     "bortfall": (["bortfall", "3", "--grunn", "flyttet"], _rader({3}, "sp-bortfalt"), None),
+    "holdt": (
+        ["holdt", "3", "--sp", "1", "--dato", "{idag}", "--av", "Sykehuset Østfold"],
+        _rader({3}, "sp-holdt"),
+        None,
+    ),
     # Every open contact point of an active episode from 2000 to 2100: patients 1, 2 and 3.
     "forfaller": (
         ["forfaller", "--fra", "2000-01-01", "--til", "2100-12-31", "--json"],

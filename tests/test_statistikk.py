@@ -124,7 +124,10 @@ def statistikkregister(register: Register) -> dict[str, Any]:
 
 
 def punkt(**tall: Any) -> dict[str, Any]:
-    ut = {"i_perioden": 0, "gjennomfort": 0, "innen_vindu": 0, "avslatt": 0, "bortfalt": 0, "apne": 0}
+    ut = {
+        "i_perioden": 0, "gjennomfort": 0, "innen_vindu": 0, "avslatt": 0, "bortfalt": 0,
+        "holdt_annet_sted": 0, "apne": 0,
+    }  # fmt: skip
     ut.update(tall)
     ut.setdefault("median_dager", None)
     return ut
@@ -253,7 +256,8 @@ def test_csv_til_fil_er_bare_for_eieren(kjor, statistikkregister, tmp_path: Path
 def test_tabell_og_ren_tekst(kjor, statistikkregister) -> None:
     ren = kjor("statistikk", "--ar", "2026")
     assert ren.exit_code == 0
-    assert ren.stdout.splitlines()[1].startswith("alle\t10\t8\t7\t<5\t<5\t0\t13\t")
+    # i_perioden, gjennomført, innen vinduet, takket nei, bortfalt, holdt annet sted, åpne, median
+    assert ren.stdout.splitlines()[1].startswith("alle\t10\t8\t7\t<5\t<5\t0\t0\t13\t")
     skjerm = kjor("statistikk", "--ar", "2026", "--per", "kommune",
                   env={"TTY_COMPATIBLE": "1", "COLUMNS": "120", "NO_COLOR": "1"})  # fmt: skip
     assert skjerm.exit_code == 0, skjerm.output

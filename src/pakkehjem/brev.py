@@ -83,6 +83,7 @@ class Brev:
     advarsler: list[str] = field(default_factory=list)
     art: str = "oppsummering"  # or "innkalling" (lag_innkalling)
     samhandlingspunkt_id: int | None = None
+    sp: int | None = None  # the contact point the letter is about, said to the user
 
     @property
     def sha256(self) -> str:
@@ -154,6 +155,7 @@ def lag_brev(
         pasient_id=grunnlag["pasient"]["id"],
         samtale_id=grunnlag["samtale"]["id"],
         advarsler=advarsler,
+        sp=grunnlag["samtale"]["sp"],
     )
 
 
@@ -216,6 +218,7 @@ def lag_innkalling(
         advarsler=advarsler,
         art="innkalling",
         samhandlingspunkt_id=grunnlag["punkt"]["id"],
+        sp=grunnlag["punkt"]["sp"],
     )
 
 
@@ -429,7 +432,9 @@ def bygg_kontekst(
     neste = None
     # A patient who moves has the rest of the episode set "bortfalt" here (`avslutt --grunn
     # flyttet`), but the new municipality takes it over: it is told the next window all the same.
-    avsluttet = (forlop.GJENNOMFORT,) if mottaker == "ny_kommune" else (forlop.GJENNOMFORT, forlop.BORTFALT)
+    avsluttet = (
+        (forlop.GJENNOMFORT, forlop.HOLDT_ANNET_STED) if mottaker == "ny_kommune" else forlop.LUKKEDE_STATUSER
+    )
     for punkt in episode["samhandlingspunkter"]:
         if punkt["sp"] > samtale["sp"] and punkt["status"] not in avsluttet:
             neste = {

@@ -185,6 +185,34 @@ class Miljo:
             self._register = Register.apne(self.sti(), kryptert=self.kryptert)
         return self._register
 
+    def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Any:
+        """The register for a command that may create it (ny-pasient, eksempeldata, importer,
+        innstillinger), with the service it belongs to: `--tjeneste`, else asked for on a
+        terminal when the register is new, else `standard`. A register that already knows its
+        service keeps it; a different `--tjeneste` is refused (change it with innstillinger)."""
+        valgt = _tjeneste(tjeneste) if tjeneste is not None else None
+        register = self.register()
+        navarende = register.innstillinger()["tjeneste"]
+        if navarende is not None:
+            if valgt is not None and valgt != navarende:
+                raise UgyldigInndata(
+                    f"Registeret hører til {navarende}, ikke {valgt}. Er det riktig å bytte, gjør det med "
+                    f"«pakkehjem innstillinger tjeneste {valgt}»."
+                )
+            return register
+        if valgt is None and register.er_tomt():
+            valgt = standard
+            if valgt is None and sys.stdin.isatty():
+                from rich.prompt import Prompt
+
+                valgt = Prompt.ask(
+                    "Hvilken tjeneste hører registeret til: kommune (SP2 og SP3) eller sykehus (SP1)?",
+                    choices=list(forlop.TJENESTER),
+                )
+        if valgt is not None:
+            register.sett_innstilling("tjeneste", valgt)
+        return register
+
     def lukk(self) -> None:
         """Close the register if it was opened."""
         if self._register is not None:
@@ -237,6 +265,22 @@ def _idag(tekst: str | None) -> date:
     return _dato(tekst, "--dato")
 
 
+def _tjeneste(tekst: str) -> str:
+    try:
+        return forlop.les_tjeneste(tekst)
+    except ValueError as feil:
+        raise UgyldigInndata(f"--tjeneste: {feil}") from None
+
+
+def _ansvarlig(tekst: str | None) -> str | None:
+    if tekst is None or not tekst.strip():
+        return None
+    try:
+        return forlop.les_ansvarlig(tekst)
+    except ValueError as feil:
+        raise UgyldigInndata(f"--ansvarlig: {feil}") from None
+
+
 def _sp(verdi: int | None) -> int | None:
     if verdi is not None and verdi not in forlop.SP_NUMRE:
         raise UgyldigInndata(f"--sp {verdi}: et samhandlingspunkt er 1, 2 eller 3.")
@@ -251,7 +295,19 @@ JsonValg = Annotated[bool, typer.Option("--json", help="Skriv ett JSON-dokument 
 OverskrivValg = Annotated[bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")]
 SpValg = Annotated[
     int | None,
-    typer.Option("--sp", help="Samhandlingspunkt 1, 2 eller 3. Standard: det første åpne."),
+    typer.Option(
+        "--sp",
+        help="Samhandlingspunkt 1, 2 eller 3. Standard: det første åpne som tjenesten har ansvaret for "
+        "(kommune: SP2 og SP3, sykehus: SP1; innstillingen tjeneste).",
+    ),
+]
+TjenesteValg = Annotated[
+    str | None,
+    typer.Option(
+        "--tjeneste",
+        help="Tjenesten registeret hører til, når det lages: kommune eller sykehus.",
+        show_default=False,
+    ),
 ]
 RefArg = Annotated[
     str,
@@ -294,15 +350,18 @@ def ny_pasient(
         str | None, typer.Option("--koordinator", help="Kreftkoordinatoren som følger opp.")
     ] = None,
     telefon: Annotated[str | None, typer.Option("--telefon", help="Pasientens telefon.")] = None,
+    tjeneste: TjenesteValg = None,
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
     """Registrer en ny pasient med forløp 1 og de tre samhandlingspunktene."""
     idag = _idag(dato)
+    if tjeneste is not None:
+        _tjeneste(tjeneste)
     fnr = _spor_eller_feil(fnr, "--fnr", "Fødselsnummer")
     navn = _spor_eller_feil(navn, "--navn", "Navn")
     diagnosedato = _spor_eller_feil(diagnosedato, "--diagnosedato", "Diagnosedato")
-    register = _miljo(ctx).register()
+    register = _miljo(ctx).register_for_oppretting(tjeneste)
     pasient_id = register.ny_pasient(
         fnr=fnr,
         navn=navn,
@@ -408,10 +467,10 @@ def endre(
 
 def _endre_punkt(ctx: typer.Context, ref: str, sp: int | None, status: str, idag: date, **felt: Any) -> None:
     data = _miljo(ctx).register().endre_punkt(ref, _sp(sp), status, idag=idag, **felt)
-    from .visning import konsoll
-
+    # The timeline's text names the contact point acted on ("SP2 avtalt ..."), so a default
+    # chosen by the register's service is never silent.
     siste = data["hendelser"][-1]["tekst"]
-    konsoll().print(f"Pasient nr. {data['id']}: {siste}")
+    _linje(f"Pasient nr. {data['id']}: {siste}")
 
 
 @kommando("avtal")
@@ -491,6 +550,67 @@ def bortfall(
     _endre_punkt(ctx, ref, sp, forlop.BORTFALT, _idag(dato), grunn=grunn)
 
 
+@kommando("holdt")
+def holdt_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    sp: Annotated[
+        int | None,
+        typer.Option(
+            "--sp",
+            help="Samhandlingspunktet den andre tjenesten holdt. Standard: det første åpne som den "
+            "andre tjenesten har ansvaret for (i et kommuneregister SP1).",
+        ),
+    ] = None,
+    dato: Annotated[
+        str | None,
+        typer.Option(
+            "--dato", help="Dagen samtalen ble holdt (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ).", show_default=False
+        ),
+    ] = None,
+    av: Annotated[
+        str | None,
+        typer.Option(
+            "--av", help="Hvem som holdt den, for eksempel «Sykehuset Østfold».", show_default=False
+        ),
+    ] = None,
+    oppsummering: Annotated[
+        Path | None,
+        typer.Option(
+            "--oppsummering",
+            help="En tekstfil med oppsummeringen dere fikk fra den andre tjenesten; den lagres med punktet.",
+            show_default=False,
+        ),
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Registrer at en annen tjeneste holdt et samhandlingspunkt (for eksempel SP1 på sykehuset).
+
+    Punktet lukkes som «holdt av annen tjeneste»: det er ikke forfalt, ikke bortfalt, og telles
+    for seg i statistikken.
+    """
+    if not dato:
+        raise UgyldigInndata("Mangler --dato: dagen den andre tjenesten holdt samtalen.")
+    if not av or not av.strip():
+        raise UgyldigInndata("Mangler --av: hvem som holdt samtalen, for eksempel «Sykehuset Østfold».")
+    holdt_dato = _dato(dato, "--dato")
+    sammendrag = None
+    if oppsummering is not None:
+        from .filer import les_tekstfil
+
+        sammendrag = les_tekstfil(oppsummering, "--oppsummering")
+    data = (
+        _miljo(ctx)
+        .register()
+        .registrer_holdt(ref, _sp(sp), holdt_dato, av, idag=date.today(), sammendrag=sammendrag)
+    )
+    if json_ut:
+        data.pop("handlet_sp", None)
+        utdata.skriv_json(data)
+        return
+    _linje(f"Pasient nr. {data['id']}: {data['hendelser'][-1]['tekst']}")
+
+
 # --- the work list ----------------------------------------------------------------------
 
 
@@ -513,18 +633,34 @@ def forfaller(
     kommune: Annotated[str | None, typer.Option("--kommune", help="Bare denne kommunen.")] = None,
     ansvarlig: Annotated[
         str | None,
-        typer.Option("--ansvarlig", help="Bare spesialisthelsetjenesten eller kommunen."),
+        typer.Option(
+            "--ansvarlig",
+            help="Bare punktene denne tjenesten har ansvaret for: kommune eller sykehus "
+            "(også kommunen og spesialisthelsetjenesten).",
+        ),
     ] = None,
+    alle: Annotated[
+        bool,
+        typer.Option(
+            "--alle",
+            help="Vis alle samhandlingspunktene, ikke bare dem registerets tjeneste har ansvaret for.",
+        ),
+    ] = False,
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
-    """Arbeidslisten: samhandlingspunkter som forfaller i perioden, og alt som er forfalt."""
+    """Arbeidslisten: samhandlingspunkter som forfaller i perioden, og alt som er forfalt.
+
+    Viser punktene registerets tjeneste har ansvaret for (innstillingen tjeneste: kommune har
+    SP2 og SP3, sykehus SP1), eller alle med --alle.
+    """
     idag = _idag(dato)
     valgt = sum(1 for x in (uke is not None, maned, fra is not None or til is not None) if x)
     if valgt > 1:
         raise UgyldigInndata("Velg bare én periode: --uke, --maned eller --fra/--til.")
-    if ansvarlig and ansvarlig not in ("spesialisthelsetjenesten", "kommunen"):
-        raise UgyldigInndata("--ansvarlig er spesialisthelsetjenesten eller kommunen.")
+    ansvarlig = _ansvarlig(ansvarlig)
+    if ansvarlig and alle:
+        raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
     if fra is not None or til is not None:
         if fra is None or til is None:
             raise UgyldigInndata("Oppgi både --fra og --til.")
@@ -538,17 +674,17 @@ def forfaller(
             periode = forlop.uke_periode(uke, idag)
         except ValueError as feil:
             raise UgyldigInndata(f"--uke: {feil}") from None
-    tekst = (
-        _miljo(ctx)
-        .register()
-        .forfaller_json(
-            periode,
-            idag,
-            kun_forfalte=forfalte,
-            koordinator=koordinator,
-            kommune=kommune,
-            ansvarlig=ansvarlig,
-        )
+    register = _miljo(ctx).register()
+    if ansvarlig is None and not alle:
+        tjeneste = register.innstillinger()["tjeneste"]
+        ansvarlig = forlop.TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None
+    tekst = register.forfaller_json(
+        periode,
+        idag,
+        kun_forfalte=forfalte,
+        koordinator=koordinator,
+        kommune=kommune,
+        ansvarlig=ansvarlig,
     )
     if json_ut:
         utdata.skriv_json_tekst(tekst)
@@ -576,6 +712,13 @@ def oversikt_kommando(
             help="Bare denne koordinatoren, med listene over hvem som har takket nei og tiltak over frist.",
         ),
     ] = None,
+    alle: Annotated[
+        bool,
+        typer.Option(
+            "--alle",
+            help="Tell alle samhandlingspunktene, ikke bare dem registerets tjeneste har ansvaret for.",
+        ),
+    ] = False,
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
@@ -583,12 +726,13 @@ def oversikt_kommando(
 
     Aktive pasienter; samhandlingspunkter som forfaller denne uken og denne måneden (fra i dag
     av); de som er forfalt; de som har takket nei og venter på å bli spurt igjen (med neste
-    dato); og åpne tiltak med passert frist. Bare tall, uten --koordinator.
+    dato); og åpne tiltak med passert frist. Bare tall, uten --koordinator. Punktene er dem
+    registerets tjeneste har ansvaret for (innstillingen tjeneste), eller alle med --alle.
     """
     idag = _idag(dato)
     from . import oversikt, visning
 
-    data = oversikt.lag(_miljo(ctx).register(), idag, koordinator=koordinator).til_json()
+    data = oversikt.lag(_miljo(ctx).register(), idag, koordinator=koordinator, alle=alle).til_json()
     if json_ut:
         utdata.skriv_json(data)
         return
@@ -689,6 +833,7 @@ def importer_kommando(
         bool,
         typer.Option("--hopp-over-feil", help="Importer de gyldige radene og hopp over dem med feil."),
     ] = False,
+    tjeneste: TjenesteValg = None,
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
@@ -707,7 +852,9 @@ def importer_kommando(
     from . import importer, visning
 
     idag = _idag(dato)
-    register = _miljo(ctx).register()
+    if tjeneste is not None:
+        _tjeneste(tjeneste)
+    register = _miljo(ctx).register_for_oppretting(tjeneste)
     if visning.feilkonsoll().is_terminal:
         from rich.progress import Progress
 
@@ -818,12 +965,24 @@ def eksempeldata(
     ctx: typer.Context,
     antall: Annotated[int, typer.Option("--antall", help="Hvor mange pasienter.", min=1)] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Samme seed gir samme data.")] = 1,
+    tjeneste: Annotated[
+        str | None,
+        typer.Option(
+            "--tjeneste",
+            help="Tjenesten demoregisteret hører til: kommune (standard) eller sykehus.",
+            show_default=False,
+        ),
+    ] = None,
     dato: DatoValg = None,
 ) -> None:
-    """Fyll registeret med syntetiske pasienter (testnumre som aldri tilhører en person)."""
+    """Fyll registeret med syntetiske pasienter (testnumre som aldri tilhører en person).
+
+    Et kommuneregister får SP1 registrert som holdt på sykehuset for de fleste pasientene, og
+    fullførte kartleggingssamtaler for SP2 og SP3; et sykehusregister får samtalene for SP1.
+    """
     from . import eksempel, visning
 
-    register = _miljo(ctx).register()
+    register = _miljo(ctx).register_for_oppretting(tjeneste, standard=forlop.KOMMUNE)
     idag = _idag(dato)
     if visning.feilkonsoll().is_terminal:
         from rich.progress import Progress
@@ -1148,7 +1307,11 @@ def brev_kommando(
     )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
-        visning.melding(f"Brev nr. {brev_id} til {til} er skrevet til {skrevet}.")
+        visning.melding(
+            f"Brev nr. {brev_id} til {til} (fra samtalen ved SP{brevet.sp}) er skrevet til {skrevet}."
+        )
+    else:
+        visning.melding(f"Brev nr. {brev_id} til {til}: fra samtalen ved SP{brevet.sp}.")
 
 
 @kommando("innkalling")
@@ -1173,7 +1336,11 @@ def innkalling_kommando(
     )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
-        visning.melding(f"Innkalling (brev nr. {brev_id}) til pasienten er skrevet til {skrevet}.")
+        visning.melding(
+            f"Innkalling (brev nr. {brev_id}) til pasienten for SP{brevet.sp} er skrevet til {skrevet}."
+        )
+    else:
+        visning.melding(f"Innkalling (brev nr. {brev_id}) til pasienten for SP{brevet.sp}.")
 
 
 @kommando("avsender")

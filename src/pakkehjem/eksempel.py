@@ -41,6 +41,7 @@ KOORDINATORER = (
 )  # fmt: skip
 DIAGNOSER = ("C50.9", "C61", "C18.7", "C34.1", "C43.5", "C64", "C67.9", "C25.0", "C56", "C91.1")
 STEDER = ("Hjemmebesøk", "Kreftkoordinators kontor", "Telefon", "Video", "Helsehuset")
+SYKEHUS = ("Sykehuset Østfold", "Sørlandet sykehus", "St. Olavs hospital", "Haukeland universitetssjukehus")
 
 
 @dataclass
@@ -100,8 +101,14 @@ def lag(
     forste_forlop_id: int,
     opptatte_fnr: set[str],
     fremdrift: Callable[[int], None] | None = None,
+    tjeneste: str | None = forlop.KOMMUNE,
 ) -> Iterator[Demodata]:
-    """Yield demo rows in chunks of at most 2,000 patients; ids continue from the given ones."""
+    """Yield demo rows in chunks of at most 2,000 patients; ids continue from the given ones.
+
+    In a municipal register (`tjeneste` kommune) an SP1 that was held is recorded as held at
+    a hospital (`holdt_annet_sted`), as the hospital's handover letter would have told; in a
+    hospital's register, SP2 and SP3 held are recorded as held by the municipality.
+    """
     rng = random.Random(seed)
     opprettet = datetime.combine(idag, datetime.min.time()).astimezone().isoformat()
     pasient_id, forlop_id = forste_pasient_id, forste_forlop_id
@@ -142,6 +149,11 @@ def lag(
                     None,
                     "Forløpet er fullført",
                 )
+            holdt_av = None
+            if status == forlop.GJENNOMFORT and tjeneste and sp not in forlop.TJENESTE_SP[tjeneste]:
+                # Chosen by number, not by `rng`, so the rest of the data stays as before.
+                status = forlop.HOLDT_ANNET_STED
+                holdt_av = SYKEHUS[pasient_id % len(SYKEHUS)] if sp == 1 else f"{kommune} kommune"
             periode = forlop.forfallsperiode(status, vindu.fra, vindu.til, dato)
             bunke.punkter.append(
                 (
@@ -157,6 +169,8 @@ def lag(
                     grunn,
                     periode.fra.isoformat() if periode else None,
                     periode.til.isoformat() if periode else None,
+                    holdt_av,
+                    None,
                 )
             )
         if ferdig:
@@ -210,11 +224,13 @@ def fyll(
                 "demoregister: bruk --db med en ny fil."
             )
         register.tillat_syntetiske()
-        sp1_uker = register.innstillinger()["sp1_uker"]
+        innst = register.innstillinger()
         pasient_id = register.neste_id("pasient")
         forlop_id = register.neste_id("forlop")
         opptatte = register.registrerte_fnr()
-        for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift):
+        tjeneste = innst["tjeneste"]
+        sp1_uker = innst["sp1_uker"]
+        for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift, tjeneste):
             register.legg_inn_mange(
                 bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
             )

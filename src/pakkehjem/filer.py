@@ -109,3 +109,22 @@ def skriv_privat(sti: Path, data: bytes, overskriv: bool = False, *, meldinger: 
 
 def _skrivefeil(sti: Path, feil: OSError) -> PakkehjemFeil:
     return PakkehjemFeil(f"Kan ikke skrive {sti} ({feil.strerror or type(feil).__name__}).")
+
+
+def les_tekstfil(sti: Path, valg: str, grense: int = 200_000) -> str:
+    """A UTF-8 text file a user names (a summary received, say); UgyldigInndata when it cannot
+    be read, is not UTF-8 text, or is larger than `grense` bytes."""
+    sti = utvid(sti)
+    try:
+        with open(sti, "rb") as fil:
+            data = fil.read(grense + 1)
+    except OSError as feil:
+        raise UgyldigInndata(f"{valg}: kan ikke lese {sti} ({feil.strerror}).") from None
+    if len(data) > grense:
+        raise UgyldigInndata(f"{valg}: filen er større enn {grense // 1000} kB. Oppgi en kortere tekst.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UgyldigInndata(
+            f"{valg}: filen er ikke tekst i UTF-8. Lagre den som UTF-8 og prøv igjen."
+        ) from None

@@ -23,8 +23,29 @@ UTSATT = "utsatt"
 AVSLATT = "avslatt"
 GJENNOMFORT = "gjennomfort"
 BORTFALT = "bortfalt"
-STATUSER = (PLANLAGT, AVTALT, UTSATT, AVSLATT, GJENNOMFORT, BORTFALT)
-LUKKEDE_STATUSER = (GJENNOMFORT, BORTFALT)
+# Held by the other service (SP1 at the hospital, seen from the municipality's register):
+# closed, but neither "held by us" nor "not applicable" (statistikk counts it apart).
+HOLDT_ANNET_STED = "holdt_annet_sted"
+STATUSER = (PLANLAGT, AVTALT, UTSATT, AVSLATT, GJENNOMFORT, BORTFALT, HOLDT_ANNET_STED)
+LUKKEDE_STATUSER = (GJENNOMFORT, BORTFALT, HOLDT_ANNET_STED)
+
+# The service a register belongs to (the setting `tjeneste`), and the contact points each
+# is responsible for (domain.md: the hospital holds SP1, the municipality SP2 and SP3).
+KOMMUNE = "kommune"
+SYKEHUS = "sykehus"
+TJENESTER = (KOMMUNE, SYKEHUS)
+TJENESTE_SP = {SYKEHUS: (1,), KOMMUNE: (2, 3)}
+TJENESTE_ANSVARLIG = {SYKEHUS: "spesialisthelsetjenesten", KOMMUNE: "kommunen"}
+
+# What a user may type for the responsible service (`--ansvarlig`): the short words the
+# lists print and the long ones of cli.md, both ways.
+_ANSVARLIG_SKREVET = {
+    "kommune": "kommunen",
+    "kommunen": "kommunen",
+    "sykehus": "spesialisthelsetjenesten",
+    "sykehuset": "spesialisthelsetjenesten",
+    "spesialisthelsetjenesten": "spesialisthelsetjenesten",
+}
 
 IKKE_APNET = "ikke_apnet"
 I_VINDU = "i_vindu"
@@ -74,8 +95,26 @@ def vinduer(diagnosedato: date, sp1_uker: int = SP1_UKER_STANDARD) -> dict[int, 
     }
 
 
+def les_ansvarlig(tekst: str) -> str:
+    """`kommune`/`kommunen`/`sykehus`/`spesialisthelsetjenesten` as the stored value;
+    ValueError with a Norwegian message otherwise."""
+    verdi = _ANSVARLIG_SKREVET.get(tekst.strip().lower())
+    if verdi is None:
+        raise ValueError("skriv kommune eller sykehus.")
+    return verdi
+
+
+def les_tjeneste(tekst: str) -> str:
+    """`kommune` or `sykehus` (also `kommunen`, `spesialisthelsetjenesten`); ValueError otherwise."""
+    verdi = _ANSVARLIG_SKREVET.get(tekst.strip().lower())
+    if verdi is None:
+        raise ValueError("tjenesten er kommune eller sykehus.")
+    return KOMMUNE if verdi == "kommunen" else SYKEHUS
+
+
 def er_apen(status: str) -> bool:
-    """An open contact point still needs something done (not gjennomført or bortfalt)."""
+    """An open contact point still needs something done (not gjennomført, bortfalt or held
+    by another service)."""
     return status not in LUKKEDE_STATUSER
 
 
@@ -149,9 +188,11 @@ def maned_periode(idag: date) -> Periode:
     return Periode(forste, legg_til_maneder(forste, 1) - timedelta(days=1))
 
 
-def forste_apne_sp(punkter: list[tuple[int, str]]) -> int | None:
-    """The first open contact point among (sp, status) pairs, or None when all are closed."""
+def forste_apne_sp(punkter: list[tuple[int, str]], tjeneste: str | None = None) -> int | None:
+    """The first open contact point among (sp, status) pairs that `tjeneste` is responsible
+    for (any, when the register's service is not set), or None when all those are closed."""
+    egne = TJENESTE_SP.get(tjeneste or "", SP_NUMRE)
     for sp, status in sorted(punkter):
-        if er_apen(status):
+        if sp in egne and er_apen(status):
             return sp
     return None

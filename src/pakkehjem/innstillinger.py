@@ -13,7 +13,7 @@ from typing import Any
 
 from .feil import UgyldigInndata
 from .filer import utvid
-from .forlop import SP1_UKER_STANDARD
+from .forlop import SP1_UKER_STANDARD, les_tjeneste
 
 
 def _heltall(fra: int, til: int) -> Callable[[str], int]:
@@ -65,6 +65,10 @@ def _tekst_eller_tom(tekst: str) -> str | None:
 SPRAK = ("bokmal", "nynorsk")
 
 
+def _tjeneste(tekst: str) -> str:
+    return les_tjeneste(tekst)
+
+
 def _sprak(tekst: str) -> str:
     verdi = tekst.strip().lower()
     verdi = {"bokmål": "bokmal", "nb": "bokmal", "nn": "nynorsk"}.get(verdi, verdi)
@@ -86,6 +90,15 @@ class Innstilling:
 INNSTILLINGER: dict[str, Innstilling] = {
     i.navn: i
     for i in (
+        Innstilling(
+            "tjeneste",
+            None,
+            _tjeneste,
+            "Tjenesten registeret hører til: kommune (SP2 og SP3) eller sykehus (SP1). Uten --sp "
+            "handler avtal, utsett, avsla, bortfall, samtale, innkalling og brev på tjenestens "
+            "første åpne samhandlingspunkt, og forfaller og oversikt viser tjenestens punkter "
+            "(alle med --alle). Ikke satt: alle tre, som i et register for begge tjenester.",
+        ),
         Innstilling(
             "sp1_uker",
             SP1_UKER_STANDARD,

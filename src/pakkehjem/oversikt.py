@@ -101,16 +101,23 @@ def _nokkel(navn: str | None) -> str:
     return " ".join(navn.split()).casefold() if navn else ""
 
 
-def lag(register: Register, idag: date, koordinator: str | None = None) -> Oversikt:
-    """The overview as of `idag`, for everyone or for one coordinator (case-insensitive)."""
+def lag(register: Register, idag: date, koordinator: str | None = None, *, alle: bool = False) -> Oversikt:
+    """The overview as of `idag`, for everyone or for one coordinator (case-insensitive).
+
+    The contact points counted are those the register's service is responsible for (the
+    setting `tjeneste`), or all of them with `alle` or when the service is not set.
+    """
     uke = forlop.uke_periode(None, idag)
     maned = forlop.maned_periode(idag)
     filter_sql = " AND p.koordinator = :koordinator COLLATE NOCASE" if koordinator else ""
+    tjeneste = None if alle else register.innstillinger()["tjeneste"]
+    punkt_sql = " AND s.ansvarlig = :ansvarlig" if tjeneste else ""
     verdier: dict[str, Any] = {
         "idag": idag.isoformat(),
         "uke_til": uke.til.isoformat(),
         "maned_til": maned.til.isoformat(),
         "koordinator": koordinator,
+        "ansvarlig": forlop.TJENESTE_ANSVARLIG.get(tjeneste or ""),
     }
     per: dict[str, Koordinatortall] = {}
 
@@ -142,7 +149,7 @@ def lag(register: Register, idag: date, koordinator: str | None = None) -> Overs
             FROM samhandlingspunkt s NOT INDEXED
             JOIN forlop f ON f.id = s.forlop_id
             JOIN pasient p ON p.id = f.pasient_id
-            WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'{filter_sql}
+            WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'{filter_sql}{punkt_sql}
             GROUP BY p.koordinator
             """,
             verdier,
@@ -164,7 +171,7 @@ def lag(register: Register, idag: date, koordinator: str | None = None) -> Overs
             rad(navn).tiltak_over_frist += antall
         avslatt_liste = None
         if koordinator:
-            avslatt_liste = _avslatt_liste(register, verdier, filter_sql, idag)
+            avslatt_liste = _avslatt_liste(register, verdier, filter_sql + punkt_sql, idag)
 
     koordinatorer = sorted(per.values(), key=lambda k: (k.koordinator is None, _nokkel(k.koordinator)))
     totalt = Koordinatortall(koordinator=None)

@@ -251,6 +251,40 @@ MIGRASJONER: tuple[str, ...] = (
     """
     DROP INDEX IF EXISTS tilgangslogg_pasient;
     """,
+    # 7: a contact point held by another service (`holdt`): its own closed status, who held
+    # it and the summary received. SQLite cannot change a CHECK, so the table is rebuilt
+    # (foreign keys are off while migrations run, see `_migrer`) and every row copied over.
+    """
+    CREATE TABLE samhandlingspunkt_ny (
+        id INTEGER PRIMARY KEY,
+        forlop_id INTEGER NOT NULL REFERENCES forlop(id),
+        sp INTEGER NOT NULL CHECK (sp IN (1, 2, 3)),
+        ansvarlig TEXT NOT NULL,
+        vindu_fra TEXT NOT NULL,
+        vindu_til TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'planlagt' CHECK (status IN
+            ('planlagt', 'avtalt', 'utsatt', 'avslatt', 'gjennomfort', 'bortfalt',
+             'holdt_annet_sted')),
+        dato TEXT,
+        klokkeslett TEXT,
+        sted TEXT,
+        grunn TEXT,
+        forfall_fra TEXT,
+        forfall_til TEXT,
+        holdt_av TEXT,
+        sammendrag TEXT,
+        UNIQUE (forlop_id, sp)
+    );
+    INSERT INTO samhandlingspunkt_ny (id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
+        dato, klokkeslett, sted, grunn, forfall_fra, forfall_til)
+        SELECT id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
+            dato, klokkeslett, sted, grunn, forfall_fra, forfall_til FROM samhandlingspunkt;
+    DROP TABLE samhandlingspunkt;
+    ALTER TABLE samhandlingspunkt_ny RENAME TO samhandlingspunkt;
+    CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
+        forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
+        WHERE forfall_til IS NOT NULL;
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$", re.ASCII)
@@ -438,6 +472,17 @@ class Register:
             return
         if versjon > len(MIGRASJONER):
             raise Avvist("Registeret er laget av en nyere versjon av pakkehjem. Oppgrader pakkehjem.")
+        # A migration may rebuild a table other tables point to (SQLite's way to change a
+        # CHECK); with foreign keys on, dropping the old table would fail or lose rows.
+        # The pragma only takes effect outside a transaction; the keys are checked before
+        # the commit instead.
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._migrer_uten_nokler()
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
+
+    def _migrer_uten_nokler(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             versjon = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -453,6 +498,11 @@ class Register:
             for nummer in range(versjon, len(MIGRASJONER)):
                 for setning in _setninger(MIGRASJONER[nummer]):
                     self.db.execute(setning)
+            if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise SkadetDatabase(
+                    "Registeret har rader som peker på rader som ikke finnes, og kan ikke "
+                    "oppgraderes. Kjør «pakkehjem sjekk», og kontakt den som drifter registeret."
+                )
             self.db.execute(f"PRAGMA user_version = {len(MIGRASJONER)}")
             self.db.execute("COMMIT")
         except BaseException:
@@ -866,7 +916,9 @@ class Register:
 
     # --- contact points ----------------------------------------------------------------
 
-    def _punkt(self, pasient_id: int, sp: int | None) -> Punkt:
+    def _punkt(self, pasient_id: int, sp: int | None, *, annen_tjeneste: bool = False) -> Punkt:
+        """Contact point `sp` of the active episode; without `sp`, the first open one this
+        register's service is responsible for (`annen_tjeneste`: the other service's)."""
         rader = self.db.execute(
             "SELECT s.id, f.id, f.nr, s.sp, s.status FROM samhandlingspunkt s"
             " JOIN forlop f ON f.id = s.forlop_id"
@@ -878,9 +930,20 @@ class Register:
         forlop_nr = rader[0][2]
         rader = [r for r in rader if r[2] == forlop_nr]
         if sp is None:
-            sp = forlop.forste_apne_sp([(r[3], r[4]) for r in rader])
+            tjeneste = self.innstillinger()["tjeneste"]
+            if annen_tjeneste:
+                if tjeneste is None:
+                    raise UgyldigInndata("Oppgi samhandlingspunktet med --sp 1, 2 eller 3.")
+                tjeneste = forlop.SYKEHUS if tjeneste == forlop.KOMMUNE else forlop.KOMMUNE
+            sp = forlop.forste_apne_sp([(r[3], r[4]) for r in rader], tjeneste)
             if sp is None:
-                raise Avvist("Alle samhandlingspunktene i det aktive forløpet er avsluttet.")
+                if tjeneste is None:
+                    raise Avvist("Alle samhandlingspunktene i det aktive forløpet er avsluttet.")
+                egne = " og ".join(f"SP{n}" for n in forlop.TJENESTE_SP[tjeneste])
+                raise Avvist(
+                    f"{'Kommunens' if tjeneste == forlop.KOMMUNE else 'Sykehusets'} samhandlingspunkter "
+                    f"i det aktive forløpet ({egne}) er avsluttet. Oppgi et annet med --sp N."
+                )
         for sid, fid, nr, nummer, status in rader:
             if nummer == sp:
                 return Punkt(sid, fid, nr, pasient_id, nummer, status)
@@ -895,14 +958,16 @@ class Register:
         klokkeslett: str | None = None,
         sted: str | None = None,
         grunn: str | None = None,
+        holdt_av: str | None = None,
+        sammendrag: str | None = None,
         tekst: str,
     ) -> None:
         """The one place a contact point's status changes: keeps the due range in step."""
         if not forlop.er_apen(punkt.status):
             raise Avvist(
-                f"Samhandlingspunkt {punkt.sp} er allerede "
-                f"{'gjennomført' if punkt.status == forlop.GJENNOMFORT else 'bortfalt'}, "
-                "og kan ikke endres."
+                f"Samhandlingspunkt {punkt.sp} er allerede {lukket_tekst(punkt.status)}, og kan ikke endres. "
+                f"Ble det lukket ved en feil, åpne det med «pakkehjem gjenapne {punkt.pasient_id} "
+                f"--sp {punkt.sp} --grunn ...»."
             )
         vfra, vtil = self.db.execute(
             "SELECT vindu_fra, vindu_til FROM samhandlingspunkt WHERE id = ?", (punkt.id,)
@@ -910,7 +975,7 @@ class Register:
         periode = forlop.forfallsperiode(status, fra_iso(vfra), fra_iso(vtil), dato)
         self.db.execute(
             "UPDATE samhandlingspunkt SET status = ?, dato = ?, klokkeslett = ?, sted = ?,"
-            " grunn = ?, forfall_fra = ?, forfall_til = ? WHERE id = ?",
+            " grunn = ?, forfall_fra = ?, forfall_til = ?, holdt_av = ?, sammendrag = ? WHERE id = ?",
             (
                 status,
                 iso(dato),
@@ -919,6 +984,8 @@ class Register:
                 _tom_som_null(grunn),
                 iso(periode.fra) if periode else None,
                 iso(periode.til) if periode else None,
+                _tom_som_null(holdt_av),
+                _tom_som_null(sammendrag),
                 punkt.id,
             ),
         )
@@ -961,6 +1028,72 @@ class Register:
             )
             self.logg(pasient_id, f"sp-{status}")
             data = self._pasient_data(pasient_id, idag)
+        data["handlet_sp"] = punkt.sp
+        return data
+
+    def registrer_holdt(
+        self,
+        ref: str,
+        sp: int | None,
+        dato: date,
+        av: str,
+        *,
+        idag: date,
+        sammendrag: str | None = None,
+        handling: str = "sp-holdt",
+    ) -> dict[str, Any]:
+        """Record that another service held contact point `sp` on `dato` (SP1 at the hospital,
+        seen from the municipality), with the summary received if any. One transaction,
+        logged as `handling`; returns the patient as `vis --json`.
+
+        Without `sp`: the first open point the other service is responsible for. Called by
+        `pakkehjem holdt` and by whatever reads in a handover from the other service.
+        """
+        av = " ".join((av or "").split())
+        if not av:
+            raise UgyldigInndata("Oppgi hvem som holdt samtalen med --av, for eksempel «Sykehuset Østfold».")
+        if sp is not None and sp not in forlop.SP_NUMRE:
+            raise UgyldigInndata(f"--sp {sp}: et samhandlingspunkt er 1, 2 eller 3.")
+        if dato > idag:
+            raise UgyldigInndata(
+                f"Datoen {norsk_dato(dato)} ligger fram i tid. Oppgi dagen samtalen ble holdt."
+            )
+        sammendrag = (sammendrag or "").strip() or None
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            punkt = self._punkt(pasient_id, sp, annen_tjeneste=True)
+            diagnosedato = fra_iso(
+                db.execute("SELECT diagnosedato FROM forlop WHERE id = ?", (punkt.forlop_id,)).fetchone()[0]
+            )
+            assert diagnosedato is not None
+            if dato < diagnosedato:
+                raise UgyldigInndata(
+                    f"Datoen {norsk_dato(dato)} ligger før diagnosedatoen ({norsk_dato(diagnosedato)}). "
+                    "En samtale i forløpet holdes etter at pasienten fikk diagnosen."
+                )
+            if db.execute(
+                "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (punkt.id,)
+            ).fetchone():
+                raise Avvist(
+                    f"Det finnes en påbegynt samtale for SP{punkt.sp} her. Fullfør eller forkast den før "
+                    "punktet registreres som holdt av en annen tjeneste."
+                )
+            self._sett_status(
+                punkt,
+                forlop.HOLDT_ANNET_STED,
+                dato=dato,
+                holdt_av=av,
+                sammendrag=sammendrag,
+                tekst=f"SP{punkt.sp} holdt av {av} {norsk_dato(dato)}"
+                + (" (med oppsummering)" if sammendrag else "")
+                + ".",
+            )
+            from .livslop import avslutt_etter_sp3
+
+            avslutt_etter_sp3(self, punkt, dato)
+            self.logg(pasient_id, handling)
+            data = self._pasient_data(pasient_id, idag)
+        data["handlet_sp"] = punkt.sp
         return data
 
     # --- the work list -----------------------------------------------------------------
@@ -1082,10 +1215,7 @@ class Register:
             punkt = self._punkt(pasient_id, sp)
             guide_ref = self._guide_ref(guide_ref)
             if not forlop.er_apen(punkt.status):
-                raise Avvist(
-                    f"Samhandlingspunkt {punkt.sp} er allerede "
-                    f"{'gjennomført' if punkt.status == forlop.GJENNOMFORT else 'bortfalt'}."
-                )
+                raise Avvist(f"Samhandlingspunkt {punkt.sp} er allerede {lukket_tekst(punkt.status)}.")
             rad = db.execute(
                 "SELECT id, las_eier, las_tid, guide_ref, dato FROM samtale"
                 " WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
@@ -1503,6 +1633,10 @@ class Register:
             if sp is not None:
                 vilkar += " AND p.sp = ?"
                 verdier.append(sp)
+            else:
+                # This service's own conversations: a register that works both sees all three.
+                egne = forlop.TJENESTE_SP.get(self.innstillinger()["tjeneste"] or "", forlop.SP_NUMRE)
+                vilkar += f" AND p.sp IN ({','.join(str(n) for n in egne)})"
             rad = db.execute(
                 "SELECT s.id FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
                 f" JOIN forlop f ON f.id = p.forlop_id WHERE {vilkar}"
@@ -1689,6 +1823,10 @@ class Register:
 
     # --- bulk insert for demo data -----------------------------------------------------
 
+    def er_tomt(self) -> bool:
+        """True when no patient is registered yet (a register just made)."""
+        return self.db.execute("SELECT 1 FROM pasient LIMIT 1").fetchone() is None
+
     def finnes_ekte_pasienter(self) -> bool:
         """True when any registered number is not a synthetic test number."""
         for (nummer,) in self.db.execute("SELECT fnr FROM pasient"):
@@ -1725,11 +1863,12 @@ class Register:
             " avsluttet_dato, avsluttet_grunn) VALUES (?,?,?,?,?,?,?,?)",
             forlop_rader,
         )
+        # Rows of 12 columns (nye_punkter) or 14 (with holdt_av and sammendrag, demo data).
         db.executemany(
             "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
-            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            punkter,
+            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [r if len(r) == 14 else (*r, None, None) for r in punkter],
         )
         tid, hvem = _na(), bruker()
         db.executemany(
@@ -1855,6 +1994,15 @@ def _sjekk_diagnosedato(diagnosedato: date, fodselsdato: date, idag: date) -> No
         raise UgyldigInndata("Diagnosedatoen ligger før fødselsdatoen i fødselsnummeret. Sjekk begge.")
 
 
+def lukket_tekst(status: str) -> str:
+    """A closed status in words: gjennomført, bortfalt, holdt av en annen tjeneste."""
+    return {
+        forlop.GJENNOMFORT: "gjennomført",
+        forlop.BORTFALT: "bortfalt",
+        forlop.HOLDT_ANNET_STED: "holdt av en annen tjeneste",
+    }.get(status, status)
+
+
 def _punkt_json(s: sqlite3.Row, idag: date) -> dict[str, Any]:
     return {
         "sp": s["sp"],
@@ -1866,6 +2014,8 @@ def _punkt_json(s: sqlite3.Row, idag: date) -> dict[str, Any]:
         "klokkeslett": s["klokkeslett"],
         "sted": s["sted"],
         "grunn": s["grunn"],
+        "holdt_av": s["holdt_av"],
+        "sammendrag": s["sammendrag"],
         "tilstand": forlop.tilstand(
             s["status"],
             fra_iso(s["vindu_fra"]),

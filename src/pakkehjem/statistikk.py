@@ -8,7 +8,9 @@ The period
 Per contact point (SP1, SP2, SP3)
     i_perioden: contact points counted in the period; gjennomfort: held; innen_vindu: held on
     a day inside the window [vindu_fra, vindu_til]; avslatt: declined (waiting to be asked
-    again); bortfalt: not applicable; apne: still open (planned, booked or postponed);
+    again); bortfalt: not applicable; holdt_annet_sted: held by another service (SP1 at the
+    hospital, seen from the municipality), counted on the day it was held, like a held one;
+    apne: still open (planned, booked or postponed);
     median_dager: median days from the episode's diagnosis date to the day held.
 
 Per patient
@@ -46,7 +48,7 @@ UNDER_GRENSE = "<5"
 GRUNNLAG_UNDER_GRENSE = "n<5"
 IKKE_OPPGITT = "(ikke oppgitt)"
 
-PUNKT_FELT = ("i_perioden", "gjennomfort", "innen_vindu", "avslatt", "bortfalt", "apne")
+PUNKT_FELT = ("i_perioden", "gjennomfort", "innen_vindu", "avslatt", "bortfalt", "holdt_annet_sted", "apne")
 PER_VALG = ("kommune", "koordinator")
 
 
@@ -59,6 +61,7 @@ class Punkttall:
     innen_vindu: int = 0
     avslatt: int = 0
     bortfalt: int = 0
+    holdt_annet_sted: int = 0
     apne: int = 0
     dager: dict[int, int] = field(default_factory=dict)  # days to held -> how many
 
@@ -222,7 +225,7 @@ def lag(register: Register, fra: date, til: date, per: str | None = None) -> Sta
             FROM samhandlingspunkt s
             {"JOIN forlop f ON f.id = s.forlop_id" if per else ""}
             {pasient_sql}
-            WHERE CASE WHEN s.status = 'gjennomfort' THEN coalesce(s.dato, s.vindu_til)
+            WHERE CASE WHEN s.status IN ('gjennomfort', 'holdt_annet_sted') THEN coalesce(s.dato, s.vindu_til)
                        ELSE s.vindu_til END BETWEEN :fra AND :til
             GROUP BY 1, 2, 3, 4
             """,
@@ -238,6 +241,8 @@ def lag(register: Register, fra: date, til: date, per: str | None = None) -> Sta
                 t.avslatt += antall
             elif status == "bortfalt":
                 t.bortfalt += antall
+            elif status == "holdt_annet_sted":
+                t.holdt_annet_sted += antall
             else:
                 t.apne += antall
         # The days from diagnosis to held, as a distribution (a few hundred rows, not one per

@@ -39,6 +39,7 @@ HANDLING_TEKST = {
     "sp-utsatt": "utsatte samtale",
     "sp-avslatt": "registrerte at pasienten takket nei",
     "sp-bortfalt": "satte samhandlingspunkt som bortfalt",
+    "sp-holdt": "registrerte samhandlingspunkt som holdt av annen tjeneste",
     "samtale": "åpnet kartleggingssamtalen",
     "samtale-svar": "lagret svar i samtalen",
     "samtale-svarfil": "lagret samtale fra svarfil",

@@ -24,6 +24,7 @@ STATUS_TEKST = {
     "avslatt": "takket nei",
     "gjennomfort": "gjennomført",
     "bortfalt": "bortfalt",
+    "holdt_annet_sted": "holdt av annen tjeneste",
 }
 TILSTAND_TEKST = {"ikke_apnet": "ikke åpnet", "i_vindu": "i vindu", "forfalt": "FORFALT"}
 TILSTAND_STIL = {"ikke_apnet": "dim", "i_vindu": "green", "forfalt": "bold red"}
@@ -255,7 +256,7 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 _vindu(s),
                 STATUS_TEKST[s["status"]],
                 _avtale(s),
-                s["grunn"] or "",
+                s["grunn"] or (f"holdt av {s['holdt_av']}" if s.get("holdt_av") else ""),
                 Text(
                     TILSTAND_TEKST.get(s["tilstand"], ""),
                     style=TILSTAND_STIL.get(s["tilstand"], ""),
@@ -614,6 +615,7 @@ STATISTIKK_FELT = (
     ("innen_vindu", "Innen vinduet"),
     ("avslatt", "Takket nei"),
     ("bortfalt", "Bortfalt"),
+    ("holdt_annet_sted", "Holdt av annen tjeneste"),
     ("apne", "Åpne"),
     ("median_dager", "Median dager"),
 )

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
 import typer.main
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from hjelp import IDAG, PASIENTTABELLER, json_ut, melding

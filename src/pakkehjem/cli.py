@@ -309,6 +309,13 @@ TjenesteValg = Annotated[
         show_default=False,
     ),
 ]
+BekreftValg = Annotated[
+    bool,
+    typer.Option(
+        "--bekreft",
+        help="Bekreft et samhandlingspunkt holdt lenge før vinduet (SP3 avslutter forløpet).",
+    ),
+]
 RefArg = Annotated[
     str,
     typer.Argument(help="Pasientens nummer eller fødselsnummer (11 siffer).", show_default=False),
@@ -582,6 +589,7 @@ def holdt_kommando(
             show_default=False,
         ),
     ] = None,
+    bekreft: BekreftValg = False,
     json_ut: JsonValg = False,
 ) -> None:
     """Registrer at en annen tjeneste holdt et samhandlingspunkt (for eksempel SP1 på sykehuset).
@@ -602,7 +610,9 @@ def holdt_kommando(
     data = (
         _miljo(ctx)
         .register()
-        .registrer_holdt(ref, _sp(sp), holdt_dato, av, idag=date.today(), sammendrag=sammendrag)
+        .registrer_holdt(
+            ref, _sp(sp), holdt_dato, av, idag=date.today(), sammendrag=sammendrag, bekreft=bekreft
+        )
     )
     if json_ut:
         data.pop("handlet_sp", None)
@@ -1095,8 +1105,13 @@ def samtale_kommando(
         typer.Option("--svar", help="Svarfil (JSON eller YAML) fra et utfylt kartleggingshefte."),
     ] = None,
     dato: Annotated[str | None, typer.Option("--dato", help="Samtalens dato (standard: i dag).")] = None,
+    bekreft: BekreftValg = False,
 ) -> None:
-    """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang."""
+    """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang.
+
+    En SP3-samtale lenge før vinduet (før vinduet for SP2 åpner, eller mindre enn 6 måneder
+    etter diagnosen) avslutter forløpet, og krever --bekreft.
+    """
     idag = date.today()
     samtaledato = _dato(dato, "--dato", idag)
     if samtaledato > idag:
@@ -1107,7 +1122,7 @@ def samtale_kommando(
     if svar is not None:
         from .samtale import fra_svarfil
 
-        resultat = fra_svarfil(register, ref, _sp(sp), samtaledato, svar)
+        resultat = fra_svarfil(register, ref, _sp(sp), samtaledato, svar, idag=idag, bekreft=bekreft)
         visning.melding(
             f"Samtalen er lagret og fullført: pasient nr. {resultat['pasient_id']}, "
             f"SP{resultat['sp']} er gjennomført {visning.norsk_dato(samtaledato)}."
@@ -1117,6 +1132,8 @@ def samtale_kommando(
         return
     from .samtale_terminal import Terminalsamtale
 
+    # The date rules before the first question, not after the last answer.
+    register.sjekk_samtale(ref, _sp(sp), samtaledato, idag, bekreft=bekreft)
     kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(ref, _sp(sp), samtaledato)
     if kode:
         raise typer.Exit(kode)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import forlop
+from . import datoregler, forlop
 from .datoer import fra_iso, norsk_dato
 from .feil import Avvist, UgyldigInndata
 from .register import Punkt, Register, _hendelsestekst, normaliser_diagnose
@@ -95,6 +95,19 @@ def _punkter(db: sqlite3.Connection, f: _Forlop, pasient_id: int) -> list[tuple[
             (f.id,),
         )
     ]
+
+
+def _siste_holdt(db: sqlite3.Connection, f: _Forlop, punkter: list[tuple[Punkt, date | None]]) -> date | None:
+    """The last day a conversation was held in the episode (here, elsewhere, or one started)."""
+    holdt = [d for p, d in punkter if p.status in datoregler.HOLDT and d is not None]
+    startet = db.execute(
+        "SELECT max(s.dato) FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+        " WHERE p.forlop_id = ?",
+        (f.id,),
+    ).fetchone()[0]
+    if startet:
+        holdt.append(date.fromisoformat(startet))
+    return max(holdt, default=None)
 
 
 def _punktgrunn(grunn: str, til_kommune: str | None, nytt_nr: int | None) -> str:
@@ -184,9 +197,7 @@ def avslutt(
     if til_kommune and grunn != FLYTTET:
         raise UgyldigInndata("--til-kommune hører bare til --grunn flyttet.")
     if dato > idag:
-        raise UgyldigInndata(
-            f"Datoen {norsk_dato(dato)} ligger fram i tid. Et forløp avsluttes på en dag som har vært."
-        )
+        raise UgyldigInndata(datoregler.slutt(dato, dato, None, idag) or "")
     with register.transaksjon() as db:
         pasient_id = register.finn_pasient_id(ref)
         rader = _forlop_rader(db, pasient_id)
@@ -203,18 +214,10 @@ def avslutt(
                 hvorfor += " Ved tilbakefall: registrer det med «pakkehjem residiv»."
             raise Avvist(f"Pasient nr. {pasient_id} har ikke noe aktivt forløp å avslutte.{hvorfor}")
         f = aktive[0]
-        if dato < f.diagnosedato:
-            raise UgyldigInndata(
-                f"Datoen {norsk_dato(dato)} ligger før diagnosedatoen for forløp {f.nr} "
-                f"({norsk_dato(f.diagnosedato)}). Sjekk --dato."
-            )
         punkter = _punkter(db, f, pasient_id)
-        holdt = [d for p, d in punkter if p.status == forlop.GJENNOMFORT and d is not None]
-        if holdt and dato < max(holdt):
-            raise UgyldigInndata(
-                f"Datoen {norsk_dato(dato)} ligger før siste gjennomførte samtale i forløpet "
-                f"({norsk_dato(max(holdt))}). Sjekk --dato."
-            )
+        brudd = datoregler.slutt(dato, f.diagnosedato, _siste_holdt(db, f, punkter), idag)
+        if brudd:
+            raise UgyldigInndata(brudd)
         if grunn == FULLFORT:
             sp3 = next(p for p, _ in punkter if p.sp == 3)
             if sp3.status != forlop.GJENNOMFORT:
@@ -276,10 +279,7 @@ def residiv(
     """
     diagnose = normaliser_diagnose(diagnose)
     if diagnosedato > idag:
-        raise UgyldigInndata(
-            f"Diagnosedatoen {norsk_dato(diagnosedato)} ligger fram i tid. "
-            "Oppgi dagen pasienten fikk vite om tilbakefallet."
-        )
+        raise UgyldigInndata(datoregler.residiv(diagnosedato, date.min, None, idag) or "")
     with register.transaksjon() as db:
         pasient_id = register.finn_pasient_id(ref)
         rader = _forlop_rader(db, pasient_id)
@@ -288,12 +288,13 @@ def residiv(
         siste = rader[0]
         if any(f.avsluttet_grunn == DOD for f in rader):
             raise Avvist(f"Pasient nr. {pasient_id} er registrert som død. Et nytt forløp kan ikke åpnes.")
-        if diagnosedato <= siste.diagnosedato:
-            raise UgyldigInndata(
-                f"Diagnosedatoen for residivet ({norsk_dato(diagnosedato)}) må ligge etter "
-                f"diagnosedatoen for forløp {siste.nr} ({norsk_dato(siste.diagnosedato)}). "
-                "Sjekk --diagnosedato."
-            )
+        siste_holdt = max(
+            (d for f in rader if (d := _siste_holdt(db, f, _punkter(db, f, pasient_id))) is not None),
+            default=None,
+        )
+        brudd = datoregler.residiv(diagnosedato, siste.diagnosedato, siste_holdt, idag)
+        if brudd:
+            raise UgyldigInndata(brudd)
         nytt_nr = siste.nr + 1
         avsluttet: dict[str, Any] | None = None
         for f in rader:

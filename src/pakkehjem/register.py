@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import datoregler, forlop, innstillinger, motor
 from . import fnr as fnr_regler
-from . import forlop, innstillinger, motor
 from .datoer import fra_iso, iso, norsk_dato
 from .feil import (
     Avvist,
@@ -991,6 +991,34 @@ class Register:
         )
         self._hendelse(punkt.pasient_id, punkt.forlop_nr, punkt.sp, status, tekst)
 
+    def _forlop_datoer(self, forlop_id: int) -> tuple[date, date | None]:
+        """An episode's diagnosis date, and the last day a conversation was held in it."""
+        ddato, siste = self.db.execute(
+            "SELECT f.diagnosedato, (SELECT max(s.dato) FROM samhandlingspunkt s WHERE s.forlop_id = f.id"
+            " AND s.status IN ('gjennomfort', 'holdt_annet_sted')) FROM forlop f WHERE f.id = ?",
+            (forlop_id,),
+        ).fetchone()
+        diagnosedato = fra_iso(ddato)
+        assert diagnosedato is not None
+        return diagnosedato, fra_iso(siste)
+
+    def _sjekk_holdt(self, punkt: Punkt, dato: date, idag: date, bekreft: bool, hva: str) -> None:
+        """The rules for a contact point held on `dato` (here or elsewhere): between the diagnosis
+        and today; an SP3 long before its window only with `bekreft` (datoregler.tidlig_holdt)."""
+        diagnosedato, _ = self._forlop_datoer(punkt.forlop_id)
+        _regel(datoregler.holdt_dato(dato, diagnosedato, idag, hva))
+        if not bekreft:
+            sp2_fra = fra_iso(
+                self.db.execute(
+                    "SELECT vindu_fra FROM samhandlingspunkt WHERE forlop_id = ? AND sp = 2",
+                    (punkt.forlop_id,),
+                ).fetchone()[0]
+            )
+            assert sp2_fra is not None
+            advarsel = datoregler.tidlig_holdt(punkt.sp, dato, diagnosedato, sp2_fra)
+            if advarsel:
+                raise Avvist(advarsel)
+
     def endre_punkt(
         self,
         ref: str,
@@ -1010,13 +1038,23 @@ class Register:
             raise UgyldigInndata("Oppgi datoen med --dato.")
         if status in (forlop.UTSATT, forlop.BORTFALT) and not grunn:
             raise UgyldigInndata("Oppgi en grunn med --grunn.")
-        if status in (forlop.UTSATT, forlop.AVSLATT) and dato is not None and dato < idag:
-            raise UgyldigInndata(
-                f"Den nye datoen ({norsk_dato(dato)}) er passert. Velg en dato fra i dag av."
-            )
         with self.transaksjon():
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp)
+            if dato is not None and status != forlop.BORTFALT:
+                diagnosedato, siste_holdt = self._forlop_datoer(punkt.forlop_id)
+                _regel(
+                    datoregler.planlagt_dato(
+                        dato,
+                        diagnosedato,
+                        idag,
+                        siste_holdt=siste_holdt,
+                        ma_vaere_fremtidig=status in (forlop.UTSATT, forlop.AVSLATT),
+                        hva={"avtalt": "Avtalt dato", "utsatt": "Den nye datoen"}.get(
+                            status, "Spør igjen-datoen"
+                        ),
+                    )
+                )
             self._sett_status(
                 punkt,
                 status,
@@ -1041,6 +1079,7 @@ class Register:
         idag: date,
         sammendrag: str | None = None,
         handling: str = "sp-holdt",
+        bekreft: bool = False,
     ) -> dict[str, Any]:
         """Record that another service held contact point `sp` on `dato` (SP1 at the hospital,
         seen from the municipality), with the summary received if any. One transaction,
@@ -1054,23 +1093,12 @@ class Register:
             raise UgyldigInndata("Oppgi hvem som holdt samtalen med --av, for eksempel «Sykehuset Østfold».")
         if sp is not None and sp not in forlop.SP_NUMRE:
             raise UgyldigInndata(f"--sp {sp}: et samhandlingspunkt er 1, 2 eller 3.")
-        if dato > idag:
-            raise UgyldigInndata(
-                f"Datoen {norsk_dato(dato)} ligger fram i tid. Oppgi dagen samtalen ble holdt."
-            )
+        _regel(datoregler.holdt_dato(dato, date.min, idag, "Datoen"))
         sammendrag = (sammendrag or "").strip() or None
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp, annen_tjeneste=True)
-            diagnosedato = fra_iso(
-                db.execute("SELECT diagnosedato FROM forlop WHERE id = ?", (punkt.forlop_id,)).fetchone()[0]
-            )
-            assert diagnosedato is not None
-            if dato < diagnosedato:
-                raise UgyldigInndata(
-                    f"Datoen {norsk_dato(dato)} ligger før diagnosedatoen ({norsk_dato(diagnosedato)}). "
-                    "En samtale i forløpet holdes etter at pasienten fikk diagnosen."
-                )
+            self._sjekk_holdt(punkt, dato, idag, bekreft, "Datoen")
             if db.execute(
                 "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (punkt.id,)
             ).fetchone():
@@ -1223,6 +1251,10 @@ class Register:
             ).fetchone()
             ny = rad is None
             if ny:
+                # Not in the future is the caller's check (it knows today); here: not before
+                # the diagnosis, whoever calls.
+                diagnosedato, _ = self._forlop_datoer(punkt.forlop_id)
+                _regel(datoregler.holdt_dato(dato, diagnosedato, dato))
                 samtale_id = db.execute(
                     "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato,"
                     " startet, bruker, las_eier, las_tid) VALUES (?,?,?,?,?,?,?,?)",
@@ -1261,6 +1293,20 @@ class Register:
             data = self._samtale_data(samtale_id)
         data["ny"] = ny
         return data
+
+    def sjekk_samtale(
+        self, ref: str, sp: int | None, dato: date, idag: date, *, bekreft: bool = False
+    ) -> int:
+        """Before a conversation is held on `dato`: the date rules (not before the diagnosis, not
+        in the future, an SP3 long before its window only with `bekreft`). Logged as an access
+        to the patient; returns the contact point it will be for."""
+        with self.transaksjon():
+            pasient_id = self.finn_pasient_id(ref)
+            punkt = self._punkt(pasient_id, sp)
+            if forlop.er_apen(punkt.status):
+                self._sjekk_holdt(punkt, dato, idag, bekreft, "Samtaledatoen")
+            self.logg(pasient_id, "samtale")
+        return punkt.sp
 
     def _samtale_data(self, samtale_id: int) -> dict[str, Any]:
         rad = self.db.execute(
@@ -1359,6 +1405,14 @@ class Register:
                 _na(),
             ),
         )
+        if tiltak and not hoppet_over:
+            samtaledato = fra_iso(
+                db.execute("SELECT dato FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[0]
+            )
+            assert samtaledato is not None
+            for t in tiltak:
+                if t.get("frist"):
+                    _regel(datoregler.frist(date.fromisoformat(t["frist"]), samtaledato))
         # An answer given again replaces what it implied before.
         db.execute("DELETE FROM tiltak WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id))
         for t in [] if hoppet_over else tiltak or []:
@@ -1473,6 +1527,8 @@ class Register:
         neste = self._neste_punkt(punkt)
         if neste is not None and neste_avtale is not None:
             dato, klokkeslett, sted = neste_avtale
+            assert samtale_dato is not None
+            _regel(datoregler.neste_avtale(dato, samtale_dato))
             klokkeslett = normaliser_klokkeslett(klokkeslett)
             self._sett_status(
                 neste,
@@ -1529,12 +1585,19 @@ class Register:
         guide_ref: int | tuple[str, str, str],
         svar: list[tuple[str, Any, list[dict[str, Any]] | None, str | None]],
         neste_avtale: tuple[date, str | None, str | None] | None,
+        *,
+        idag: date | None = None,
+        bekreft: bool = False,
     ) -> dict[str, Any]:
         """A whole conversation from an answers file, in ONE transaction: all or nothing (the
-        guide too: `guide_ref` as for `apne_samtale`)."""
+        guide too: `guide_ref` as for `apne_samtale`). The date rules of `datoregler` first:
+        held on `dato` between the diagnosis and `idag` (default: `dato`), an SP3 long before
+        its window only with `bekreft`, deadlines and the next date after `dato`."""
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp)
+            if forlop.er_apen(punkt.status):
+                self._sjekk_holdt(punkt, dato, idag or dato, bekreft, "Samtaledatoen")
             guide_ref = self._guide_ref(guide_ref)
             if db.execute(
                 "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
@@ -1984,14 +2047,14 @@ def _tom_som_null(tekst: str | None) -> str | None:
     return tekst or None
 
 
+def _regel(brudd: str | None) -> None:
+    """A date rule broken (datoregler): bad input, exit 2, with the rule in Norwegian."""
+    if brudd:
+        raise UgyldigInndata(brudd)
+
+
 def _sjekk_diagnosedato(diagnosedato: date, fodselsdato: date, idag: date) -> None:
-    if diagnosedato > idag:
-        raise UgyldigInndata(
-            f"Diagnosedatoen {norsk_dato(diagnosedato)} ligger fram i tid. "
-            "Oppgi dagen pasienten fikk diagnosen."
-        )
-    if diagnosedato < fodselsdato:
-        raise UgyldigInndata("Diagnosedatoen ligger før fødselsdatoen i fødselsnummeret. Sjekk begge.")
+    _regel(datoregler.diagnosedato(diagnosedato, fodselsdato, idag))
 
 
 def lukket_tekst(status: str) -> str:

@@ -223,9 +223,19 @@ def les_svarfil(sti: Path) -> dict[str, Any]:
     return data
 
 
-def fra_svarfil(register: Register, ref: str, sp: int | None, dato: date, sti: Path) -> dict[str, Any]:
+def fra_svarfil(
+    register: Register,
+    ref: str,
+    sp: int | None,
+    dato: date,
+    sti: Path,
+    *,
+    idag: date | None = None,
+    bekreft: bool = False,
+) -> dict[str, Any]:
     """A whole conversation from an answers file: every answer checked first, then one
-    transaction stores all of it and finishes the conversation. Nothing is stored on error."""
+    transaction stores all of it and finishes the conversation. Nothing is stored on error.
+    The date rules (datoregler) are the register's: `idag` and `bekreft` go to it."""
     guide = aktiv_guide(register)
     try:
         svar = guide_modul.valider_svarsett(guide, les_svarfil(sti))
@@ -243,7 +253,14 @@ def fra_svarfil(register: Register, ref: str, sp: int | None, dato: date, sti: P
         rader.append((sporsmal_id, verdi, tiltak, samtykke))
     # The guide is stored in the same transaction: a refusal (unknown patient, ...) leaves nothing.
     return register.lagre_hel_samtale(
-        ref, sp, dato, (guide.id, guide.versjon, guide.kilde), rader, neste_avtale(guide, svar)
+        ref,
+        sp,
+        dato,
+        (guide.id, guide.versjon, guide.kilde),
+        rader,
+        neste_avtale(guide, svar),
+        idag=idag,
+        bekreft=bekreft,
     )
 
 

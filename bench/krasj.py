@@ -142,10 +142,10 @@ class Svar:
 SVARENE = (
     Svar("form", "kontor", (("Hvordan holdes samtalen?", "kontor"),)),
     Svar("tilstede", ["pasient", "tolk"], (("Hvem er til stede?", "1,3"),)),
-    Svar("tolk_navn", "Ali Hassan", (("Navn på tolken", "Ali Hassan"), ("tom linje avslutter", ""))),
+    Svar("tolk_navn", "Ali Hassan", (("Navn på tolken", "Ali Hassan"),)),
     Svar("behov", "behov", (("Behov for hjelp med familien?", "2"),)),
     Svar("barn", True, (("Har du barn under 18?", "j"),)),
-    Svar("barn_notat", "To barn.", (("Om barna", "To barn."), ("tom linje avslutter", ""))),
+    Svar("barn_notat", "To barn.", (("Om barna", "To barn."),)),
     Svar(
         "barn_tiltak",
         [{"hva": "Ringe helsesykepleier", "ansvarlig": "kommunen", "frist": FRIST.isoformat()}],
@@ -186,6 +186,9 @@ def miljo(mappe: Path, db: Path, ved: str | None = None) -> dict[str, str]:
         XDG_DATA_HOME=str(mappe / "hjem" / ".local" / "share"),
         NO_COLOR="1",
         TERM="xterm",
+        # The pseudo-terminal is no terminal emulator: it never answers the line editor's
+        # cursor-position request, and the editor would wait for it and print a warning.
+        PROMPT_TOOLKIT_NO_CPR="1",
     )
     if ved:
         env["KRASJ_VED"] = ved

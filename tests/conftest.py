@@ -65,6 +65,18 @@ def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db
 
 
+@pytest.fixture(autouse=True)
+def samtale_i_cli_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner stands in for a terminal: `samtale` reads typed lines from its input instead of
+    the line editor (samtalehjelp.Linjeleser). The real editor and the refusal without a
+    terminal are tried in real processes (test_samtale_terminal.py)."""
+    from pakkehjem import cli, samtale_terminal
+    from samtalehjelp import Linjeleser
+
+    monkeypatch.setattr(cli, "har_terminal", lambda: True)
+    monkeypatch.setattr(samtale_terminal, "Promptleser", Linjeleser)
+
+
 @pytest.fixture
 def db_sti(isolert_miljo: Path) -> Path:
     """The register file this test uses (PAKKEHJEM_DB)."""

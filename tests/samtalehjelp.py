@@ -11,6 +11,8 @@ Order of the questions:
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TESTGUIDE = """\
@@ -64,6 +66,8 @@ tema:
         type: skala
         min: 0
         max: 10
+        min_tekst: "ingen belastning"
+        max_tekst: "ekstrem belastning"
         flagg_fra: 4
       - id: samtykke_fastlege
         tekst: "Samtykke til å sende oppsummeringen til fastlegen?"
@@ -93,3 +97,28 @@ def skriv_guide(mappe: Path, tekst: str = TESTGUIDE, navn: str = "testguide.yaml
     sti = mappe / navn
     sti.write_text(tekst, encoding="utf-8")
     return sti
+
+
+class Linjeleser:
+    """The conversation's editor replaced by lines read from stdin, for tests that type a whole
+    conversation through CliRunner. The real editor is tried in a pseudo-terminal
+    (test_samtale_terminal.py); this one shows the pre-filled text as `[standard: ...]`, and
+    Enter on it keeps it, as the editor does."""
+
+    def __init__(self, _verktoylinje: Callable[[], str]):
+        self.tekst_ved_avbrudd = ""
+
+    def les(
+        self,
+        ledetekst: str,
+        *,
+        standard: str = "",
+        fullfor: Sequence[str] = (),
+        utkast: Callable[[str], None] | None = None,
+    ) -> str:
+        print(ledetekst + (f"[standard: {standard}] " if standard else ""), end="", flush=True)
+        linje = sys.stdin.readline()
+        if not linje:
+            raise EOFError
+        linje = linje.rstrip("\n")
+        return standard if linje == "" and standard else linje

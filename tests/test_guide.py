@@ -90,6 +90,35 @@ def test_standardguiden_ider_er_unike_ascii_og_alle_har_hjelpetekst(guide: Guide
     assert all(t.hjelp for t in guide.tema)
 
 
+def test_ingen_plassholdere_i_teksten_til_standardguiden(guide: Guide) -> None:
+    """A `%(tiltak)s` or `{{ x }}` left in the guide reaches the coordinator behind `?` as is."""
+    tekster = [guide.tittel] + [t for tema in guide.tema for t in (tema.tittel, tema.hjelp)]
+    for s in guide.alle_sporsmal():
+        tekster += [s.tekst, s.hjelp, s.min_tekst or "", s.max_tekst or "", *(s.valg or ())]
+    med_plassholder = [t for t in tekster if "%(" in t or "{{" in t or "{%" in t]
+    assert med_plassholder == []
+    assert "%(" not in json.dumps(guide.til_json(), ensure_ascii=False)
+
+
+def test_hver_skala_i_standardguiden_har_ord_for_begge_ender(guide: Guide) -> None:
+    skalaer = [s for s in guide.alle_sporsmal() if s.type == "skala"]
+    assert len(skalaer) == 11
+    assert all(s.min_tekst and s.max_tekst for s in skalaer)
+    matlyst = guide.sporsmal("symptom_matlyst")
+    assert matlyst.ankere() == "0 = normal matlyst, 10 = ingen matlyst i det hele tatt"
+    assert vis_verdi(matlyst, 7) == "7 av 10 (0 = normal matlyst, 10 = ingen matlyst i det hele tatt)"
+
+
+def test_en_skala_uten_ord_for_endene_avvises(tmp_path: Path) -> None:
+    tekst = GYLDIG + (
+        "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
+        '        min_tekst: "ingen smerte"\n'
+    )
+    feil = valider_fil(skriv(tmp_path, tekst))
+    assert len(feil) == 1
+    assert "spørsmål «smerte»: en skala må ha «max_tekst»: ordene for hva 10 betyr" in feil[0]
+
+
 def test_bare_samtaleformen_er_pakrevd(guide: Guide) -> None:
     assert [s.id for s in guide.alle_sporsmal() if s.pakrevd] == ["samtaleform"]
     assert mangler_pakrevd(guide, {}) == ["samtaleform"]
@@ -494,6 +523,7 @@ def test_vis_hvis_til_et_senere_sporsmal(tmp_path: Path) -> None:
 def test_skala_og_samtykke_kontrolleres(tmp_path: Path) -> None:
     tekst = GYLDIG + (
         "      - id: grad\n        tekst: Grad\n        type: skala\n        min: 10\n        max: 0\n"
+        "        min_tekst: lav\n        max_tekst: høy\n"
         "      - id: del\n        tekst: Del?\n        type: janei\n        samtykke: naboen\n"
     )
     feil = valider_fil(skriv(tmp_path, tekst))

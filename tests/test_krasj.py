@@ -68,13 +68,13 @@ DIAGNOSEDATO = IDAG - timedelta(days=21)
 SVARENE = (
     Svar("form", "kontor", (("Hvordan holdes samtalen?", "kontor"),)),
     Svar("tilstede", ["pasient", "tolk"], (("Hvem er til stede?", "1,3"),)),
-    Svar("tolk_navn", "Ali Hassan", (("Navn på tolken", "Ali Hassan"), ("tom linje avslutter", ""))),
+    Svar("tolk_navn", "Ali Hassan", (("Navn på tolken", "Ali Hassan"),)),
     Svar("behov", "behov", (("Behov for hjelp med familien?", "2"),)),
     Svar("barn", True, (("Har du barn under 18?", "j"),)),
     Svar(
         "barn_notat",
         "To barn, 8 og 12 år.",
-        (("Om barna", "To barn, 8 og 12 år."), ("tom linje avslutter", "")),
+        (("Om barna", "To barn, 8 og 12 år."),),
     ),
     Svar(
         "barn_tiltak",

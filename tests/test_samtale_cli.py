@@ -24,20 +24,19 @@ from samtalehjelp import TESTGUIDE, TESTGUIDE_B, skriv_guide
 IDAG = date.today()  # `samtale` holds the conversation today; --dato may not be later
 DIAGNOSEDATO = IDAG - timedelta(days=21)  # SP1 is due now
 NESTE_DATO = IDAG + timedelta(days=60)
+FRIST = IDAG + timedelta(days=14)  # an action's deadline: not before the conversation
 
 # A whole conversation through the test guide, one line per prompt.
 HEL_SAMTALE = [
     "2",  # form: kontor
     "1,3",  # tilstede: pasient, tolk
-    "Ali Hassan",  # tolk_navn, free text ...
-    "",  # ... ended by an empty line
+    "Ali Hassan",  # tolk_navn, free text: Enter stores it
     "behov",  # behov
     "ja",  # barn
     "To barn, 8 og 12 år.",  # barn_notat
-    "",
     "Ringe helsesykepleier",  # barn_tiltak: what
     "4",  # who: kommunen (number 4 in the list)
-    "01.12.2026",  # by when
+    FRIST.strftime("%d.%m.%Y"),  # by when
     "",  # no more actions
     "6",  # belastning (flagged: 4 or more)
     "ja",  # samtykke_fastlege
@@ -51,7 +50,7 @@ HEL_SAMTALE_SVAR = {
     "behov": "behov",
     "barn": True,
     "barn_notat": "To barn, 8 og 12 år.",
-    "barn_tiltak": [{"hva": "Ringe helsesykepleier", "ansvarlig": "kommunen", "frist": "2026-12-01"}],
+    "barn_tiltak": [{"hva": "Ringe helsesykepleier", "ansvarlig": "kommunen", "frist": FRIST.isoformat()}],
     "belastning": 6,
     "samtykke_fastlege": True,
     "neste_dato": NESTE_DATO.isoformat(),
@@ -134,7 +133,7 @@ def test_en_hel_samtale_lagrer_svar_tiltak_og_samtykke_og_setter_punktet_gjennom
     assert {k: tiltak[k] for k in ("hva", "ansvarlig", "frist", "status")} == {
         "hva": "Ringe helsesykepleier",
         "ansvarlig": "kommunen",
-        "frist": "2026-12-01",
+        "frist": FRIST.isoformat(),
         "status": "apen",
     }
     [samtykke] = data["samtykke"]
@@ -170,7 +169,8 @@ def test_skalaverdi_utenfor_omraadet_spoerres_om_igjen(kjor: Callable, pasient: 
 
 
 def test_ugyldig_valg_og_dato_spoerres_om_igjen(kjor: Callable, pasient: int) -> None:
-    typet = linjer("7", "båt", "kontor", "", "ingen behov", "3", "", "31.02.2027", "", "", "")
+    # A refused answer stays in the editor to be corrected; «hopp over» leaves the question.
+    typet = linjer("7", "båt", "kontor", "", "ingen behov", "3", "", "31.02.2027", "hopp over", "", "")
     resultat = kjor("samtale", pasient, input=typet)
     assert resultat.exit_code == 0, resultat.output
     assert "Det finnes ikke noe valg med det nummeret." in resultat.output
@@ -208,9 +208,10 @@ def test_hopp_over_tilbake_og_hjelp_ved_ledeteksten(kjor: Callable, pasient: int
     resultat = kjor("samtale", pasient, input=typet)
     assert resultat.exit_code == 0, resultat.output
     assert "Velg hvor samtalen holdes." in resultat.output, "the question's help text"
-    assert "(nå: kontor; Enter beholder)" in resultat.output
-    assert "(nå: pasient; Enter beholder)" in resultat.output
-    assert "Belastning fra 0 til 10" in resultat.output.split("(nå: pasient; Enter beholder)")[1]
+    assert "[standard: kontor]" in resultat.output, "the earlier answer waits in the editor"
+    assert "[standard: pasient]" in resultat.output
+    assert "Belastning fra 0 til 10" in resultat.output.split("[standard: pasient]")[1]
+    assert "Det er ikke et av valgene" not in resultat.output, "«?» asks the same question again"
     assert vis(kjor, pasient)["samtaler"][0]["svar"] == {"form": "kontor", "tilstede": ["pasient"]}
 
 
@@ -259,21 +260,25 @@ def test_nei_til_aa_slette_fortsetter_med_svarene(kjor: Callable, pasient: int) 
 
 
 def test_slutt_paa_input_beholder_alle_svar_gitt_saa_langt(kjor: Callable, pasient: int) -> None:
-    # Input ends in the middle of the free text: what was finished is kept, exit 130.
+    # Input ends after the free text: every answer given is kept, exit 130.
     resultat = kjor("samtale", pasient, input=linjer("2", "1,3", "Ali"))
     assert resultat.exit_code == 130, resultat.output
     assert "Samtalen er lagret med alt som er svart så langt" in resultat.output
     assert "Traceback" not in resultat.output
     data = vis(kjor, pasient)
     assert data["samtaler"][0]["status"] == "pagar"
-    assert data["samtaler"][0]["svar"] == {"form": "kontor", "tilstede": ["pasient", "tolk"]}
+    assert data["samtaler"][0]["svar"] == {
+        "form": "kontor",
+        "tilstede": ["pasient", "tolk"],
+        "tolk_navn": "Ali",
+    }
     assert punkt(data, 1)["status"] == "planlagt"
 
 
 def test_ufullstendig_samtale_gaar_til_meny_og_fullfores_ikke(kjor: Callable, pasient: int) -> None:
     # Everything skipped: the required «form» is missing, so the end offers the themes instead.
     resultat = kjor("samtale", pasient, input=linjer("-", "", "", "", "", "", "1", "kontor", "", ""))
-    assert "Påkrevde spørsmål uten svar: form" in resultat.output
+    assert "Påkrevde spørsmål uten svar: Hvordan holdes samtalen?" in resultat.output
     assert resultat.exit_code == 0, resultat.output
     data = vis(kjor, pasient)
     assert data["samtaler"][0]["status"] == "fullfort"

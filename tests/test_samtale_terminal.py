@@ -1,5 +1,8 @@
-"""`pakkehjem samtale` in a real terminal (a pseudo-terminal through pexpect): a whole conversation,
-Ctrl-C and resume, a scale value out of range, a closed terminal, and two coordinators at once.
+"""`pakkehjem samtale` in a real terminal (a pseudo-terminal through pexpect), with the line
+editor: a whole conversation, editing with the arrow keys, Ctrl-C / SIGHUP / SIGTERM / SIGKILL
+with half-typed text (kept as a draft and offered back), notes over several lines, commands that
+are never stored as text, the menu by name, `ferdig`, actions as a list, a scale's anchors from
+the prompt to the letters, a closed terminal, and two coordinators at once.
 
 Each test runs `python -m pakkehjem --db FILE samtale REF` as its own process, the way a
 coordinator does, and reads the register afterwards to see what was kept."""
@@ -21,8 +24,13 @@ from hjelp import json_ut
 from samtalehjelp import skriv_guide
 
 IDAG = date.today()
+# Keys as a terminal sends them.
+VENSTRE, HOYRE, HJEM, SLUTT = "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F"
+CTRL_A, CTRL_E, CTRL_U, CTRL_W, BACKSPACE = "\x01", "\x05", "\x15", "\x17", "\x7f"
+ALT_ENTER = "\x1b\r"
 DIAGNOSEDATO = IDAG - timedelta(days=21)
 NESTE_DATO = IDAG + timedelta(days=60)
+FRIST = IDAG + timedelta(days=14)
 
 
 @pytest.fixture
@@ -38,7 +46,15 @@ def samtale(db_sti: Path) -> Callable[..., pexpect.spawn]:
     barn: list[pexpect.spawn] = []
 
     def start(pasient: int, *valg: str) -> pexpect.spawn:
-        miljo = {**os.environ, "PAKKEHJEM_DB": str(db_sti), "NO_COLOR": "1", "TERM": "xterm"}
+        # PROMPT_TOOLKIT_NO_CPR: pexpect is no terminal emulator and never answers the editor's
+        # cursor-position request (a real terminal does).
+        miljo = {
+            **os.environ,
+            "PAKKEHJEM_DB": str(db_sti),
+            "NO_COLOR": "1",
+            "TERM": "xterm",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+        }
         miljo.pop("COLUMNS", None)
         miljo.pop("LINES", None)
         prosess = pexpect.spawn(
@@ -66,6 +82,12 @@ def svar(prosess: pexpect.spawn, sporsmal: str, *linjer: str) -> None:
         prosess.sendline(linje)
 
 
+def taster(prosess: pexpect.spawn, vent: str, tastetrykk: str) -> None:
+    """Wait until the editor shows `vent` (the prompt and what stands in it), then press the keys."""
+    prosess.expect_exact(vent)
+    prosess.send(tastetrykk)
+
+
 def avslutt(prosess: pexpect.spawn) -> int:
     """Wait for the process to end; its exit status."""
     prosess.expect(pexpect.EOF)
@@ -88,15 +110,13 @@ def test_en_hel_samtale_i_terminalen(kjor: Callable, pasient: int, samtale: Call
     svar(p, "Hvordan holdes samtalen?", "kontor")
     svar(p, "Hvem er til stede?", "1,3")
     svar(p, "Navn på tolken", "Ali Hassan")
-    svar(p, "tom linje avslutter", "")
     p.expect_exact("Tema 2 av 3: Familie")
     svar(p, "Behov for hjelp med familien?", "2")
     svar(p, "Har du barn under 18?", "j")
     svar(p, "Om barna", "To barn, 8 og 12 år.")
-    svar(p, "tom linje avslutter", "")
     svar(p, "Tiltak 1, hva:", "Ringe helsesykepleier")
     svar(p, "Hvem har ansvaret", "kommunen")
-    svar(p, "Frist", "01.12.2026")
+    svar(p, "Frist", FRIST.strftime("%d.%m.%Y"))
     svar(p, "Tiltak 2, hva:", "")
     p.expect_exact("Tema 3 av 3: Avslutning")
     svar(p, "Belastning fra 0 til 10", "6")
@@ -113,7 +133,7 @@ def test_en_hel_samtale_i_terminalen(kjor: Callable, pasient: int, samtale: Call
     [s] = data["samtaler"]
     assert s["status"] == "fullfort"
     assert s["svar"]["barn_tiltak"] == [
-        {"hva": "Ringe helsesykepleier", "ansvarlig": "kommunen", "frist": "2026-12-01"}
+        {"hva": "Ringe helsesykepleier", "ansvarlig": "kommunen", "frist": FRIST.isoformat()}
     ]
     assert len(s["svar"]) == 10
     assert (punkt(data, 1)["status"], punkt(data, 1)["dato"]) == ("gjennomfort", IDAG.isoformat())
@@ -152,7 +172,7 @@ def test_ctrl_c_midt_i_samtalen_og_fortsette_der_dere_slapp(
     assert vis(kjor, pasient)["samtaler"][0]["svar"] == {**forventet, "barn": False}
 
 
-def test_ugyldig_skalaverdi_avvises_og_spoerres_om_igjen(
+def test_ugyldig_skalaverdi_avvises_og_staar_igjen_til_retting(
     kjor: Callable, pasient: int, samtale: Callable
 ) -> None:
     p = samtale(pasient)
@@ -160,11 +180,13 @@ def test_ugyldig_skalaverdi_avvises_og_spoerres_om_igjen(
     svar(p, "Hvem er til stede?", "")
     svar(p, "Behov for hjelp med familien?", "ingen behov")
     p.expect_exact("Belastning fra 0 til 10")
-    svar(p, "(0–10)", "11")
+    # The scale's two ends are in the prompt: 7 means nothing without them.
+    svar(p, "(0 = ingen belastning … 10 = ekstrem belastning)", "11")
     p.expect_exact("Tallet må være fra 0 til 10.")
-    svar(p, "(0–10)", "ti")
+    # The refused answer stays in the editor: Backspace twice and type again; Ctrl-U empties it.
+    taster(p, "ekstrem belastning) 11", BACKSPACE * 2 + "ti\r")
     p.expect_exact("Skriv et helt tall fra 0 til 10.")
-    svar(p, "(0–10)", "3")
+    taster(p, "ekstrem belastning) ti", CTRL_U + "3\r")
     svar(p, "Samtykke til å sende oppsummeringen til fastlegen?", "pause")
     assert avslutt(p) == 0
     assert vis(kjor, pasient)["samtaler"][0]["svar"] == {

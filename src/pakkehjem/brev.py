@@ -396,6 +396,7 @@ def bygg_kontekst(
                     flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
                     verdier.append({
                         "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
+                        "ankere": s.ankere() or "",
                         "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
                     })  # fmt: skip
             notater = [

@@ -1095,6 +1095,11 @@ def sjekk_guide(
     )
 
 
+def har_terminal() -> bool:
+    """Both ends of the conversation are a terminal (stdin for the keys, stdout for the editor)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 @kommando("samtale")
 def samtale_kommando(
     ctx: typer.Context,
@@ -1111,8 +1116,17 @@ def samtale_kommando(
 
     En SP3-samtale lenge før vinduet (før vinduet for SP2 åpner, eller mindre enn 6 måneder
     etter diagnosen) avslutter forløpet, og krever --bekreft.
+
+    Enter lagrer svaret, Alt-Enter gir ny linje i et notat, piltastene redigerer og Tab
+    fullfører. Skriv «hopp over», «tilbake», «meny», «ferdig», «pause» eller «?» ved ledeteksten.
     """
     idag = date.today()
+    if svar is None and not har_terminal():
+        # Without a terminal no one can answer: start nothing, not even an empty conversation.
+        raise UgyldigInndata(
+            "Samtalen trenger en terminal for spørsmålene. Uten terminal: lagre svarene med "
+            "«pakkehjem samtale REF --svar FIL» (se «pakkehjem guide --json» for spørsmålene)."
+        )
     samtaledato = _dato(dato, "--dato", idag)
     if samtaledato > idag:
         raise UgyldigInndata("Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt.")

@@ -107,6 +107,12 @@ class Sporsmal:
     max_tekst: str | None = None
     flerlinjet: bool = False
 
+    def ankere(self) -> str | None:
+        """A scale's two ends in words, "0 = ingen smerte, 10 = verst tenkelige smerte"."""
+        if self.type != "skala" or not (self.min_tekst and self.max_tekst):
+            return None
+        return f"{self.min} = {self.min_tekst}, {self.max} = {self.max_tekst}"
+
     def til_json(self) -> dict[str, Any]:
         """The question as in `guide --json`; type-specific keys only where they apply."""
         ut: dict[str, Any] = {"id": self.id, "tekst": self.tekst, "type": self.type}
@@ -558,8 +564,15 @@ class _Tolker:
             meld(f"«min» ({lav}) må være mindre enn «max» ({hoy}).")
         if flagg_fra is not None and (not _er_heltall(flagg_fra) or not lav <= flagg_fra <= hoy):
             meld(f"«flagg_fra» må være et helt tall fra {lav} til {hoy}.")
-        for nokkel in ("min_tekst", "max_tekst"):
-            if nokkel in s and not _er_tekst(s[nokkel]):
+        # A score without its direction misleads: 7 of 10 reads as good appetite to a GP
+        # when 0 is "normal matlyst". Both ends are required, and every letter prints them.
+        for nokkel, ende in (("min_tekst", lav), ("max_tekst", hoy)):
+            if nokkel not in s:
+                meld(
+                    f"en skala må ha «{nokkel}»: ordene for hva {ende} betyr, for eksempel "
+                    f'{nokkel}: "{"ingen smerte" if nokkel == "min_tekst" else "verst tenkelige smerte"}".'
+                )
+            elif not _er_tekst(s[nokkel]):
                 meld(f"«{nokkel}» må være tekst.")
         return lav, hoy, flagg_fra
 
@@ -980,6 +993,9 @@ def vis_verdi(sporsmal: Sporsmal, verdi: Any) -> str:
                 frist = f", innen {norsk_dato(date.fromisoformat(t['frist']))}" if t.get("frist") else ""
                 linjer.append(f"{t['hva']} (ansvarlig: {t['ansvarlig']}{frist})")
             return "; ".join(linjer)
+        case "skala" if isinstance(verdi, int):
+            ankere = sporsmal.ankere()
+            return f"{verdi} av {sporsmal.max}" + (f" ({ankere})" if ankere else "")
     return str(verdi)
 
 

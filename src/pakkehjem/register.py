@@ -285,9 +285,22 @@ MIGRASJONER: tuple[str, ...] = (
         forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
         WHERE forfall_til IS NOT NULL;
     """,
+    # 8: what is typed but not yet stored as an answer (`samtale`): kept as a draft of its
+    # question, written a moment after typing and on Ctrl-C or a closed terminal, offered on
+    # resume, and gone when the answer is stored. One draft per question of a conversation.
+    """
+    CREATE TABLE IF NOT EXISTS utkast (
+        samtale_id INTEGER NOT NULL REFERENCES samtale(id),
+        sporsmal_id TEXT NOT NULL,
+        tekst TEXT NOT NULL,
+        tid TEXT NOT NULL,
+        PRIMARY KEY (samtale_id, sporsmal_id)
+    );
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$", re.ASCII)
+_KL = re.compile(r"^kl(?:okka)?\.?\s*", re.IGNORECASE)
 _KLOKKESLETT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$", re.ASCII)
 
 
@@ -347,10 +360,13 @@ def normaliser_diagnose(tekst: str | None) -> str | None:
 
 
 def normaliser_klokkeslett(tekst: str | None) -> str | None:
-    """`9:30` or `09.30` as `09:30`; UgyldigInndata for anything else."""
+    """`9:30`, `09.30`, `kl 10` or `kl. 9.30` as `09:30`; UgyldigInndata for anything else."""
     if tekst is None or not tekst.strip():
         return None
-    treff = _KLOKKESLETT.match(tekst.strip())
+    renset = _KL.sub("", tekst.strip())
+    if renset.isascii() and renset.isdigit() and len(renset) <= 2:
+        renset += ":00"  # "kl 10" is a time as sure as "10:00"
+    treff = _KLOKKESLETT.match(renset)
     if not treff:
         raise UgyldigInndata(f"«{tekst}» er ikke et klokkeslett. Skriv TT:MM, for eksempel 09:30.")
     return f"{int(treff.group(1)):02d}:{treff.group(2)}"
@@ -1240,6 +1256,17 @@ class Register:
         """
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
+            if sp is None:
+                # A paused conversation comes first: opening an empty SP1 beside a paused SP2
+                # with answers in it would hide the work already done.
+                pagar = db.execute(
+                    "SELECT p.sp FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+                    " JOIN forlop f ON f.id = p.forlop_id WHERE s.pasient_id = ? AND s.status = 'pagar'"
+                    " AND f.status = 'aktiv' ORDER BY f.nr DESC,"
+                    " (SELECT count(*) FROM svar WHERE svar.samtale_id = s.id) DESC, p.sp LIMIT 1",
+                    (pasient_id,),
+                ).fetchone()
+                sp = pagar[0] if pagar else None
             punkt = self._punkt(pasient_id, sp)
             guide_ref = self._guide_ref(guide_ref)
             if not forlop.er_apen(punkt.status):
@@ -1327,7 +1354,13 @@ class Register:
                 hoppet.append(sporsmal_id)
             else:
                 svar[sporsmal_id] = json.loads(verdi)
+        utkast = dict(
+            self.db.execute(
+                "SELECT sporsmal_id, tekst FROM utkast WHERE samtale_id = ? ORDER BY tid", (samtale_id,)
+            ).fetchall()
+        )
         return {
+            "utkast": utkast,
             "id": rad[0],
             "pasient_id": rad[1],
             "guide_ref": rad[2],
@@ -1413,6 +1446,8 @@ class Register:
             for t in tiltak:
                 if t.get("frist"):
                     _regel(datoregler.frist(date.fromisoformat(t["frist"]), samtaledato))
+        # The answer is stored: a draft of it has done its work.
+        db.execute("DELETE FROM utkast WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id))
         # An answer given again replaces what it implied before.
         db.execute("DELETE FROM tiltak WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id))
         for t in [] if hoppet_over else tiltak or []:
@@ -1448,7 +1483,7 @@ class Register:
             pasient_id, status, _ = self._samtale_rad(samtale_id)
             if status != "pagar":
                 raise Avvist("Samtalen er fullført og kan ikke endres.")
-            for tabell in ("svar", "tiltak"):
+            for tabell in ("svar", "tiltak", "utkast"):
                 db.execute(
                     f"DELETE FROM {tabell} WHERE samtale_id = ? AND sporsmal_id = ?",
                     (samtale_id, sporsmal_id),
@@ -1465,7 +1500,7 @@ class Register:
             pasient_id, status, _ = self._samtale_rad(samtale_id)
             if status != "pagar":
                 raise Avvist("Samtalen er fullført og kan ikke begynnes på nytt.")
-            for tabell in ("svar", "tiltak", "samtykke"):
+            for tabell in ("svar", "tiltak", "samtykke", "utkast"):
                 db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ?", (samtale_id,))
             self._hendelse(
                 pasient_id,
@@ -1475,6 +1510,26 @@ class Register:
                 f"Samtale nr. {samtale_id} begynt på nytt; tidligere svar slettet.",
             )
             self.logg(pasient_id, "samtale-på-nytt")
+
+    def lagre_utkast(self, samtale_id: int, sporsmal_id: str, tekst: str) -> None:
+        """Keep what is typed for a question but not yet given as its answer (one transaction);
+        an empty text removes the draft."""
+        with self.transaksjon() as db:
+            pasient_id, status, _ = self._samtale_rad(samtale_id)
+            if status != "pagar":
+                raise Avvist("Samtalen er fullført og kan ikke endres.")
+            if tekst.strip():
+                db.execute(
+                    "INSERT INTO utkast (samtale_id, sporsmal_id, tekst, tid) VALUES (?,?,?,?)"
+                    " ON CONFLICT (samtale_id, sporsmal_id) DO UPDATE SET tekst = excluded.tekst,"
+                    " tid = excluded.tid",
+                    (samtale_id, sporsmal_id, tekst, _na()),
+                )
+            else:
+                db.execute(
+                    "DELETE FROM utkast WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id)
+                )
+            self.logg(pasient_id, "samtale-utkast")
 
     def slipp_samtale(self, samtale_id: int, eier: str) -> None:
         """Release the conversation's lock if `eier` holds it."""

@@ -19,9 +19,11 @@ from .feil import UgyldigInndata
 from .guide import Guide, Sporsmal, Tema
 from .register import Register, normaliser_klokkeslett
 
-FERDIG = "ferdig"
-DELVIS = "delvis"
-APEN = "apen"
+# A theme's state in the menu: what was said, not where the coordinator has been.
+BESVART = "besvart"  # every question asked in it has an answer
+DELVIS = "delvis"  # some answered, some skipped or still open
+HOPPET_OVER = "hoppet_over"  # nothing answered, something skipped
+IKKE_BESOKT = "ikke_besokt"  # nothing answered or skipped
 
 
 def aktiv_guide(register: Register) -> Guide:
@@ -126,12 +128,32 @@ class Samtalemotor:
         return self.guide.tema.index(tema) + 1, len(self.guide.tema)
 
     def tema_status(self, tema: Tema) -> str:
-        """ferdig, delvis or apen for the theme menu."""
+        """besvart, delvis, hoppet_over or ikke_besokt for the theme menu."""
         synlige = [s for s in tema.sporsmal if self.er_synlig(s)]
-        behandlet = [s for s in synlige if self.er_behandlet(s)]
-        if synlige and len(behandlet) == len(synlige):
-            return FERDIG
-        return DELVIS if behandlet else APEN
+        besvart = [s for s in synlige if s.id in self.svar]
+        if besvart:
+            return BESVART if len(besvart) == len(synlige) else DELVIS
+        return HOPPET_OVER if any(s.id in self.hoppet_over for s in synlige) else IKKE_BESOKT
+
+    def finn_tema(self, tekst: str) -> list[Tema]:
+        """The themes a coordinator means by a number, or the start of a theme's title or id."""
+        tekst = tekst.strip()
+        if tekst.isascii() and tekst.isdigit():
+            nr = int(tekst)
+            return [self.guide.tema[nr - 1]] if 1 <= nr <= len(self.guide.tema) else []
+        nokkel = tekst.casefold()
+        if not nokkel:
+            return []
+        eksakt = [t for t in self.guide.tema if nokkel in (t.tittel.casefold(), t.id.casefold())]
+        if eksakt:
+            return eksakt
+        return [
+            t
+            for t in self.guide.tema
+            if t.tittel.casefold().startswith(nokkel)
+            or t.id.casefold().startswith(nokkel)
+            or any(ord_.startswith(nokkel) for ord_ in t.tittel.casefold().split())
+        ]
 
     def mangler_pakrevd(self) -> list[str]:
         """Required visible questions still without an answer."""
@@ -154,6 +176,22 @@ class Samtalemotor:
         self.hoppet_over.add(sporsmal.id)
         self._etter(sporsmal)
         self._fjern_skjulte()
+
+    def oppdater(self, sporsmal: Sporsmal, verdi: Any) -> None:
+        """Store an answer and stay at the question (an action list is built one item at a time)."""
+        self._lagre(sporsmal, verdi, False)
+        self.svar[sporsmal.id] = verdi
+        self.hoppet_over.discard(sporsmal.id)
+        self._fjern_skjulte()
+
+    def ga_videre(self, sporsmal: Sporsmal) -> None:
+        """Leave a question as it stands and go on to the next."""
+        self._etter(sporsmal)
+
+    def ga_til(self, sporsmal: Sporsmal) -> None:
+        """Ask this question next (a kept draft of it, say)."""
+        self._gjeldende = sporsmal
+        self._posisjon = self._indeks[sporsmal.id]
 
     def tilbake(self) -> Sporsmal | None:
         """Ask the previous question again (its answer stays until a new one is given)."""
@@ -194,6 +232,14 @@ class Samtalemotor:
                 # The stored skip goes too: else a resumed conversation would not ask it again.
                 self._angre(sporsmal)
                 self.hoppet_over.discard(sporsmal_id)
+
+
+def sjekk_frist(frist: str | None, samtaledato: date) -> None:
+    """An action's deadline may not lie before the day it was agreed."""
+    if frist is not None and date.fromisoformat(frist) < samtaledato:
+        raise guide_modul.UgyldigSvar(
+            f"Fristen ligger før samtaledatoen ({samtaledato.strftime('%d.%m.%Y')}). Skriv en senere dato."
+        )
 
 
 def les_svarfil(sti: Path) -> dict[str, Any]:

@@ -42,6 +42,7 @@ HANDLING_TEKST = {
     "sp-holdt": "registrerte samhandlingspunkt som holdt av annen tjeneste",
     "samtale": "åpnet kartleggingssamtalen",
     "samtale-svar": "lagret svar i samtalen",
+    "samtale-utkast": "lagret utkast til et svar i samtalen",
     "samtale-svarfil": "lagret samtale fra svarfil",
     "samtale-fullfort": "fullførte samtalen",
     "samtale-angre": "angret et svar i samtalen",

@@ -105,7 +105,10 @@ def test_fastlegen_ser_det_viktigste_uten_a_lete(kjor: Callable, full_pasient: i
     assert "Ønsket ikke å snakke om: Økonomi og boforhold." in flat
     assert "Henvisning til Frisklivssentralen Ansvarlig: fastlegen. Frist: 1. desember 2026." in flat
     assert "Avtalt: 1. september 2027 kl. 10:00, Helsehuset, rom 3" in flat
-    assert "Belastning siste uke: 6 av 10 – markert for oppfølging (4 eller mer)" in flat
+    assert (
+        "Belastning siste uke: 6 av 10 (0 = ingen belastning, 10 = ekstrem belastning)"
+        " – markert for oppfølging (4 eller mer)"
+    ) in flat, "a score says which end is which"
     assert "Fødselsnr.:" in flat and "Randi Koordinator" in flat
 
 

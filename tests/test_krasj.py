@@ -265,7 +265,13 @@ def test_drept_midt_i_transaksjonen_som_lagrer_et_svar_mister_hele_det_svaret_og
 ) -> None:
     p = samtale(pasient, ved=f"INSERT INTO svar*{nr};COMMIT*1")
     pid = p.pid
-    svar_fra_til(p, 0, nr)
+    svar_fra_til(p, 0, nr - 1)
+    # Answer nr, until it is stored: an action is stored as soon as its deadline is given,
+    # before the next action is asked for, so the process may be gone before the last step.
+    for vent, linje in SVARENE[nr - 1].skritt:
+        if p.expect_exact([vent, pexpect.EOF]) == 1:
+            break
+        p.sendline(linje)
     dod(p)
 
     sjekk_svarene_etter_drap(kjor, db_sti, pasient, nr - 1, pid)

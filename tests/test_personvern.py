@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import pty
 import random
 import re
 import shutil
@@ -775,15 +776,18 @@ class Umaskkjoring:
         """Start a command that waits for input with the register open (the conversation), and
         return the files beside the database while it is open: the -wal and -shm of SQLite."""
         db = self.rot / "hjem" / ".local" / "share" / "pakkehjem" / "pakkehjem.db"
+        # The conversation needs a terminal: a pseudo-terminal of its own (no CPR answers there).
+        hoved, terminal = pty.openpty()
         prosess = subprocess.Popen(
             [str(self.skript), *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdin=terminal,
+            stdout=terminal,
             stderr=subprocess.DEVNULL,
             cwd=self.arbeid,
-            env=self.miljo,
+            env={**self.miljo, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"},
             preexec_fn=lambda: os.umask(0),  # noqa: PLW1509
         )
+        os.close(terminal)
         try:
             frist = time.monotonic() + 30
             apne = [Path(f"{db}-wal"), Path(f"{db}-shm")]
@@ -792,9 +796,12 @@ class Umaskkjoring:
             assert prosess.poll() is None, "the conversation should be waiting for an answer"
             funnet = {f: stat.S_IMODE(f.stat().st_mode) for f in apne}
         finally:
-            assert prosess.stdin is not None
-            prosess.stdin.close()  # end of input: the conversation is kept, the process ends
-            prosess.wait(timeout=30)
+            os.close(hoved)  # the terminal is closed: the conversation is kept, the process ends
+            try:
+                prosess.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                prosess.kill()
+                prosess.wait()
         self.laget.update(funnet)
         return funnet
 

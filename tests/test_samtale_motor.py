@@ -21,9 +21,10 @@ from pakkehjem.feil import Avvist
 from pakkehjem.guide import Guide, Sporsmal
 from pakkehjem.register import Register
 from pakkehjem.samtale import (
-    APEN,
+    BESVART,
     DELVIS,
-    FERDIG,
+    HOPPET_OVER,
+    IKKE_BESOKT,
     Samtalemotor,
     guide_for_samtale,
     neste_avtale,
@@ -345,19 +346,32 @@ def test_skjult_oppfolging_som_var_hoppet_over_fjernes_ogsaa() -> None:
 # --- progress, required questions, the end ------------------------------------------------
 
 
-def test_tema_status_aapen_delvis_og_ferdig() -> None:
+def test_tema_status_sier_hva_som_er_svart_ikke_hvor_man_har_vaert() -> None:
     motor, _ = ny_motor()
     start, familie, slutt = GUIDE.tema
-    assert [motor.tema_status(t) for t in GUIDE.tema] == [APEN, APEN, APEN]
+    assert [motor.tema_status(t) for t in GUIDE.tema] == [IKKE_BESOKT] * 3
     svar(motor, "form", "kontor")
     assert motor.tema_status(start) == DELVIS
     hopp(motor, "tilstede")
-    assert motor.tema_status(start) == FERDIG, "a skipped question is dealt with; a hidden one does not count"
+    assert motor.tema_status(start) == DELVIS, "a skipped question is not an answered one"
     svar(motor, "behov", "behov")
     assert motor.tema_status(familie) == DELVIS, "the need opened the question about children"
     svar(motor, "barn", False)
-    assert motor.tema_status(familie) == FERDIG
-    assert motor.tema_status(slutt) == APEN
+    assert motor.tema_status(familie) == BESVART, "a hidden question does not count"
+    assert motor.tema_status(slutt) == IKKE_BESOKT
+    hopp(motor, "belastning")
+    assert motor.tema_status(slutt) == HOPPET_OVER
+
+
+def test_tema_kan_velges_med_nummer_eller_begynnelsen_av_navnet() -> None:
+    motor, _ = ny_motor()
+    start, familie, slutt = GUIDE.tema
+    assert motor.finn_tema("2") == [familie]
+    assert motor.finn_tema("fam") == [familie]
+    assert motor.finn_tema("AVSLUTNING") == [slutt]
+    assert motor.finn_tema("slutt") == [slutt], "the theme's id works too"
+    assert motor.finn_tema("4") == [] and motor.finn_tema("0") == []
+    assert motor.finn_tema("xyz") == [] and motor.finn_tema("") == []
 
 
 def test_mangler_pakrevd_gjelder_bare_sporsmal_som_stilles() -> None:
@@ -379,7 +393,7 @@ def test_neste_er_ingenting_naar_alle_synlige_sporsmal_er_behandlet() -> None:
     gaa_gjennom(motor, {"form": "kontor"})
     assert motor.neste() is None
     assert motor.mangler_pakrevd() == []
-    assert all(motor.tema_status(t) == FERDIG for t in GUIDE.tema)
+    assert [motor.tema_status(t) for t in GUIDE.tema] == [DELVIS, HOPPET_OVER, HOPPET_OVER]
 
 
 def test_gjenopptatt_samtale_fortsetter_ved_forste_ubehandlede_sporsmal() -> None:

@@ -9,9 +9,13 @@ coordinator does, and reads the register afterwards to see what was kept."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,6 +90,14 @@ def taster(prosess: pexpect.spawn, vent: str, tastetrykk: str) -> None:
     """Wait until the editor shows `vent` (the prompt and what stands in it), then press the keys."""
     prosess.expect_exact(vent)
     prosess.send(tastetrykk)
+
+
+def vent_paa(vilkar: Callable[[], bool], tid: float = 10.0) -> None:
+    """Wait until the condition holds (a draft written by the running process, say)."""
+    slutt = time.monotonic() + tid
+    while not vilkar():
+        assert time.monotonic() < slutt, "timed out"
+        time.sleep(0.1)
 
 
 def avslutt(prosess: pexpect.spawn) -> int:
@@ -245,3 +257,267 @@ def test_to_koordinatorer_i_hver_sin_terminal(kjor: Callable, pasient: int, samt
     svar(andre, "Fortsette der dere slapp?", "")
     svar(andre, "Hvem er til stede?", "pause")
     assert avslutt(andre) == 0
+
+
+# --- the line editor ---------------------------------------------------------------------------
+
+
+def utkast(db_sti: Path) -> list[tuple[str, str]]:
+    """The drafts in the register: (question id, text)."""
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        return tilkobling.execute("SELECT sporsmal_id, tekst FROM utkast ORDER BY sporsmal_id").fetchall()
+    finally:
+        tilkobling.close()
+
+
+def til_tolken(p: pexpect.spawn) -> None:
+    """Answer the first two questions so that the free-text question about the interpreter comes."""
+    svar(p, "Hvordan holdes samtalen?", "kontor")
+    svar(p, "Hvem er til stede?", "1,3")
+    p.expect_exact("Navn på tolken")
+
+
+def test_piltaster_home_og_ctrl_a_retter_et_svar_foer_det_lagres(
+    kjor: Callable, pasient: int, samtale: Callable
+) -> None:
+    p = samtale(pasient)
+    til_tolken(p)
+    # "Hasan" -> three to the left, "s" -> "Hassan"; Home and "Ali " in front; End, and on.
+    # (The keys go in one go once the editor is there: it redraws only what changed, so the
+    # screen holds no whole line to wait for in between.)
+    taster(p, ">", "Hasan" + VENSTRE * 3 + "s" + HJEM + "Ali " + SLUTT + "\r")
+    # Ctrl-W removes the last word, Ctrl-A and Ctrl-E go to the start and the end.
+    taster(p, "(nummer eller ord)", "ingen mye" + CTRL_W + CTRL_A + CTRL_E + "behov\r")
+    svar(p, "Belastning fra 0 til 10", "pause")
+    assert avslutt(p) == 0
+    assert "^[[D" not in p.before
+    lagret = vis(kjor, pasient)["samtaler"][0]["svar"]
+    assert lagret["tolk_navn"] == "Ali Hassan"
+    assert lagret["behov"] == "ingen behov"
+
+
+@pytest.mark.parametrize(
+    "avbrudd",
+    ["ctrl-c", "SIGHUP", "SIGTERM", "SIGKILL"],
+)
+def test_halvskrevet_tekst_overlever_avbrudd_og_tilbys_neste_gang(
+    kjor: Callable, pasient: int, samtale: Callable, db_sti: Path, avbrudd: str
+) -> None:
+    p = samtale(pasient)
+    til_tolken(p)
+    taster(p, ">", "Ali Has")
+    p.expect_exact("Has")
+    if avbrudd == "ctrl-c":
+        p.sendcontrol("c")
+        p.expect_exact("Teksten du holdt på å skrive er lagret som utkast.")
+        assert avslutt(p) == 130
+    elif avbrudd == "SIGKILL":
+        # No handler runs: the draft is what the editor kept a moment after typing.
+        vent_paa(lambda: utkast(db_sti) == [("tolk_navn", "Ali Has")])
+        p.kill(signal.SIGKILL)
+        p.expect(pexpect.EOF)
+        p.close()
+    else:
+        p.kill(getattr(signal, avbrudd))
+        p.expect(pexpect.EOF)
+        p.close()
+        assert p.exitstatus == 130
+    assert utkast(db_sti) == [("tolk_navn", "Ali Has")]
+    assert vis(kjor, pasient)["samtaler"][0]["svar"] == {"form": "kontor", "tilstede": ["pasient", "tolk"]}
+
+    p = samtale(pasient)
+    svar(p, "Fortsette der dere slapp?", "")
+    p.expect_exact("Det finnes et utkast til «Navn på tolken»:")
+    svar(p, "Beholde utkastet og fortsette med det?", "")
+    taster(p, "Ali Has", "san\r")  # the draft stands in the editor; type on
+    svar(p, "Behov for hjelp med familien?", "pause")
+    assert avslutt(p) == 0
+    assert vis(kjor, pasient)["samtaler"][0]["svar"]["tolk_navn"] == "Ali Hassan"
+    assert utkast(db_sti) == [], "the stored answer replaces its draft"
+
+
+def test_et_utkast_som_ikke_skal_beholdes_forsvinner(
+    kjor: Callable, pasient: int, samtale: Callable, db_sti: Path
+) -> None:
+    p = samtale(pasient)
+    til_tolken(p)
+    taster(p, ">", "Feil navn")
+    p.expect_exact("navn")
+    p.sendcontrol("c")
+    assert avslutt(p) == 130
+    p = samtale(pasient)
+    svar(p, "Fortsette der dere slapp?", "")
+    svar(p, "Beholde utkastet og fortsette med det?", "nei")
+    svar(p, "Navn på tolken", "pause")
+    assert avslutt(p) == 0
+    assert utkast(db_sti) == []
+
+
+def test_notat_over_flere_linjer_og_kommandoer_lagres_aldri_som_tekst(
+    kjor: Callable, pasient: int, samtale: Callable
+) -> None:
+    p = samtale(pasient)
+    til_tolken(p)
+    # Alt-Enter: a new line in the note; Enter stores the whole note.
+    taster(p, ">", "Ali Hassan" + ALT_ENTER + "arabisk, bestilt via tolketjenesten\r")
+    # «meny» on the next prompt opens the menu; it is not a line of the note before.
+    svar(p, "Behov for hjelp med familien?", "meny")
+    p.expect_exact("ikke besøkt")
+    # A theme by the start of its name.
+    svar(p, "Gå til tema", "avsl")
+    p.expect_exact("Tema 3 av 3: Avslutning")
+    svar(p, "Belastning fra 0 til 10", "?")
+    p.expect_exact("0 er ingen belastning, 10 er ekstrem belastning.")
+    # «?» asks the same question again, without an error.
+    taster(p, "ekstrem belastning)", "5\r")
+    svar(p, "Samtykke til å sende oppsummeringen til fastlegen?", "meny")
+    p.expect_exact("✓")
+    svar(p, "Gå til tema", "")
+    svar(p, "Samtykke til å sende oppsummeringen til fastlegen?", "pause")
+    assert avslutt(p) == 0
+    assert "Det er ikke et av valgene" not in p.before
+    lagret = vis(kjor, pasient)["samtaler"][0]["svar"]
+    assert lagret == {
+        "form": "kontor",
+        "tilstede": ["pasient", "tolk"],
+        "tolk_navn": "Ali Hassan\narabisk, bestilt via tolketjenesten",
+        "belastning": 5,
+    }
+    assert "meny" not in json.dumps(lagret)
+
+
+def test_ferdig_gaar_til_oppsummeringen_fra_et_hvilket_som_helst_sporsmaal(
+    kjor: Callable, pasient: int, samtale: Callable
+) -> None:
+    p = samtale(pasient)
+    til_tolken(p)
+    taster(p, ">", "Ali Hassan" + ALT_ENTER + "arabisk\r")
+    svar(p, "Behov for hjelp med familien?", "ferdig")
+    p.expect_exact("Oppsummering")
+    p.expect_exact(f"Samtaledato {IDAG.strftime('%d.%m.%Y')}")
+    p.expect_exact("arabisk")  # the patient's words in full, every line
+    p.expect_exact("Ikke besøkt: Familie, Avslutning")
+    svar(p, "[J/n]", "")
+    p.expect_exact("Samtalen er fullført. SP1 er gjennomført.")
+    svar(p, "Avtale neste samtale nå?", "")
+    assert avslutt(p) == 0
+    assert vis(kjor, pasient)["samtaler"][0]["status"] == "fullfort"
+
+
+def test_et_tiltak_rettet_blir_til_to_tiltak(kjor: Callable, pasient: int, samtale: Callable) -> None:
+    p = samtale(pasient)
+    svar(p, "Hvordan holdes samtalen?", "kontor")
+    svar(p, "Hvem er til stede?", "")
+    svar(p, "Behov for hjelp med familien?", "behov")
+    svar(p, "Har du barn under 18?", "ja")
+    svar(p, "Om barna", "To barn.")
+    svar(p, "Tiltak 1, hva:", "Time hos sosionom")
+    svar(p, "Hvem har ansvaret", "kommunen")
+    # A deadline before the conversation is refused; the date stays to be corrected.
+    igar = (IDAG - timedelta(days=1)).strftime("%d.%m.%Y")
+    svar(p, "Frist", igar)
+    p.expect_exact("Fristen ligger før samtaledatoen")
+    taster(p, igar, CTRL_U + FRIST.strftime("%d.%m.%Y") + "\r")
+    svar(p, "Tiltak 2, hva:", "")
+    # Back to the actions: the list is shown, and a new action is added to it, not put in its place.
+    svar(p, "Belastning fra 0 til 10", "tilbake")
+    p.expect_exact("1. Time hos sosionom (ansvarlig: kommunen")
+    svar(p, "Tiltak 2, hva:", "Ringe helsesykepleier")
+    svar(p, "Hvem har ansvaret", "annen: helsesykepleier på skolen")
+    svar(p, "Frist", "")
+    # And one is changed: who.
+    svar(p, "Tiltak 3, hva:", "endre 1")
+    taster(p, "Hva: Time hos sosionom", "\r")
+    taster(p, "Hvem har ansvaret (nummer, navn eller «annen: …»): kommunen", CTRL_U + "sykehuset\r")
+    svar(p, "Frist", "")
+    svar(p, "Tiltak 3, hva:", "")
+    svar(p, "Belastning fra 0 til 10", "pause")
+    assert avslutt(p) == 0
+
+    data = vis(kjor, pasient)
+    assert data["samtaler"][0]["svar"]["barn_tiltak"] == [
+        {"hva": "Time hos sosionom", "ansvarlig": "sykehuset", "frist": FRIST.isoformat()},
+        {"hva": "Ringe helsesykepleier", "ansvarlig": "annen: helsesykepleier på skolen", "frist": None},
+    ]
+    assert sorted(t["hva"] for t in data["tiltak"]) == ["Ringe helsesykepleier", "Time hos sosionom"]
+
+
+def test_uten_terminal_starter_samtalen_ikke(kjor: Callable, pasient: int, db_sti: Path) -> None:
+    resultat = subprocess.run(
+        [sys.executable, "-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert resultat.returncode == 2, resultat.stderr
+    assert "--svar" in resultat.stderr and "Traceback" not in resultat.stderr
+    assert vis(kjor, pasient)["samtaler"] == []
+
+
+def test_uten_sp_fortsetter_samtalen_som_er_paabegynt(
+    kjor: Callable, pasient: int, samtale: Callable, tmp_path: Path
+) -> None:
+    # SP1 finished, then SP2 begun and paused: `samtale REF` opens SP2 again and says so.
+    svarfil = tmp_path / "sp1.json"
+    svarfil.write_text(json.dumps({"form": "kontor"}), encoding="utf-8")
+    assert kjor("samtale", pasient, "--sp", "1", "--svar", svarfil).exit_code == 0
+    p = samtale(pasient, "--sp", "2")
+    svar(p, "Hvordan holdes samtalen?", "telefon")
+    svar(p, "Hvem er til stede?", "pause")
+    assert avslutt(p) == 0
+    p = samtale(pasient)
+    p.expect_exact("Åpner den påbegynte samtalen for samhandlingspunkt 2")
+    svar(p, "Fortsette der dere slapp?", "")
+    svar(p, "Hvem er til stede?", "pause")
+    assert avslutt(p) == 0
+
+
+# --- a scale's anchors, from the prompt to every letter ---------------------------------------
+
+
+def test_skalaens_ankre_staar_i_ledeteksten_og_i_brevene(
+    kjor: Callable, testregister: Path, ny_pasient: Callable, samtale: Callable, tmp_path: Path
+) -> None:
+    # The shipped guide: straight to the symptom scores through the menu, then `ferdig`.
+    pasient = ny_pasient(DIAGNOSEDATO.isoformat(), dato=IDAG.isoformat())["id"]
+    p = samtale(pasient)
+    svar(p, "Hvem er til stede i samtalen?", "meny")
+    svar(p, "Gå til tema", "symptomer")
+    svar(p, "Vil dere fylle ut symptomskåring nå?", "ja")
+    svar(p, "(0 = ingen smerte … 10 = verst tenkelige smerte)", "")
+    svar(p, "(0 = ingen tretthet … 10 = verst tenkelige tretthet)", "")
+    svar(p, "(0 = ingen døsighet … 10 = verst tenkelige døsighet)", "")
+    svar(p, "(0 = ingen kvalme … 10 = verst tenkelige kvalme)", "")
+    svar(p, "(0 = normal matlyst … 10 = ingen matlyst i det hele tatt)", "7")
+    p.expect_exact("Tung pust")
+    p.sendline("ferdig")
+    svar(p, "Påkrevde spørsmål uten svar", "1")
+    svar(p, "Hvem er til stede i samtalen?", "pasient")
+    svar(p, "Hvor og hvordan holdes samtalen?", "kontor")
+    p.expect_exact("Navn på dem som er til stede")
+    p.sendline("ferdig")
+    p.expect_exact("7 av 10 (0 = normal matlyst, 10 = ingen matlyst i det hele tatt)")
+    svar(p, "[J/n]", "")
+    svar(p, "Avtale neste samtale nå?", "")
+    assert avslutt(p) == 0
+
+    ventet = "7 av 10 (0 = normal matlyst, 10 = ingen matlyst i det hele tatt)"
+    for format_ in ("txt", "html"):
+        resultat = kjor("brev", pasient, "--til", "fastlege", "--format", format_)
+        assert resultat.exit_code == 0, resultat.output
+        assert "Matlyst" in resultat.stdout
+        assert ventet in " ".join(
+            resultat.stdout.replace("</span>", "").replace('<span class="ankere">', "").split()
+        )
+    pypdf = pytest.importorskip("pypdf")
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        pytest.skip("WeasyPrint mangler systembibliotekene (Pango)")
+    pdf = tmp_path / "brev.pdf"
+    assert kjor("brev", pasient, "--til", "fastlege", "--format", "pdf", "-o", pdf).exit_code == 0
+    tekst = " ".join(" ".join(side.extract_text() or "" for side in pypdf.PdfReader(pdf).pages).split())
+    assert ventet in tekst

@@ -128,6 +128,10 @@ class Promptleser:
         from prompt_toolkit.completion import WordCompleter
 
         self.tekst_ved_avbrudd = ""
+        # The editor keeps the last answer's text until the next prompt starts: a signal
+        # in between must not find it there and keep it as a draft of this question.
+        self._utkast = None
+        self._session.default_buffer.reset()
         self._utkast, self._planlagt, self._utkast_skrevet = utkast, None, False
         fullforer = WordCompleter(list(fullfor), ignore_case=True, sentence=True) if fullfor else None
         try:
@@ -229,13 +233,21 @@ class Terminalsamtale:
         self.k = konsoll
         self.idag = idag
         self.fullfort = False  # set once the conversation is finished in the register
-        self.leser = (leser or Promptleser)(self._verktoylinje)
+        self._lag_leser = leser
+        self._leser: Leser | None = None
         self._motor: Samtalemotor | None = None
         self._data: dict[str, Any] = {}
         self._spurt: Sporsmal | None = None  # the question at the prompt, for its draft
         self._utkast: dict[str, str] = {}  # kept drafts, pre-filled when their question comes
 
     # --- input ------------------------------------------------------------------------------
+
+    @property
+    def leser(self) -> Leser:
+        """The editor, made when the first question is asked (a refusal before it shows none)."""
+        if self._leser is None:
+            self._leser = (self._lag_leser or Promptleser)(self._verktoylinje)
+        return self._leser
 
     def _les(
         self,
@@ -326,7 +338,7 @@ class Terminalsamtale:
     def _signal(self, _signum: int, _frame: Any) -> None:
         # In a prompt: end it through its event loop, so the editor's text can be read and the
         # terminal is restored. Between prompts: stop where the program is.
-        avbryt = getattr(self.leser, "avbryt", None)
+        avbryt = getattr(self._leser, "avbryt", None)
         if avbryt is not None and avbryt(_Lukket()):
             return
         raise _Lukket()
@@ -334,7 +346,7 @@ class Terminalsamtale:
     def _ta_vare_pa_utkast(self, samtale_id: int, avbrudd: BaseException) -> None:
         if self.fullfort or self._spurt is None or isinstance(avbrudd, Pause):
             return
-        tekst = self.leser.tekst_ved_avbrudd
+        tekst = self._leser.tekst_ved_avbrudd if self._leser else ""
         if tekst.strip() and tekst.strip().lower() not in KOMMANDOER:
             self.register.lagre_utkast(samtale_id, self._spurt.id, tekst)
 
@@ -350,7 +362,7 @@ class Terminalsamtale:
                 )
             )
             return
-        if self.leser.tekst_ved_avbrudd.strip() and not isinstance(avbrudd, Pause):
+        if self._leser and self._leser.tekst_ved_avbrudd.strip() and not isinstance(avbrudd, Pause):
             self.k.print(Text("Teksten du holdt på å skrive er lagret som utkast.", style="yellow"))
         self.k.print(
             Text(

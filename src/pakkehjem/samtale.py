@@ -235,11 +235,13 @@ class Samtalemotor:
 
 
 def sjekk_frist(frist: str | None, samtaledato: date) -> None:
-    """An action's deadline may not lie before the day it was agreed."""
-    if frist is not None and date.fromisoformat(frist) < samtaledato:
-        raise guide_modul.UgyldigSvar(
-            f"Fristen ligger før samtaledatoen ({samtaledato.strftime('%d.%m.%Y')}). Skriv en senere dato."
-        )
+    """An action's deadline may not lie before the day it was agreed (datoregler.frist), asked
+    at the prompt so the coordinator corrects the date there and then."""
+    from . import datoregler
+
+    brudd = datoregler.frist(date.fromisoformat(frist), samtaledato) if frist else None
+    if brudd:
+        raise guide_modul.UgyldigSvar(brudd)
 
 
 def les_svarfil(sti: Path) -> dict[str, Any]:

@@ -297,7 +297,9 @@ class Terminalsamtale:
         data = self.register.apne_samtale(ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier)
         self._data = data
         samtale_id = data["id"]
-        guide = guide_for_samtale(self.register, data["guide_ref"])
+        if self.register.guide_kilde(data["guide_ref"]) != guide.kilde:
+            # Begun with another guide: it goes on with the questions it began with.
+            guide = guide_for_samtale(self.register, data["guide_ref"])
         gamle = {s: signal.signal(s, self._signal) for s in (signal.SIGHUP, signal.SIGTERM)}
         try:
             if sp is None:

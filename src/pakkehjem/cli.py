@@ -95,6 +95,25 @@ def melding(tekst: str) -> None:
     skriv(tekst)
 
 
+def _styretegn_i_argumenter(args: list[str]) -> str | None:
+    """The refusal for the first argument with a control character (ESC, CSI, a line break
+    ...), naming its option but never the value; None when there is none."""
+    from .skjermtekst import feil_i
+
+    for i, arg in enumerate(args):
+        if arg.startswith("--") and "=" in arg:
+            hva, _, verdi = arg.partition("=")
+            hva = f"Valget {hva}"
+        elif i > 0 and args[i - 1].startswith("-") and not arg.startswith("-"):
+            hva, verdi = f"Valget {args[i - 1].partition('=')[0]}", arg
+        else:
+            hva, verdi = "Et argument", arg
+        tekst = feil_i(verdi, hva)
+        if tekst:
+            return tekst
+    return None
+
+
 class Hovedgruppe(_NorskHjelp, TyperGroup):
     """The top group: runs a command and maps every failure to a message and an exit code."""
 
@@ -106,6 +125,11 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
         if any("\x00" in arg for arg in args):
             # argv from a shell never holds NUL; a caller in-process can, and every path would fail on it.
             melding("Et argument inneholder NUL-tegnet (\\0). Skriv kommandoen på nytt uten det.")
+            sys.exit(2)
+        styretegn = _styretegn_i_argumenter(args)
+        if styretegn:
+            # Refused at input: stored, it would act on every terminal that shows it later.
+            melding(styretegn)
             sys.exit(2)
         try:
             resultat = super().main(args, *a, **kw)
@@ -813,8 +837,10 @@ def statistikk_kommando(
     if json_ut or csv_ut or ut is not None:
         import json
 
+        from .skjermtekst import json_tekst
+
         tekst = (
-            json.dumps(resultat.til_json(), ensure_ascii=False, indent=2) + "\n"
+            json_tekst(json.dumps(resultat.til_json(), ensure_ascii=False, indent=2)) + "\n"
             if json_ut
             else resultat.til_csv()
         )
@@ -844,6 +870,14 @@ def importer_kommando(
         typer.Option("--hopp-over-feil", help="Importer de gyldige radene og hopp over dem med feil."),
     ] = False,
     tjeneste: TjenesteValg = None,
+    tegnsett: Annotated[
+        str,
+        typer.Option(
+            "--tegnsett",
+            help="utf-8 (standard) eller cp1252 (Windows-1252, eldre Excel). En UTF-8-fil med en "
+            "ugyldig byte avvises med linje og tegn, i stedet for å bli lest feil.",
+        ),
+    ] = "utf-8",
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
@@ -875,16 +909,27 @@ def importer_kommando(
                 fremdrift.update(oppgave, completed=ferdig, total=totalt)
 
             resultat = importer.importer(
-                register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil, fremdrift=vis
+                register,
+                fil,
+                idag,
+                proving=proving,
+                hopp_over_feil=hopp_over_feil,
+                fremdrift=vis,
+                tegnsett=tegnsett,
             )
     else:
-        resultat = importer.importer(register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil)
+        resultat = importer.importer(
+            register, fil, idag, proving=proving, hopp_over_feil=hopp_over_feil, tegnsett=tegnsett
+        )
     if json_ut:
         utdata.skriv_json(resultat.til_json())
     if resultat.koding != "utf-8":
         visning.melding(f"Filen ble lest som {resultat.koding} (ikke UTF-8).")
     if resultat.ubrukte_kolonner:
-        visning.melding("Kolonner som ikke brukes: " + ", ".join(resultat.ubrukte_kolonner) + ".")
+        visning.melding(
+            f"{len(resultat.ubrukte_kolonner)} kolonner har overskrifter pakkehjem ikke kjenner, og "
+            "blir ikke importert (se «pakkehjem importer --help»)."
+        )
     if resultat.feil:
         visning.melding(
             f"{resultat.hoppet_over} rader med feil "
@@ -1029,7 +1074,9 @@ def innstillinger_kommando(
         utdata.skriv_json(verdier)
         return
     for n, i in innstillinger.INNSTILLINGER.items():
-        visning.konsoll().print(f"[bold]{n}[/bold] = {_vis_verdi(verdier[n])}", markup=True)
+        from rich.markup import escape
+
+        visning.konsoll().print(f"[bold]{n}[/bold] = {escape(_vis_verdi(verdier[n]))}", markup=True)
         visning.konsoll().print(f"    {i.beskrivelse}", style="dim")
 
 
@@ -1669,7 +1716,9 @@ def krypter_kommando(
 @kommando("dbsti")
 def dbsti(ctx: typer.Context) -> None:
     """Skriv stien til databasefilen som brukes."""
-    typer.echo(str(_miljo(ctx).sti()))
+    from .skjermtekst import rens
+
+    typer.echo(rens(str(_miljo(ctx).sti()), linjeskift=False))
 
 
 def main() -> None:

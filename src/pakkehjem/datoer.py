@@ -19,9 +19,13 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
 
 
-def parse_dato(tekst: str) -> date:
-    """Read `YYYY-MM-DD` or `DD.MM.YYYY`; ValueError with a Norwegian message otherwise."""
+def parse_dato(tekst: str, *, ekko: bool = True) -> date:
+    """Read `YYYY-MM-DD` or `DD.MM.YYYY`; ValueError with a Norwegian message otherwise.
+
+    Without `ekko` the message does not repeat the text (a cell of a patient file).
+    """
     verdi = tekst.strip()
+    vist = f"«{verdi}»" if ekko else "Verdien"
     treff = _ISO.match(verdi)
     if treff:
         ar, maned, dag = (int(x) for x in treff.groups())
@@ -29,16 +33,16 @@ def parse_dato(tekst: str) -> date:
         treff = _NORSK.match(verdi)
         if not treff:
             raise ValueError(
-                f"«{verdi}» er ikke en dato. Skriv ÅÅÅÅ-MM-DD (2026-11-23) eller DD.MM.ÅÅÅÅ (23.11.2026)."
+                f"{vist} er ikke en dato. Skriv ÅÅÅÅ-MM-DD (2026-11-23) eller DD.MM.ÅÅÅÅ (23.11.2026)."
             )
         dag, maned, ar = (int(x) for x in treff.groups())
     try:
         dato = date(ar, maned, dag)
     except ValueError:
-        raise ValueError(f"Datoen «{verdi}» finnes ikke i kalenderen.") from None
+        raise ValueError(f"Datoen {vist + ' ' if ekko else ''}finnes ikke i kalenderen.") from None
     # Far-off years are typing errors here, and would overflow the window arithmetic.
     if not ELDSTE_AR <= dato.year <= SISTE_AR:
-        raise ValueError(f"Datoen «{verdi}» må ligge mellom år {ELDSTE_AR} og {SISTE_AR}.")
+        raise ValueError(f"Datoen {vist + ' ' if ekko else ''}må ligge mellom år {ELDSTE_AR} og {SISTE_AR}.")
     return dato
 
 

@@ -24,6 +24,7 @@ from .datoer import fra_iso
 from .feil import Avvist, PakkehjemFeil, UgyldigInndata
 from .filer import sjekk_ny_fil, skriv_privat
 from .register import Register
+from .skjermtekst import json_tekst, rens
 
 CSV_SKILLE = ";"
 BOM = "\ufeff"
@@ -56,10 +57,12 @@ def noytraliser(tekst: str) -> str:
 
 
 def _celle(verdi: Any) -> Any:
-    """A cell for the CSV writer: text neutralised, numbers as they are, None empty."""
+    """A cell for the CSV writer: text neutralised (no formula, no terminal control
+    character: skjermtekst.rens), numbers as they are, None empty."""
     if verdi is None:
         return ""
     if isinstance(verdi, str):
+        verdi = rens(verdi)
         return "'" + verdi if verdi.startswith(FORMELTEGN) else verdi
     return verdi
 
@@ -212,9 +215,9 @@ def innhold(data: dict[str, list[dict[str, Any]]], hva: str, format_: str, uten:
     """The text of one output: a table (or all, as JSON); CSV files start with a byte order mark."""
     if format_ == "json":
         if hva != "alt":
-            return _json_tabell(data[hva]) + "\n"
+            return json_tekst(_json_tabell(data[hva]) + "\n")
         deler = [f"  {json.dumps(tabell)}: {_json_tabell(rader, '  ')}" for tabell, rader in data.items()]
-        return "{\n" + ",\n".join(deler) + "\n}\n"
+        return json_tekst("{\n" + ",\n".join(deler) + "\n}\n")
     return (BOM if fil else "") + til_csv(hva, data[hva], uten)
 
 

@@ -128,3 +128,26 @@ def les_tekstfil(sti: Path, valg: str, grense: int = 200_000) -> str:
         raise UgyldigInndata(
             f"{valg}: filen er ikke tekst i UTF-8. Lagre den som UTF-8 og prøv igjen."
         ) from None
+
+
+def les_begrenset(sti: Path, maks: int, slags: str) -> bytes:
+    """A user file's bytes, at most `maks` of them: a larger file (or an endless one, such as
+    /dev/zero) is refused before it fills the memory. Clear refusals for the usual mistakes."""
+    sti = utvid(sti)
+    try:
+        with open(sti, "rb") as fil:
+            data = fil.read(maks + 1)
+    except FileNotFoundError:
+        raise UgyldigInndata(f"Finner ikke filen {sti}.") from None
+    except IsADirectoryError:
+        raise UgyldigInndata(f"{sti} er en mappe. Oppgi {slags.lower()}.") from None
+    except PermissionError:
+        raise PakkehjemFeil(f"Har ikke lov til å lese {sti}. Sjekk filrettighetene.") from None
+    except OSError as feil:
+        raise PakkehjemFeil(f"Kan ikke lese {sti} ({feil.strerror or type(feil).__name__}).") from None
+    if len(data) > maks:
+        raise UgyldigInndata(
+            f"{slags} {sti} er større enn {maks // (1024 * 1024)} MB, og blir ikke lest. "
+            "Sjekk at det er riktig fil."
+        )
+    return data

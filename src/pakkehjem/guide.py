@@ -294,7 +294,30 @@ def _tolk(tekst: str, navn: str) -> tuple[Guide | None, list[str]]:
         ]
     except yaml.YAMLError as e:
         return None, [f"{navn}: filen er ikke gyldig YAML ({e})."]
+    styretegn = _styretegn(data, navn)
+    if styretegn:
+        return None, styretegn
     return _Tolker(navn, tekst).guide(data, tekst)
+
+
+def _styretegn(data: object, navn: str, sti: str = "") -> list[str]:
+    """A problem for every text of the guide with a control character (ESC, CSI ...): a guide's
+    texts are shown at every coordinator's terminal, so they are refused, not cleaned."""
+    from .skjermtekst import feil_i
+
+    if isinstance(data, str):
+        feil = feil_i(data, f"{navn}: teksten {sti or 'øverst'}", linjeskift=True)
+        return [feil] if feil else []
+    ut: list[str] = []
+    if isinstance(data, dict):
+        for nokkel, verdi in data.items():
+            if isinstance(nokkel, str):
+                ut += _styretegn(nokkel, navn, f"{sti} (en nøkkel)".strip())
+            ut += _styretegn(verdi, navn, f"{sti}.{nokkel}" if sti else str(nokkel))
+    elif isinstance(data, list):
+        for i, verdi in enumerate(data, 1):
+            ut += _styretegn(verdi, navn, f"{sti}[{i}]")
+    return ut
 
 
 def _linjenumre(tekst: str) -> dict[tuple[int, ...], int]:

@@ -28,8 +28,9 @@ from typing import Any
 
 from . import fnr as fnr_regler
 from .datoer import norsk_dato, parse_dato
-from .feil import PakkehjemFeil, UgyldigInndata
-from .register import Register, _sjekk_diagnosedato, normaliser_diagnose, nye_punkter
+from .feil import UgyldigInndata
+from .register import Register, normaliser_diagnose, nye_punkter
+from .skjermtekst import forste_styretegn
 
 # Field -> header variants, written as `_nokkel` leaves them (lower case a-z and digits).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -88,18 +89,22 @@ def _celle(verdi: str | None) -> str:
 
 @dataclass(frozen=True)
 class Radfeil:
-    """One error: the line in the file, the column (its header as written), what is wrong."""
+    """One error: the line in the file, the column (its number from 1, and the field it was
+    read as), and the rule that was broken. Never a cell's content nor a header as written:
+    in a patient file either can be patient data."""
 
     linje: int
-    kolonne: str
+    kolonne: int | None
+    felt: str
     melding: str
 
     def tekst(self) -> str:
-        """`Linje 4, kolonne «Fødselsnummer»: ...`"""
-        return f"Linje {self.linje}, kolonne «{self.kolonne}»: {self.melding}"
+        """`Linje 4, kolonne 1 (fødselsnummer): ...`"""
+        hvor = f"kolonne {self.kolonne} ({FELTNAVN[self.felt]})" if self.kolonne else FELTNAVN[self.felt]
+        return f"Linje {self.linje}, {hvor}: {self.melding}"
 
     def til_json(self) -> dict[str, Any]:
-        return {"linje": self.linje, "kolonne": self.kolonne, "melding": self.melding}
+        return {"linje": self.linje, "kolonne": self.kolonne, "felt": self.felt, "melding": self.melding}
 
 
 @dataclass
@@ -164,26 +169,42 @@ class Importfeil(UgyldigInndata):
 # --- reading the file ------------------------------------------------------------------
 
 
-def _les_tekst(sti: Path) -> tuple[str, str]:
-    """The file's text and encoding: UTF-8 (byte order mark or not), else Windows-1252."""
-    try:
-        data = sti.read_bytes()
-    except FileNotFoundError:
-        raise UgyldigInndata(f"Finner ikke filen {sti}.") from None
-    except IsADirectoryError:
-        raise UgyldigInndata(f"{sti} er en mappe. Oppgi CSV-filen.") from None
-    except OSError as feil:
-        raise PakkehjemFeil(f"Kan ikke lese {sti} ({feil.strerror}).") from None
+# A spreadsheet of every patient a service has ever had is a few MB; /dev/zero is endless.
+MAKS_BYTE = 100 * 1024 * 1024
+TEGNSETT = {"utf-8": "utf-8", "utf8": "utf-8", "cp1252": "windows-1252", "windows-1252": "windows-1252"}
+# Names and the other text columns: longer than this is not a name (a 130 KB one was taken once).
+FELT_MAKS = 200
+
+
+def _les_tekst(sti: Path, tegnsett: str = "utf-8") -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8 (byte order mark or not), or Windows-1252 when
+    asked for. A UTF-8 file with an invalid byte is refused with the line and column of the
+    first one: read as Windows-1252 it would store «Ã˜ystein» for every Øystein in the file."""
+    from .filer import les_begrenset
+
+    koding = TEGNSETT.get(tegnsett.strip().lower())
+    if koding is None:
+        raise UgyldigInndata(f"--tegnsett {tegnsett}: velg utf-8 eller cp1252.")
+    data = les_begrenset(sti, MAKS_BYTE, "CSV-filen")
+    if koding == "windows-1252":
+        try:
+            return data.decode("cp1252"), koding
+        except UnicodeDecodeError:
+            raise UgyldigInndata(
+                f"{sti} er ikke en tekstfil i Windows-1252 (cp1252). Lagre regnearket som "
+                "«CSV UTF-8 (kommadelt)» og prøv igjen uten --tegnsett."
+            ) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as feil:
+        linje = data.count(b"\n", 0, feil.start) + 1
+        start = data.rfind(b"\n", 0, feil.start) + 1
+        # The column in characters, counted on the valid UTF-8 before the bad byte.
+        kolonne = len(data[start : feil.start].decode("utf-8-sig", errors="replace")) + 1
         raise UgyldigInndata(
-            f"{sti} er ikke en tekstfil (CSV) i UTF-8 eller Windows-1252. "
-            "Lagre regnearket som «CSV UTF-8 (kommadelt)» og prøv igjen."
+            f"Linje {linje}, tegn {kolonne}: filen er ikke gyldig UTF-8 (en byte som ikke hører "
+            "hjemme i UTF-8). Ingenting er importert. Lagre regnearket som «CSV UTF-8 (kommadelt)», "
+            "eller oppgi --tegnsett cp1252 hvis hele filen er lagret i Windows-1252."
         ) from None
 
 
@@ -192,12 +213,12 @@ def _skilletegn(forste_linje: str) -> str:
     return max((";", ",", "\t"), key=lambda tegn: (forste_linje.count(tegn), tegn == ";"))
 
 
-def les_fil(sti: Path) -> tuple[list[str], list[tuple[int, list[str]]], str, str]:
+def les_fil(sti: Path, tegnsett: str = "utf-8") -> tuple[list[str], list[tuple[int, list[str]]], str, str]:
     """The header, the rows with their line numbers, the encoding and the separator.
 
     Blank lines and rows with every cell empty are left out.
     """
-    tekst, koding = _les_tekst(sti)
+    tekst, koding = _les_tekst(sti, tegnsett)
     if not tekst.strip():
         raise UgyldigInndata(
             f"Filen {sti} er tom. Ingenting er importert. Lagre regnearket som CSV med én "
@@ -246,19 +267,19 @@ def finn_kolonner(overskrift: list[str]) -> tuple[dict[str, int], list[str]]:
             continue
         if felt in kolonner:
             raise UgyldigInndata(
-                f"Kolonnene «{overskrift[kolonner[felt]].strip()}» og «{navn.strip()}» er begge "
-                f"{FELTNAVN[felt]}. Fjern eller gi nytt navn til den ene. Ingenting er importert."
+                f"Kolonne {kolonner[felt] + 1} og {i + 1} er begge {FELTNAVN[felt]}. Fjern eller gi "
+                "nytt navn til den ene. Ingenting er importert."
             )
         kolonner[felt] = i
     har_navn = "navn" in kolonner or ("fornavn" in kolonner and "etternavn" in kolonner)
     mangler = [FELTNAVN[f] for f in PAKREVD if f not in kolonner and not (f == "navn" and har_navn)]
     if mangler:
-        funnet = ", ".join(f"«{n.strip()}»" for n in overskrift if n.strip()) or "ingen"
+        # The first row is not echoed: in a file without a header row it is a patient.
         raise UgyldigInndata(
-            f"Fant ingen kolonne for {' og '.join(mangler)}. Første rad må være overskrifter; "
-            f"kjente navn er for eksempel fødselsnummer (fnr, personnummer), navn, diagnosedato, "
-            f"diagnose (ICD-10), kommune, fastlege, koordinator og telefon. Overskriftene i filen: "
-            f"{funnet}. Ingenting er importert."
+            f"Fant ingen kolonne for {' og '.join(mangler)} i første rad ({len(overskrift)} kolonner). "
+            "Første rad må være overskrifter; kjente navn er for eksempel fødselsnummer (fnr, "
+            "personnummer), navn, diagnosedato, diagnose (ICD-10), kommune, fastlege, koordinator og "
+            "telefon. Ingenting er importert."
         )
     return kolonner, ubrukte
 
@@ -279,19 +300,34 @@ def _sjekk_rad(
     Also returns the fødselsnummer when it is valid, even if another column is wrong, so a
     number twice in the file is found whatever else is wrong on the first of the lines."""
 
+    feil: list[Radfeil] = []
+
+    def rad_feil(felt: str, melding: str) -> None:
+        i = kolonner.get(felt)
+        feil.append(Radfeil(linje, None if i is None else i + 1, felt, melding))
+
     def verdi(felt: str) -> str:
         i = kolonner.get(felt)
         return _celle(celler[i]) if i is not None and i < len(celler) else ""
 
-    def kolonne(felt: str) -> str:
-        i = kolonner.get(felt)
-        return overskrift[i].strip() if i is not None else FELTNAVN[felt]
+    uleselige: set[str] = set()
+    for felt in kolonner:
+        tekst = verdi(felt)
+        grunn = None
+        if (tegn := forste_styretegn(tekst)) is not None:
+            grunn = f"Cellen inneholder et styretegn ({tegn}). Fjern det i regnearket."
+        elif len(tekst) > FELT_MAKS:
+            grunn = f"Cellen er for lang ({len(tekst)} tegn; høyst {FELT_MAKS})."
+        if grunn:
+            rad_feil(felt, grunn)
+            uleselige.add(felt)
 
-    feil: list[Radfeil] = []
     nummer = None
     tekst = verdi("fnr")
-    if not tekst:
-        feil.append(Radfeil(linje, kolonne("fnr"), "Mangler fødselsnummer."))
+    if "fnr" in uleselige:
+        pass
+    elif not tekst:
+        rad_feil("fnr", "Mangler fødselsnummer.")
     else:
         if len(renset := fnr_regler.normaliser(tekst)) == 10 and renset.isascii() and renset.isdigit():
             # A spreadsheet that took the number for a number dropped the leading zero of
@@ -300,34 +336,44 @@ def _sjekk_rad(
         try:
             nummer = fnr_regler.valider(tekst, idag, tillat_syntetiske)
         except fnr_regler.UgyldigFnr as e:
-            feil.append(Radfeil(linje, kolonne("fnr"), f"Ugyldig fødselsnummer: {e}"))
+            rad_feil("fnr", f"Ugyldig fødselsnummer: {e}")
     navn = (
         verdi("navn")
         if "navn" in kolonner
         else " ".join(d for d in (verdi("fornavn"), verdi("etternavn")) if d)
     )
     navn = " ".join(navn.split())
-    if not navn:
+    if uleselige & {"navn", "fornavn", "etternavn"}:
+        pass
+    elif not navn:
+        rad_feil("navn" if "navn" in kolonner else "fornavn", "Navnet mangler.")
+    elif len(navn) > FELT_MAKS:
         felt = "navn" if "navn" in kolonner else "fornavn"
-        feil.append(Radfeil(linje, kolonne(felt), "Navnet mangler."))
+        rad_feil(felt, f"Navnet er for langt (høyst {FELT_MAKS} tegn).")
     diagnosedato = None
     tekst = verdi("diagnosedato")
-    if not tekst:
-        feil.append(Radfeil(linje, kolonne("diagnosedato"), "Mangler diagnosedato."))
+    if "diagnosedato" in uleselige:
+        pass
+    elif not tekst:
+        rad_feil("diagnosedato", "Mangler diagnosedato.")
     else:
+        # The messages name the rule, never the date: it is patient data.
         try:
-            diagnosedato = parse_dato(tekst)
-            if nummer is not None:
-                _sjekk_diagnosedato(diagnosedato, nummer.fodselsdato, idag)
-            elif diagnosedato > idag:
-                raise UgyldigInndata(f"Diagnosedatoen {norsk_dato(diagnosedato)} ligger fram i tid.")
-        except (ValueError, UgyldigInndata) as e:
-            feil.append(Radfeil(linje, kolonne("diagnosedato"), str(e)))
+            diagnosedato = parse_dato(tekst, ekko=False)
+        except ValueError as e:
+            rad_feil("diagnosedato", str(e))
+        if diagnosedato is not None and diagnosedato > idag:
+            rad_feil("diagnosedato", "Diagnosedatoen ligger fram i tid.")
+        elif diagnosedato is not None and nummer is not None and diagnosedato < nummer.fodselsdato:
+            rad_feil("diagnosedato", "Diagnosedatoen ligger før fødselsdatoen i fødselsnummeret.")
+        if feil and feil[-1].felt == "diagnosedato":
+            diagnosedato = None
     diagnose = None
-    try:
-        diagnose = normaliser_diagnose(verdi("diagnose"))
-    except UgyldigInndata as e:
-        feil.append(Radfeil(linje, kolonne("diagnose"), str(e)))
+    if "diagnose" not in uleselige:
+        try:
+            diagnose = normaliser_diagnose(verdi("diagnose"))
+        except UgyldigInndata as e:
+            rad_feil("diagnose", str(e))
     if feil:
         return None, feil, nummer.nummer if nummer is not None else None
     assert nummer is not None and diagnosedato is not None
@@ -360,13 +406,14 @@ def importer(
     proving: bool = False,
     hopp_over_feil: bool = False,
     fremdrift: Callable[[int, int], None] | None = None,
+    tegnsett: str = "utf-8",
 ) -> Resultat:
     """Check every row, then insert the good ones in one transaction (none with `proving`).
 
     `fremdrift(done, total)` is called as the rows are checked and written. Raises
     Importfeil (exit 2, nothing written) when a row is wrong and `hopp_over_feil` is off.
     """
-    overskrift, rader, koding, skille = les_fil(sti)
+    overskrift, rader, koding, skille = les_fil(sti, tegnsett)
     kolonner, ubrukte = finn_kolonner(overskrift)
     resultat = Resultat(
         rader=len(rader),
@@ -389,11 +436,7 @@ def importer(
         if nummer is not None and nummer in forst_sett:
             feil.insert(
                 0,
-                Radfeil(
-                    linje,
-                    resultat.kolonner["fnr"],
-                    f"Samme fødselsnummer som på linje {forst_sett[nummer]}.",
-                ),
+                Radfeil(linje, kolonner["fnr"] + 1, "fnr", _samme_som(forst_sett[nummer])),
             )
             rad = None
         elif nummer is not None:
@@ -404,7 +447,6 @@ def importer(
         if fremdrift and nr % BUNKE == 0:
             fremdrift(nr, totalt)
 
-    rekkefolge = {navn.strip(): i for i, navn in enumerate(overskrift)}
     stopp = False
     with register.transaksjon() as db:
         # Already registered: looked up by the file's own numbers only, and access-logged.
@@ -424,12 +466,13 @@ def importer(
                     resultat.feil.append(
                         Radfeil(
                             rad.linje,
-                            resultat.kolonner["fnr"],
+                            kolonner["fnr"] + 1,
+                            "fnr",
                             f"Fødselsnummeret er allerede registrert, som pasient nr. {finnes[rad.fnr]}.",
                         )
                     )
             gode = [r for r in gode if r.fnr not in finnes]
-        resultat.feil.sort(key=lambda f: (f.linje, rekkefolge.get(f.kolonne, len(rekkefolge))))
+        resultat.feil.sort(key=lambda f: (f.linje, f.kolonne or 0))
         resultat.gyldige = len(gode)
         resultat.hoppet_over = len({f.linje for f in resultat.feil})
         # On errors (without --hopp-over-feil) and with --proving nothing is written, but the
@@ -442,6 +485,10 @@ def importer(
     if fremdrift:
         fremdrift(totalt, totalt)
     return resultat
+
+
+def _samme_som(linje: int) -> str:
+    return f"Samme fødselsnummer som på linje {linje}."
 
 
 def _legg_inn(

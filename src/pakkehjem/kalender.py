@@ -106,6 +106,8 @@ def lag_ics(
 
     from icalendar import Calendar, Event
 
+    from .skjermtekst import rens
+
     sone = ZoneInfo(TIDSSONE)
     stempel = stempel or datetime.now(UTC).replace(microsecond=0)
     kalender = Calendar()
@@ -121,7 +123,8 @@ def lag_ics(
         hendelse = Event()
         hendelse.add("uid", uid(a["id"]))
         hendelse.add("dtstamp", stempel)
-        hendelse.add("summary", tittel(a, med_navn))
+        # Older data may hold control characters; a calendar printed to a terminal must not act.
+        hendelse.add("summary", rens(tittel(a, med_navn), linjeskift=False))
         if a["klokkeslett"]:
             timer, minutter = (int(x) for x in a["klokkeslett"].split(":"))
             start = datetime.combine(dag, time(timer, minutter), tzinfo=sone)
@@ -132,7 +135,7 @@ def lag_ics(
             hendelse.add("dtend", dag + timedelta(days=1))
             hendelse.add("transp", "TRANSPARENT")
         if a["sted"]:
-            hendelse.add("location", a["sted"])
+            hendelse.add("location", rens(a["sted"], linjeskift=False))
         hendelse.add(
             "description",
             f"Samhandlingspunkt {a['sp']} i forløp {a['forlop']}. "

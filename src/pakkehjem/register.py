@@ -7,7 +7,6 @@ appends the access-log rows in the same transaction: no code path can skip them.
 from __future__ import annotations
 
 import functools
-import getpass
 import hashlib
 import json
 import os
@@ -305,11 +304,18 @@ _KLOKKESLETT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$", re.ASCII)
 
 
 def bruker() -> str:
-    """The operating-system user, for the access log and the timeline."""
+    """The operating-system user, for the access log and the timeline: the account that owns
+    the process (its effective uid in the password database), never LOGNAME or USER, which
+    anyone can set to anyone, or to an escape sequence."""
+    if not hasattr(os, "geteuid"):  # Windows: no uid; the logon name is what there is
+        return os.environ.get("USERNAME") or "ukjent"
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment nor in the password database
-        return f"uid:{os.getuid()}"
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no entry in the password database (a container, say)
+        return f"uid:{uid}"
 
 
 def las_eier() -> str:
@@ -344,6 +350,28 @@ def las_er_i_bruk(eier: str, sist: str | None = None) -> bool:
     return True
 
 
+# A name longer than this is not a name (a 130 KB "name" was accepted once): refused.
+NAVN_MAKS = 200
+# Any other one-line text a person types (municipality, GP, place, reason ...).
+TEKST_MAKS = 1000
+
+
+def sjekk_tekst(verdi: str | None, feltnavn: str, *, maks: int = TEKST_MAKS) -> None:
+    """Refuse (UgyldigInndata) a typed text with a control character, or longer than `maks`.
+
+    `feltnavn` names the field ("--navn"); the value itself is never echoed (it is patient data).
+    """
+    if verdi is None:
+        return
+    from .skjermtekst import feil_i
+
+    melding = feil_i(verdi, feltnavn)
+    if melding:
+        raise UgyldigInndata(melding)
+    if len(verdi) > maks:
+        raise UgyldigInndata(f"{feltnavn} er for lang ({len(verdi)} tegn; høyst {maks}).")
+
+
 def _na() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -354,7 +382,8 @@ def normaliser_diagnose(tekst: str | None) -> str | None:
         return None
     treff = _ICD10.match(tekst.strip().upper())
     if not treff:
-        raise UgyldigInndata(f"«{tekst}» er ikke en ICD-10-kode. Skriv for eksempel C50.9 eller C18.")
+        # The text is not echoed: in an import it is a cell of a patient file ("Brystkreft hos Ola").
+        raise UgyldigInndata("Diagnosen er ikke en ICD-10-kode. Skriv for eksempel C50.9 eller C18.")
     bokstav, kapittel, under = treff.groups()
     return f"{bokstav}{kapittel}" + (f".{under}" if under else "")
 
@@ -586,6 +615,7 @@ class Register:
 
     def sett_innstilling(self, navn: str, tekst: str) -> Any:
         """Change a setting from the text a user typed; returns the value stored."""
+        sjekk_tekst(tekst, f"Innstillingen {navn}")
         try:
             verdi = innstillinger.les_verdi(navn, tekst)
         except ValueError as feil:
@@ -647,6 +677,14 @@ class Register:
         navn = (navn or "").strip()
         if not navn:
             raise UgyldigInndata("Navnet kan ikke være tomt. Oppgi --navn.")
+        sjekk_tekst(navn, "Navnet", maks=NAVN_MAKS)
+        for hva, verdi in (
+            ("Kommunen", kommune),
+            ("Fastlegen", fastlege),
+            ("Koordinatoren", koordinator),
+            ("Telefonnummeret", telefon),
+        ):
+            sjekk_tekst(verdi, hva, maks=NAVN_MAKS)
         diagnose = normaliser_diagnose(diagnose)
         innst = self.innstillinger()
         try:
@@ -720,6 +758,8 @@ class Register:
             )
         if "navn" in felt and not felt["navn"].strip():
             raise UgyldigInndata("Navnet kan ikke være tomt.")
+        for k, v in felt.items():
+            sjekk_tekst(v, f"--{k}", maks=NAVN_MAKS)
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             sett = ", ".join(f"{k} = ?" for k in felt)
@@ -1050,6 +1090,8 @@ class Register:
         """Book, postpone, record a decline, or set a contact point not applicable."""
         klokkeslett = normaliser_klokkeslett(klokkeslett)
         grunn = (grunn or "").strip() or None
+        sjekk_tekst(sted, "--sted")
+        sjekk_tekst(grunn, "--grunn")
         if status in (forlop.AVTALT, forlop.UTSATT, forlop.AVSLATT) and dato is None:
             raise UgyldigInndata("Oppgi datoen med --dato.")
         if status in (forlop.UTSATT, forlop.BORTFALT) and not grunn:

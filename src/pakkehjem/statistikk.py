@@ -182,12 +182,13 @@ class Statistikk:
     def til_csv(self) -> str:
         """CSV as Norwegian Excel reads it: semicolons, decimal comma; no formulas possible."""
         from .eksport import CSV_SKILLE, noytraliser
+        from .skjermtekst import rens
 
         ut = io.StringIO()
         skriver = csv.writer(ut, delimiter=CSV_SKILLE, lineterminator="\r\n")
         skriver.writerow(self.kolonner())
         for rad in self.rader():
-            skriver.writerow([noytraliser(_csv_celle(c)) for c in rad])
+            skriver.writerow([noytraliser(rens(_csv_celle(c))) for c in rad])
         return ut.getvalue()
 
 

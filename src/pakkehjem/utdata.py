@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from .skjermtekst import json_tekst
+
 
 def skriv_json(data: Any) -> None:
     """One JSON document on stdout, æøå kept as they are.
@@ -18,7 +20,8 @@ def skriv_json(data: Any) -> None:
     100,000-patient work list several times faster.
     """
     innrykk = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=innrykk) + "\n")
+    # json.dumps escapes C0 controls; json_tekst the C1 and bidi ones ensure_ascii=False keeps.
+    sys.stdout.write(json_tekst(json.dumps(data, ensure_ascii=False, indent=innrykk)) + "\n")
 
 
 def skriv_json_tekst(tekst: str) -> None:
@@ -26,4 +29,4 @@ def skriv_json_tekst(tekst: str) -> None:
     if sys.stdout.isatty():
         skriv_json(json.loads(tekst))
     else:
-        sys.stdout.write(tekst + "\n")
+        sys.stdout.write(json_tekst(tekst) + "\n")

@@ -11,9 +11,11 @@ from datetime import date
 from typing import Any
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from . import skjermtekst
 from .datoer import fra_iso, kort_dato, norsk_dato
 from .forlop import Periode, uke_for
 
@@ -34,11 +36,31 @@ _ut: Console | None = None
 _feil: Console | None = None
 
 
+class RenKonsoll(Console):
+    """A rich console that neutralises control characters in every text it prints.
+
+    Rich's own codes (colours, the progress bar's cursor moves) are added after the text of a
+    segment or travel as control segments, so they pass; what the text of a name, a guide or
+    a message holds does not (skjermtekst.rens). Markup is off: a name like
+    «[link=file:///…]» is text, not a hyperlink.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        super().__init__(*args, **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        rens = skjermtekst.rens
+        return super()._render_buffer(
+            segment if segment.control else Segment(rens(segment.text), segment.style) for segment in buffer
+        )
+
+
 def konsoll() -> Console:
     """The stdout console (rich honours NO_COLOR and plain output when piped)."""
     global _ut
     if _ut is None:
-        _ut = Console(highlight=False)
+        _ut = RenKonsoll(highlight=False)
         if not _ut.is_terminal and "COLUMNS" not in os.environ:
             _ut.width = 200  # piped: no terminal to fit, so do not fold lines at 80
     return _ut
@@ -48,7 +70,7 @@ def feilkonsoll() -> Console:
     """The stderr console for messages."""
     global _feil
     if _feil is None:
-        _feil = Console(stderr=True, highlight=False)
+        _feil = RenKonsoll(stderr=True, highlight=False)
     return _feil
 
 
@@ -114,11 +136,11 @@ def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
         "Tilstand",
     )
     if not er_terminal():
-        print("\t".join(kolonner))
+        print(skjermtekst.linje(kolonner))
         for r in rader:
             print(
-                "\t".join(
-                    str(x)
+                skjermtekst.linje(
+                    x
                     for x in (
                         r["pasient_id"],
                         r["navn"],
@@ -210,9 +232,7 @@ def pasientliste(rader: list[dict[str, Any]]) -> None:
         ]
 
     if not er_terminal():
-        print("\t".join(kolonner))
-        for r in rader:
-            print("\t".join(celler(r)))
+        tabulert(kolonner, (celler(r) for r in rader))
         return
     tabell = ny_tabell(title="Pasienter", caption=f"{len(rader)} pasienter", header_style="bold")
     for navn in kolonner:
@@ -403,16 +423,13 @@ OVERSIKT_FELT = (
 )
 
 
-def _plain(tekst: Any) -> str:
-    return "" if tekst is None else str(tekst).replace("\t", " ").replace("\n", " ")
-
-
 def tabulert(kolonner: Iterable[str], rader: Iterable[Iterable[Any]]) -> None:
     """A table for a pipe: a header line, then one tab-separated line per row (tabs and line
-    breaks inside a cell become spaces, None an empty cell)."""
-    print("\t".join(kolonner))
+    breaks inside a cell become spaces, None an empty cell, control characters their
+    pictures: skjermtekst.linje)."""
+    print(skjermtekst.linje(kolonner))
     for rad in rader:
-        print("\t".join(_plain(x) for x in rad))
+        print(skjermtekst.linje(rad))
 
 
 def oversikt(data: dict[str, Any]) -> None:
@@ -444,7 +461,7 @@ def oversikt(data: dict[str, Any]) -> None:
     if not er_terminal():
         tabulert(kolonner, (c for c, _ in rader))
         if not data.get("koordinator"):
-            print("\t".join(totalt))
+            print(skjermtekst.linje(totalt))
         _plain_liste(
             "Takket nei, spør igjen",
             ("Nr", "Navn", "Fødselsnr.", "Forløp", "SP", "Spør igjen"),
@@ -605,7 +622,7 @@ def _plain_liste(tittel: str, kolonner: tuple[str, ...], rader: list[tuple], vis
     if not vis:
         return
     print()
-    print(tittel)
+    print(skjermtekst.rens(tittel, linjeskift=False))
     tabulert(kolonner, rader)
 
 
@@ -636,9 +653,7 @@ def _prosent(verdi: Any) -> str:
 def statistikk(data: dict[str, Any], kolonner: list[str], rader: list[list[Any]]) -> None:
     """Quality figures: rich tables on a terminal, the wide tab-separated table when piped."""
     if not er_terminal():
-        print("\t".join(kolonner))
-        for rad in rader:
-            print("\t".join(_tall(c) if c is not None else "" for c in rad))
+        tabulert(kolonner, ([_tall(c) if c is not None else "" for c in rad] for rad in rader))
         return
     k = konsoll()
     periode = Periode(fra_iso(data["periode"]["fra"]), fra_iso(data["periode"]["til"]))

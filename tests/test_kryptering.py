@@ -225,7 +225,7 @@ def test_for_kort_nokkel_til_et_nytt_register_avvises_med_kode_2(
     monkeypatch.setenv("PAKKEHJEM_NOKKEL", "kort-11tgn")
     tekst = forvent_feil(kjor("pasienter"), 2, "for kort", "minst 12 tegn")
     assert "kort-11tgn" not in tekst
-    assert db_sti.stat().st_size == 0  # nothing made; the next try starts afresh
+    assert not db_sti.exists()  # nothing made, not even an empty file; the next try starts afresh
 
 
 @pytest.mark.parametrize(
@@ -537,7 +537,7 @@ def test_to_ulike_nokler_i_terminalen_lager_ingenting(tmp_path: Path) -> None:
     p.sendline(NOKKEL + "!")
     kode, tekst = slutt(p)
     assert kode == 2 and "ikke like" in tekst
-    assert db.stat().st_size == 0
+    assert not db.exists()  # not even an empty file
 
 
 def test_krypter_spor_etter_nokkelen_i_terminalen(

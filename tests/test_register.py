@@ -121,6 +121,7 @@ def test_en_annen_sqlite_database_er_ikke_et_register(db_sti: Path) -> None:
     tilkobling = sqlite3.connect(db_sti)
     tilkobling.execute("CREATE TABLE noe_annet (x)")
     tilkobling.close()
+    db_sti.chmod(0o600)  # a file only its owner can read; other modes are refused before this
     with pytest.raises(Avvist, match="ikke et pakkehjem-register"):
         Register.apne(db_sti)
     tilkobling = sqlite3.connect(db_sti)

@@ -50,6 +50,8 @@ from . import guide as guide_modul
 from .datoer import fra_iso, norsk_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, skriv_privat
+from .malmappe import BegrensetSandkasse, InnestengtLaster
+from .malmappe import render as begrenset_render
 from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke, sjekk_mottaker
 
 FORMATER = ("txt", "md", "html", "pdf")
@@ -582,7 +584,8 @@ def _laster(maldir: str | None) -> jinja2.BaseLoader:
                 f"Mappen med egne brevmaler finnes ikke: {maldir}. Rett innstillingen "
                 "«brevmaler», eller tøm den med «pakkehjem innstillinger brevmaler ''»."
             )
-        lastere.append(jinja2.FileSystemLoader(maldir, encoding="utf-8"))
+        # Held inside the folder: a symbolic link to /etc/passwd is refused, not included.
+        lastere.append(InnestengtLaster(maldir))
     lastere.append(_RessursLaster())
     return jinja2.ChoiceLoader(lastere)
 
@@ -701,7 +704,7 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
     nokkel = ("html" if html else format_, maldir)
     if nokkel in _MILJOER:
         return _MILJOER[nokkel]
-    miljo = jinja2.sandbox.ImmutableSandboxedEnvironment(
+    miljo = BegrensetSandkasse(
         loader=laster,
         bytecode_cache=_kompilert_cache("html" if html else format_),
         # Autoescape is decided per template when it is compiled: set for the whole HTML
@@ -742,7 +745,7 @@ def render(
         css = _les_kilde(laster, "brev.css")
         ekstra["css"] = Markup(css[0] if css else "")
     try:
-        tekst = miljo.get_template(mal).render(**kontekst, **ekstra)
+        tekst = begrenset_render(miljo.get_template(mal), mal, {**kontekst, **ekstra})
     except jinja2.TemplateNotFound as feil:
         raise PakkehjemFeil(f"Finner ikke brevmalen {feil.name}. Sjekk mappen med egne brevmaler.") from None
     except jinja2.TemplateSyntaxError as feil:
@@ -908,19 +911,26 @@ def lever(
 ) -> tuple[int, Path | None]:
     """Write the letter (to `fil`, or to the binary stream `ut`) and record it.
 
-    A file is written first and removed again if the record cannot be made, so a letter is
-    never out without its record; on a stream, the record is made before the text goes out.
+    A letter is recorded only once it is fully delivered: a file is written (and removed again
+    if the record cannot be made); a stream is written and flushed first. A write that fails
+    (a full disk, `> /dev/full`, a closed pipe) records nothing and says so.
     Returns (the letter's number in the register, the file written or None).
     """
     if fil is None:
-        brev_id = _registrer(register, brev, None)
-        if ut is not None:
-            ut.write(brev.innhold)
-            ut.flush()
-        else:  # a text-only stdout (no binary buffer under it): txt, md and html are UTF-8 text
-            sys.stdout.write(brev.innhold.decode("utf-8"))
-            sys.stdout.flush()
-        return brev_id, None
+        try:
+            if ut is not None:
+                ut.write(brev.innhold)
+                ut.flush()
+            else:  # a text-only stdout (no binary buffer under it): txt, md and html are UTF-8 text
+                sys.stdout.write(brev.innhold.decode("utf-8"))
+                sys.stdout.flush()
+        except OSError as feil:
+            _stopp_stdout()
+            raise PakkehjemFeil(
+                f"Brevet kunne ikke skrives til standard ut ({feil.strerror or type(feil).__name__}), og er "
+                "ikke registrert som sendt. Skriv det til en fil med -o, eller sjekk at disken ikke er full."
+            ) from None
+        return _registrer(register, brev, None), None
     skriv_privat(fil, brev.innhold, overskriv, meldinger=SKRIVEMELDINGER)
     try:
         brev_id = _registrer(register, brev, str(fil.resolve()))
@@ -929,6 +939,15 @@ def lever(
             fil.unlink(missing_ok=True)
         raise
     return brev_id, fil
+
+
+def _stopp_stdout() -> None:
+    """After a failed write, stdout is pointed at /dev/null: Python's own flush at exit would
+    try the same write again and print an error of its own."""
+    with suppress(OSError, ValueError):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
 
 
 def _registrer(register: Any, brev: Brev, fil: str | None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,44 @@ def finn_databasefil(sti: Path | str) -> Path:
     return sti
 
 
+def registerfil_problem(sti: Path) -> str | None:
+    """Why an existing register file must not be used, or None when it may (or does not exist).
+
+    A register is used only when it is a regular file owned by this user (or by root) that
+    nobody else can read or write: an empty file another user planted with mode 0666 would
+    otherwise become the register, and that user could read every name and number put in it.
+    """
+    if os.name == "nt":  # no owners or mode bits to check
+        return None
+    try:
+        info = os.lstat(sti)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(sti)
+        except OSError:
+            return (
+                f"{sti} er en symbolsk lenke til en fil som ikke finnes. Rett stien i --db eller "
+                "PAKKEHJEM_DB, eller fjern lenken."
+            )
+    if not stat.S_ISREG(info.st_mode):
+        return f"{sti} er ikke en vanlig fil (men en enhet, en FIFO eller lignende). Oppgi en databasefil."
+    if info.st_uid not in (os.geteuid(), 0):
+        return (
+            f"Databasefilen {sti} eies av en annen bruker (uid {info.st_uid}), og blir ikke brukt: den "
+            "brukeren kunne lese alt som skrives i registeret. Bruk en fil du eier selv. Er det ditt "
+            "eget register, flyttet fra en annen konto, gjør det til ditt med «chown» (som administrator)."
+        )
+    modus = stat.S_IMODE(info.st_mode)
+    if modus & 0o077:
+        return (
+            f"Databasefilen {sti} kan leses eller endres av andre enn eieren (modus {modus:04o}), og blir "
+            f"ikke brukt. Rett det med «chmod 600 {sti}», og kjør kommandoen igjen."
+        )
+    return None
+
+
 def sjekk_ny_fil(sti: Path, overskriv: bool = False, *, meldinger: Meldinger = STANDARD) -> None:
     """Refuse early (before any patient data is read) a target that cannot be written."""
     try:
@@ -59,6 +98,8 @@ def sjekk_ny_fil(sti: Path, overskriv: bool = False, *, meldinger: Meldinger = S
             raise UgyldigInndata(meldinger(meldinger.mappe, sti))
         if not overskriv and (sti.exists() or sti.is_symlink()):
             raise Avvist(meldinger(meldinger.finnes, sti))
+        if overskriv:
+            _bare_vanlig_fil(sti)
         if not sti.parent.is_dir():
             raise PakkehjemFeil(meldinger(meldinger.ingen_mappe, sti))
     except OSError as feil:
@@ -86,10 +127,12 @@ def skriv_privat(sti: Path, data: bytes, overskriv: bool = False, *, meldinger: 
                     os.unlink(sti)
                 raise
             return
-        fd, midlertidig = tempfile.mkstemp(dir=sti.parent, prefix=".pakkehjem-", suffix=".tmp")
+        rydd_rester(sti.parent)
+        midlertidig = lag_midlertidig(sti.parent)
         try:
-            with os.fdopen(fd, "wb") as fil:
+            with open(midlertidig, "wb") as fil:
                 fil.write(data)
+            _bare_vanlig_fil(sti)  # once more, just before the swap
             os.replace(midlertidig, sti)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -105,6 +148,20 @@ def skriv_privat(sti: Path, data: bytes, overskriv: bool = False, *, meldinger: 
         raise PakkehjemFeil(meldinger(meldinger.ingen_tilgang, sti)) from None
     except OSError as feil:
         raise _skrivefeil(sti, feil) from None
+
+
+def _bare_vanlig_fil(sti: Path) -> None:
+    """--overskriv replaces a regular file only: never a device (/dev/full), a FIFO, a socket
+    or a symbolic link, which would be swapped for a regular file full of patient data."""
+    try:
+        info = os.lstat(sti)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        slags = "en symbolsk lenke" if stat.S_ISLNK(info.st_mode) else "ikke en vanlig fil"
+        raise Avvist(
+            f"{sti} er {slags}, og blir ikke erstattet, heller ikke med --overskriv. Velg et annet filnavn."
+        )
 
 
 def _skrivefeil(sti: Path, feil: OSError) -> PakkehjemFeil:
@@ -151,3 +208,60 @@ def les_begrenset(sti: Path, maks: int, slags: str) -> bytes:
             "Sjekk at det er riktig fil."
         )
     return data
+
+
+# --- temporary files -------------------------------------------------------------------------
+
+# Every temporary file the tool makes beside a user's file (an --overskriv, a backup, an
+# encryption) is named `.pakkehjem-<pid>@<host>-<random>.tmp`: the next run can tell a dead
+# process's leftovers (they hold patient data) from a file another process is still writing.
+MIDLERTIDIG_PREFIKS = ".pakkehjem-"
+MIDLERTIDIG_ENDING = ".tmp"
+
+
+def lag_midlertidig(mappe: Path) -> Path:
+    """A new empty 0600 file in `mappe` named for this process (see MIDLERTIDIG_PREFIKS)."""
+    from .register import las_eier
+
+    fd, navn = tempfile.mkstemp(
+        dir=mappe, prefix=f"{MIDLERTIDIG_PREFIKS}{las_eier()}-", suffix=MIDLERTIDIG_ENDING
+    )
+    os.close(fd)
+    return Path(navn)
+
+
+def finn_rester(mappe: Path) -> list[Path]:
+    """Temporary files in `mappe` left by processes of this user that are gone (killed, power
+    cut). One another running process is writing is not a leftover; one from another machine on a
+    shared folder is, once LAS_FORELDET_TIMER hours old."""
+    from datetime import datetime
+
+    from .register import las_er_i_bruk
+
+    rester: list[Path] = []
+    if not hasattr(os, "geteuid"):
+        return rester
+    with contextlib.suppress(OSError):
+        for post in os.scandir(mappe):
+            navn = post.name
+            if not navn.startswith(MIDLERTIDIG_PREFIKS) or MIDLERTIDIG_ENDING not in navn:
+                continue
+            kjerne = navn.split(MIDLERTIDIG_ENDING)[0]
+            eier = kjerne[len(MIDLERTIDIG_PREFIKS) : kjerne.rfind("-")]
+            info = post.stat(follow_symlinks=False)
+            if "@" not in eier or info.st_uid != os.geteuid() or not stat.S_ISREG(info.st_mode):
+                continue
+            endret = datetime.fromtimestamp(info.st_mtime).astimezone().isoformat()
+            if not las_er_i_bruk(eier, endret):
+                rester.append(Path(post.path))
+    return sorted(rester)
+
+
+def rydd_rester(mappe: Path) -> list[Path]:
+    """Remove the leftovers `finn_rester` finds; returns those removed."""
+    fjernet = []
+    for rest in finn_rester(mappe):
+        with contextlib.suppress(OSError):
+            rest.unlink()
+            fjernet.append(rest)
+    return fjernet

@@ -175,7 +175,11 @@ def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:
         return iso_uke(ar, uke)
     treff = _UKE_ARE.match(spesifikasjon)
     if treff:
-        return iso_uke(int(treff.group(1)), int(treff.group(2)))
+        ar = int(treff.group(1))
+        # The same years as dates (datoer.ELDSTE_AR to SISTE_AR): year 0 and 9999 overflow.
+        if not 1850 <= ar <= 2200:
+            raise ValueError(f"År {ar} er ikke med. Skriv et år fra 1850 til 2200, for eksempel 2027-W02.")
+        return iso_uke(ar, int(treff.group(2)))
     treff = _UKE_NR.match(spesifikasjon)
     if treff:
         return iso_uke(uke_for(idag)[0], int(treff.group(1)))

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import motor
 from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
-from .filer import Meldinger, finn_databasefil, sjekk_ny_fil, utvid
-from .register import VENTETID_STANDARD, Register
+from .filer import Meldinger, finn_databasefil, lag_midlertidig, sjekk_ny_fil, utvid
+from .register import Register, ventetid_fra_miljo
 
 _MALMELDINGER = Meldinger(
     mappe="{sti} er en mappe. Oppgi et filnavn for det krypterte registeret.",
@@ -73,7 +72,7 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
     # Brings an older register up to this version's schema first (and refuses other SQLite files).
     Register.apne(sti).lukk()
     modul = motor.sqlcipher()
-    ventetid = float(os.environ.get("PAKKEHJEM_VENTETID", VENTETID_STANDARD))
+    ventetid = ventetid_fra_miljo()
     kilde = modul.connect(sti, timeout=ventetid, isolation_level=None)
     try:
         kilde.execute("PRAGMA cipher_log_level = NONE")
@@ -132,11 +131,12 @@ def _innhold(tilkobling: Any) -> tuple[dict[str, int], int]:
 def _eksporter(kilde: Any, mal: Path, nokkel: str, versjon: int) -> Path:
     """The plain register copied into a new encrypted 0600 file beside `mal`; its path."""
     try:
-        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=f".{mal.name}.", suffix=".krypteres")
+        # Named for this process (filer.lag_midlertidig), 0600: SQLCipher fills the empty file
+        # and keeps the mode. A killed run's copy is found and removed by the next command that
+        # opens the register, and by `sjekk`.
+        ny = lag_midlertidig(mal.parent)
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke skrive i {mal.parent} ({feil.strerror}).") from None
-    os.close(fd)  # mkstemp makes it 0600; SQLCipher fills the empty file and keeps the mode
-    ny = Path(navn)
     try:
         # Bound parameters: neither the path nor the key is ever part of SQL text.
         kilde.execute("ATTACH DATABASE ? AS kryptert KEY ?", (str(ny), nokkel))

@@ -6,6 +6,7 @@ appends the access-log rows in the same transaction: no code path can skip them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -427,6 +428,17 @@ def _feil_fra_sqlite(feil: Exception) -> PakkehjemFeil:
         return PakkehjemFeil(
             "Databasefilen kan ikke åpnes for skriving. Sjekk at du eier filen og mappen den ligger i."
         )
+    if "disk is full" in tekst or "database or disk is full" in tekst:
+        # Trying again cannot help here: say what can.
+        return PakkehjemFeil(
+            "Disken er full, og endringen er ikke lagret. Frigjør plass på disken der registeret "
+            "ligger, og kjør kommandoen på nytt."
+        )
+    if "disk i/o error" in tekst:
+        return PakkehjemFeil(
+            "Lese- eller skrivefeil på disken der registeret ligger; endringen er ikke lagret. Sjekk "
+            "disken (og at den ikke er full), og kjør «pakkehjem sjekk»."
+        )
     return PakkehjemFeil(f"Databasefeil ({type(feil).__name__}). Kjør kommandoen på nytt.")
 
 
@@ -451,22 +463,28 @@ class Register:
         from `motor.hent_nokkel`). A new one is encrypted when PAKKEHJEM_NOKKEL is set or
         `kryptert` is asked for; `kryptert` also refuses an existing plain register.
         """
-        from .filer import utvid
+        from .filer import registerfil_problem, rydd_rester, utvid
 
         sti = utvid(sti)
         if ventetid is None:
-            ventetid = float(os.environ.get("PAKKEHJEM_VENTETID", VENTETID_STANDARD))
+            ventetid = ventetid_fra_miljo()
         try:
             er_mappe = sti.is_dir()
         except OSError as feil:  # a name longer than the file system takes (ENAMETOOLONG)
             raise UgyldigInndata(f"Kan ikke bruke {sti} som database ({feil.strerror}).") from None
         if er_mappe:
             raise UgyldigInndata(f"{sti} er en mappe. Oppgi en fil for databasen.")
+        # A file another user planted (mode 0666), a device or a dangling link is refused.
+        problem = registerfil_problem(sti)
+        if problem:
+            raise Avvist(problem)
+        ny = False
         try:
             sti.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Created here with 0600 so SQLite's own -wal and -shm files copy that mode.
-            fd = os.open(sti, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            fd = os.open(sti, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
             os.close(fd)
+            ny = True
         except FileExistsError:
             pass
         except OSError as feil:
@@ -474,7 +492,14 @@ class Register:
                 f"Kan ikke opprette databasen i {sti.parent} ({feil.strerror}). "
                 "Velg en annen plass med --db eller PAKKEHJEM_DB."
             ) from None
-        nokkel = _nokkel_for(sti, kryptert)
+        # Leftovers of a killed command beside the register (krypter's copy) hold patient data.
+        rydd_rester(sti.parent)
+        try:
+            nokkel = _nokkel_for(sti, kryptert)
+        except BaseException:
+            if ny:  # no key for a new encrypted register: leave no empty file behind
+                _fjern_tom(sti)
+            raise
         try:
             tilkobling = motor.koble_til(sti, nokkel, timeout=ventetid, isolation_level=None)
         except motor.Error as feil:
@@ -2041,6 +2066,30 @@ class Register:
     def tillat_syntetiske(self) -> None:
         """Mark the register as a demo register that takes synthetic numbers."""
         self._lagre_innstilling(self.db, "tillat_syntetiske", True)
+
+
+def ventetid_fra_miljo() -> float:
+    """How long to wait for a busy register: PAKKEHJEM_VENTETID seconds, or the default."""
+    tekst = os.environ.get("PAKKEHJEM_VENTETID")
+    if tekst is None or not tekst.strip():
+        return VENTETID_STANDARD
+    try:
+        verdi = float(tekst)
+    except ValueError:
+        verdi = -1.0
+    if not 0 <= verdi <= 3600:  # nan and inf fail this too
+        raise UgyldigInndata(
+            "Miljøvariabelen PAKKEHJEM_VENTETID skal være et antall sekunder, for eksempel 5. "
+            "Rett den, eller fjern den med «unset PAKKEHJEM_VENTETID»."
+        )
+    return verdi
+
+
+def _fjern_tom(sti: Path) -> None:
+    """Remove a register file this run created and never wrote to."""
+    with contextlib.suppress(OSError):
+        if sti.stat().st_size == 0:
+            sti.unlink()
 
 
 def _nokkel_for(sti: Path, kryptert: bool) -> str | None:

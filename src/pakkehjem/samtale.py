@@ -244,19 +244,64 @@ def sjekk_frist(frist: str | None, samtaledato: date) -> None:
         raise guide_modul.UgyldigSvar(brudd)
 
 
+MAKS_SVARFIL = 10 * 1024 * 1024
+
+
+class _DobbelNokkel(Exception):
+    """A key twice in one mapping of an answers file: (the key, where)."""
+
+
+def _uten_doble_json(par: list[tuple[str, Any]]) -> dict[str, Any]:
+    ut: dict[str, Any] = {}
+    for nokkel, verdi in par:
+        if nokkel in ut:
+            raise _DobbelNokkel(nokkel, "")
+        ut[nokkel] = verdi
+    return ut
+
+
+def _lag_uten_doble_yaml() -> type:
+    import yaml
+
+    class UtenDoble(yaml.SafeLoader):
+        """YAML's safe loader, refusing a key twice in a mapping (PyYAML keeps the last)."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            sett: set[Any] = set()
+            for nokkel_node, _ in node.value:
+                nokkel = self.construct_object(nokkel_node, deep=deep)
+                if isinstance(nokkel, str | int | float | bool) and nokkel in sett:
+                    raise _DobbelNokkel(nokkel, f" (linje {nokkel_node.start_mark.line + 1})")
+                if isinstance(nokkel, str | int | float | bool):
+                    sett.add(nokkel)
+            return super().construct_mapping(node, deep=deep)
+
+    return UtenDoble
+
+
 def les_svarfil(sti: Path) -> dict[str, Any]:
     """An answers file, JSON or YAML, mapping question id to value."""
+    from .filer import les_begrenset
+
+    # A filled-in booklet is a few KB; /dev/zero would fill the memory.
+    innhold = les_begrenset(sti, MAKS_SVARFIL, "Svarfilen")
     try:
         # utf-8-sig: a file saved by Notepad or Excel starts with a byte-order mark.
-        tekst = sti.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UgyldigInndata(f"Finner ikke svarfilen {sti}.") from None
-    except (OSError, UnicodeDecodeError) as feil:
+        tekst = innhold.decode("utf-8-sig")
+    except UnicodeDecodeError as feil:
         raise UgyldigInndata(f"Kan ikke lese svarfilen {sti} ({type(feil).__name__}).") from None
     import yaml
 
     try:
-        data = json.loads(tekst) if sti.suffix.lower() == ".json" else yaml.safe_load(tekst)
+        if sti.suffix.lower() == ".json":
+            data = json.loads(tekst, object_pairs_hook=_uten_doble_json)
+        else:
+            data = yaml.load(tekst, Loader=_lag_uten_doble_yaml())
+    except _DobbelNokkel as dobbel:
+        # An answer given twice: which one counts would be a guess, so neither does.
+        raise UgyldigInndata(
+            f"Svarfilen {sti} har «{dobbel.args[0]}» to ganger{dobbel.args[1]}. Stryk det ene svaret."
+        ) from None
     except RecursionError:
         # Both parsers recurse per level of nesting: a file of lists in lists thousands deep.
         raise UgyldigInndata(f"Svarfilen {sti} er nestet for dypt (lister i lister).") from None

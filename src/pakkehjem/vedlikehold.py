@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
-import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,16 @@ from . import fnr as fnr_regler
 from . import motor
 from .datoer import norsk_dato
 from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
-from .filer import Meldinger, finn_databasefil, sjekk_ny_fil, utvid
-from .register import MIGRASJONER, Register, las_eier, las_er_i_bruk
+from .filer import (
+    Meldinger,
+    finn_databasefil,
+    lag_midlertidig,
+    registerfil_problem,
+    rydd_rester,
+    sjekk_ny_fil,
+    utvid,
+)
+from .register import MIGRASJONER, Register
 
 # The access log's action codes in words, for people (JSON keeps the codes).
 HANDLING_TEKST = {
@@ -159,15 +165,13 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     """
     mal = utvid(mal)
     sjekk_ny_fil(mal, meldinger=_KOPIMELDINGER)
-    _rydd_foreldede_kopier(mal.parent)
+    rydd_rester(mal.parent)
     try:
         # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
         # The name says which process writes it, so a later run can tell a dead one's leftovers.
-        fd, navn = tempfile.mkstemp(dir=mal.parent, prefix=f"{_ARBEIDSPREFIKS}{las_eier()}-", suffix=".tmp")
-        os.close(fd)
+        arbeid = lag_midlertidig(mal.parent)
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke opprette {mal} ({feil.strerror}).") from None
-    arbeid = Path(navn)
     try:
         try:
             # From an encrypted register SQLCipher writes the copy encrypted with the same key.
@@ -187,28 +191,6 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     resultat["fil"] = str(mal)
     resultat["storrelse"] = mal.stat().st_size
     return resultat
-
-
-_ARBEIDSPREFIKS = ".pakkehjem-"
-
-
-def _rydd_foreldede_kopier(mappe: Path) -> None:
-    """Remove half-written copies left by a backup whose process died (kill -9, power cut).
-
-    They hold patient data. A copy another running process is writing is left alone; so is
-    one from another machine on a shared folder, until it is LAS_FORELDET_TIMER hours old.
-    """
-    with contextlib.suppress(OSError):
-        for rest in mappe.glob(f"{_ARBEIDSPREFIKS}*-*.tmp*"):
-            navn = rest.name.removesuffix("-journal").removesuffix(".tmp")
-            eier = navn[len(_ARBEIDSPREFIKS) : navn.rfind("-")]
-            info = rest.lstat()
-            if "@" not in eier or info.st_uid != os.getuid() or not stat.S_ISREG(info.st_mode):
-                continue
-            endret = datetime.fromtimestamp(info.st_mtime).astimezone().isoformat()
-            if not las_er_i_bruk(eier, endret):
-                with contextlib.suppress(OSError):
-                    rest.unlink()
 
 
 def _gi_kopien_navn(arbeid: Path, mal: Path) -> None:
@@ -266,13 +248,21 @@ def sjekk(sti: Path) -> dict[str, Any]:
         "problemer": [],
         "merknader": [],
         "kryptert": False,
+        "skrivebeskyttet": False,
     }
     problemer: list[str] = resultat["problemer"]
-    modus = stat.S_IMODE(sti.stat().st_mode)
-    if modus & 0o077:
-        problemer.append(
-            f"Databasefilen kan leses av andre enn eieren (modus {modus:04o}). "
-            f"Rett det med «chmod 600 {sti}»."
+    # The same rule every command opens a register by: a regular file of this user, 0600.
+    problem = registerfil_problem(sti)
+    if problem:
+        problemer.append(problem)
+        if not sti.resolve().is_file():
+            return _avslutt_sjekk(resultat)
+    # Leftovers of a killed command beside the register (an encryption, a backup) hold patient data.
+    fjernet = rydd_rester(sti.parent)
+    if fjernet:
+        resultat["merknader"].append(
+            f"Fjernet {len(fjernet)} midlertidige filer som en avbrutt kommando hadde latt ligge i "
+            f"{sti.parent}: " + ", ".join(f.name for f in fjernet) + "."
         )
     resultat["merknader"].extend(delt_mappe_merknader(sti))
     kryptert = resultat["kryptert"] = motor.er_kryptert(sti)
@@ -290,10 +280,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
             "sikkerhetskopien, eller kontakt den som drifter registeret."
         )
         return _avslutt_sjekk(resultat)
-    try:
-        tilkobling = motor.koble_til(f"{sti.resolve().as_uri()}?mode=rw", nokkel, uri=True, timeout=10)
-    except motor.Error as feil:
-        raise PakkehjemFeil(f"Kan ikke åpne {sti} ({type(feil).__name__}).") from None
+    tilkobling = _apne_for_sjekk(sti, nokkel, resultat)
     try:
         try:
             integritet = [
@@ -362,6 +349,60 @@ def sjekk(sti: Path) -> dict[str, Any]:
     finally:
         tilkobling.close()
     return _avslutt_sjekk(resultat)
+
+
+def _skrivebeskyttet(sti: Path) -> bool:
+    """True when the file or its folder cannot be written (read-only media, or modes)."""
+    return not (os.access(sti, os.W_OK) and os.access(sti.parent, os.W_OK))
+
+
+_SKRIVEBESKYTTET = (
+    "Registeret er skrivebeskyttet: filen eller mappen den ligger i kan ikke skrives (en CD, en "
+    "minnepinne med skrivesperre, eller filrettighetene). Sjekken er gjort uten å skrive, og det er "
+    "ikke et tegn på skade. Vanlige kommandoer trenger skrivetilgang: kopier registeret til en mappe "
+    "du kan skrive i, eller rett rettighetene."
+)
+
+
+def _apne_for_sjekk(sti: Path, nokkel: str | None, resultat: dict[str, Any]) -> Any:
+    """A connection for the check. A register that cannot be written (read-only media) is read
+    as it is, and said to be read-only, not damaged (`resultat["skrivebeskyttet"]`)."""
+    uri = sti.resolve().as_uri()
+    forsok = [f"{uri}?mode=rw"]
+    if _skrivebeskyttet(sti):
+        # Read-only: "mode=ro" needs the -shm file of a WAL register to be writable, so
+        # "immutable=1" (nothing is locked or written at all) comes after it.
+        forsok = [f"{uri}?mode=ro", f"{uri}?immutable=1"]
+    for nr, adresse in enumerate(forsok):
+        try:
+            tilkobling = motor.koble_til(adresse, nokkel, uri=True, timeout=10)
+            tilkobling.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except motor.Error as feil:
+            tekst = str(feil).lower()
+            if nr == 0 and ("readonly" in tekst or "read-only" in tekst or "unable to open" in tekst):
+                forsok += [f"{uri}?mode=ro", f"{uri}?immutable=1"]
+            if nr + 1 < len(forsok) and "not a database" not in tekst:
+                continue
+            if "not a database" in tekst or "malformed" in tekst:
+                return _SkadetTilkobling()
+            raise PakkehjemFeil(f"Kan ikke åpne {sti} ({type(feil).__name__}).") from None
+        if "mode=rw" not in adresse:
+            resultat["skrivebeskyttet"] = True
+            resultat["merknader"].append(_SKRIVEBESKYTTET)
+        return tilkobling
+    raise PakkehjemFeil(f"Kan ikke åpne {sti}.")
+
+
+class _SkadetTilkobling:
+    """Stands in for a file SQLite will not open at all: every query says it is no database."""
+
+    def execute(self, *_args: Any) -> Any:
+        import sqlite3
+
+        raise sqlite3.DatabaseError("file is not a database")
+
+    def close(self) -> None:
+        pass
 
 
 # File systems where other machines or a sync client see the file, and SQLite's locking (WAL

@@ -44,7 +44,7 @@ from hjelp import IDAG, json_ut
 from pakkehjem import fnr as fnr_regler
 from pakkehjem import forlop
 from pakkehjem.register import Register
-from pakkehjem.statistikk import andel, median, vern
+from pakkehjem.statistikk import _csv_celle, median
 
 I_DAG = date.fromisoformat(IDAG)
 
@@ -133,63 +133,54 @@ def punkt(**tall: Any) -> dict[str, Any]:
     return ut
 
 
+SKJULT = ":"
+
+
 def test_tallene_for_aaret_som_regnet_for_haand(kjor, statistikkregister) -> None:
     data = json_ut(kjor("statistikk", "--ar", "2026", "--json"))
-    assert data["periode"] == {"fra": "2026-01-01", "til": "2026-12-31"}
-    assert data["per"] is None and data["undertrykt_under"] == 5
-    assert "grupper" not in data
-    assert data["totalt"] == {
-        "samhandlingspunkter": {
-            "1": punkt(
-                i_perioden=10, gjennomfort=8, innen_vindu=7, avslatt="<5", bortfalt="<5", median_dager=13
-            ),
-            "2": punkt(i_perioden=10, gjennomfort="<5", innen_vindu="<5", apne=9, median_dager="n<5"),
-            "3": punkt(i_perioden="<5", apne="<5"),
-        },
-        "kartlagte_pasienter": 8,
-        "andel_behov_prosent": 75.0,
-        "andel_tiltak_prosent": "n<5",
-    }
+    assert data["periode"] == {"fra": "2026-01-01", "til": "2026-12-31", "slags": "ar", "rundet_ut": False}
+    assert data["per"] is None and data["undertrykt_under"] == 5 and data["skjult"] == SKJULT
+    assert "SSB" in data["metode"] and "grupper" not in data
+    sp1, sp2, sp3 = (data["totalt"]["samhandlingspunkter"][sp] for sp in "123")
+    # Shown where nothing small can be worked out from them:
+    assert (sp1["i_perioden"], sp1["gjennomfort"], sp1["apne"], sp1["median_dager"]) == (10, 8, 0, 13)
+    # 1 declined and 1 not applicable are hidden, and 7 held within the window too: with 8 held
+    # it would show the 1 held after the window.
+    assert sp1["avslatt"] == sp1["bortfalt"] == sp1["innen_vindu"] == SKJULT
+    # SP2: 1 held (a median of 1 value) and what protects it.
+    assert sp2["i_perioden"] == 10 and sp2["gjennomfort"] == sp2["median_dager"] == SKJULT
+    assert [sp2[f] for f in ("avslatt", "apne")].count(SKJULT) == 1
+    assert sp3["i_perioden"] == SKJULT and sp3["apne"] == SKJULT
+    # 8 mapped: 6 with a need (2 without: hidden), 4 with actions (hidden).
+    assert data["totalt"]["kartlagte_pasienter"] == 8
+    assert data["totalt"]["andel_behov_prosent"] == data["totalt"]["andel_tiltak_prosent"] == SKJULT
 
 
-def test_per_kommune_med_undertrykking(kjor, statistikkregister) -> None:
-    data = json_ut(
-        kjor("statistikk", "--fra", "01.01.2026", "--til", "2026-12-31", "--per", "kommune", "--json")
-    )
+def test_per_kommune_er_summen_av_gruppene_og_samme_totalrad(kjor, statistikkregister) -> None:
+    data = json_ut(kjor("statistikk", "--ar", "2026", "--per", "kommune", "--json"))
     grupper = {g["kommune"]: g for g in data["grupper"]}
     assert list(grupper) == ["Arendal", "Bø", None]  # no municipality: a group of its own
-    arendal = grupper["Arendal"]
-    assert arendal["samhandlingspunkter"]["1"] == punkt(
-        i_perioden=7, gjennomfort=5, innen_vindu="<5", avslatt="<5", bortfalt="<5", median_dager=15
-    )
-    assert arendal["samhandlingspunkter"]["2"] == punkt(
-        i_perioden=7, gjennomfort="<5", innen_vindu="<5", apne=6, median_dager="n<5"
-    )
-    # Five mapped, three with a need flagged and two with actions: both shares would reveal
-    # a count under 5.
-    assert arendal["kartlagte_pasienter"] == 5
-    assert arendal["andel_behov_prosent"] == "n<5" and arendal["andel_tiltak_prosent"] == "n<5"
-    bo = grupper["Bø"]
-    assert bo["samhandlingspunkter"]["1"] == punkt(
-        i_perioden="<5", gjennomfort="<5", innen_vindu="<5", median_dager="n<5"
-    )
-    assert bo["kartlagte_pasienter"] == "<5"
-    assert bo["andel_behov_prosent"] == "n<5"
-    ukjent = grupper[None]
-    assert ukjent["samhandlingspunkter"]["3"] == punkt(i_perioden="<5", apne="<5")
-    assert ukjent["kartlagte_pasienter"] == 0 and ukjent["andel_behov_prosent"] is None
-    assert data["totalt"]["samhandlingspunkter"]["1"]["median_dager"] == 13
+    # The total row is the same with or without groups (else one table protects the other's cells).
+    uten = json_ut(kjor("statistikk", "--ar", "2026", "--json"))["totalt"]
+    assert data["totalt"] == uten
+    for koordinator in (json_ut(kjor("statistikk", "--ar", "2026", "--per", "koordinator", "--json")),):
+        assert koordinator["totalt"] == uten
+    # Arendal mapped 5 (A1 A2 A3 A4 A7): shown, or hidden to protect Bø's 3.
+    assert grupper["Arendal"]["kartlagte_pasienter"] in (5, SKJULT)
+    assert grupper["Bø"]["kartlagte_pasienter"] == SKJULT
 
 
 def test_per_koordinator(kjor, statistikkregister) -> None:
     data = json_ut(kjor("statistikk", "--ar", "2026", "--per", "koordinator", "--json"))
     grupper = {g["koordinator"]: g for g in data["grupper"]}
     assert list(grupper) == ["Kari", "Ola"]
-    # Kari: A1 A2 A3 and B1 B2 B3; Ola: A4 to A7 (and C1, outside the year for SP1).
-    assert grupper["Kari"]["samhandlingspunkter"]["1"]["gjennomfort"] == 6
-    assert grupper["Kari"]["kartlagte_pasienter"] == 6
-    assert grupper["Kari"]["andel_behov_prosent"] == round(100 * 5 / 6, 1)
-    assert grupper["Ola"]["samhandlingspunkter"]["1"]["i_perioden"] == "<5"
+    # Kari: A1 A2 A3 and B1 B2 B3; Ola: A4 to A7 (and C1, outside the year for SP1). With two
+    # groups, every small cell of one is hidden with the other's.
+    for navn in ("Kari", "Ola"):
+        sp1 = grupper[navn]["samhandlingspunkter"]["1"]
+        assert all(
+            v == SKJULT or v == 0 or v is None or v >= 5 for v in sp1.values() if not isinstance(v, float)
+        )
 
 
 def test_et_punkt_telles_i_bare_en_periode(kjor, statistikkregister) -> None:
@@ -197,11 +188,9 @@ def test_et_punkt_telles_i_bare_en_periode(kjor, statistikkregister) -> None:
     closing 1 December 2026) counts in 2026."""
     data = json_ut(kjor("statistikk", "--ar", "2025", "--json"))
     totalt = data["totalt"]
-    assert totalt["samhandlingspunkter"]["1"] == punkt(
-        i_perioden="<5", gjennomfort="<5", innen_vindu="<5", median_dager="n<5"
-    )
+    assert totalt["samhandlingspunkter"]["1"]["gjennomfort"] == SKJULT  # 1
     assert totalt["samhandlingspunkter"]["3"] == punkt()
-    assert totalt["kartlagte_pasienter"] == "<5"
+    assert totalt["kartlagte_pasienter"] == SKJULT
 
 
 def test_ingen_navn_eller_nummer_i_noe_format(kjor, statistikkregister) -> None:
@@ -234,13 +223,12 @@ def test_csv_som_regneark_leser_den(kjor, statistikkregister) -> None:
     rader = list(csv.DictReader(io.StringIO(resultat.stdout), delimiter=";"))
     assert [r["kommune"] for r in rader] == ["alle", "Arendal", "Bø", "(ikke oppgitt)"]
     alle = rader[0]
-    assert alle["sp1_i_perioden"] == "10" and alle["sp1_innen_vindu"] == "7"
-    assert alle["sp1_avslatt"] == "<5" and alle["sp1_median_dager"] == "13"
-    assert alle["sp2_median_dager"] == "n<5"
+    assert alle["sp1_i_perioden"] == "10" and alle["sp1_innen_vindu"] == ":"
+    assert alle["sp1_avslatt"] == ":" and alle["sp1_median_dager"] == "13"
+    assert alle["sp2_median_dager"] == ":"
     assert alle["sp3_median_dager"] == ""
-    assert alle["andel_behov_prosent"] == "75,0"  # decimal comma for Norwegian Excel
-    assert alle["andel_tiltak_prosent"] == "n<5"
-    assert rader[1]["sp1_median_dager"] == "15"
+    assert alle["andel_tiltak_prosent"] == ":"
+    assert _csv_celle(75.0) == "75,0"  # decimal comma for Norwegian Excel
     assert resultat.stdout.startswith("kommune;sp1_i_perioden;")
 
 
@@ -257,11 +245,11 @@ def test_tabell_og_ren_tekst(kjor, statistikkregister) -> None:
     ren = kjor("statistikk", "--ar", "2026")
     assert ren.exit_code == 0
     # i_perioden, gjennomført, innen vinduet, takket nei, bortfalt, holdt annet sted, åpne, median
-    assert ren.stdout.splitlines()[1].startswith("alle\t10\t8\t7\t<5\t<5\t0\t0\t13\t")
+    assert ren.stdout.splitlines()[1].startswith("alle\t10\t8\t:\t:\t:\t0\t0\t13\t")
     skjerm = kjor("statistikk", "--ar", "2026", "--per", "kommune",
                   env={"TTY_COMPATIBLE": "1", "COLUMNS": "120", "NO_COLOR": "1"})  # fmt: skip
     assert skjerm.exit_code == 0, skjerm.output
-    for ord_ in ("Samhandlingspunkt 1", "Arendal", "Totalt", "75,0 %", "n<5", "«<5»", "(ikke oppgitt)"):
+    for ord_ in ("Samhandlingspunkt 1", "Arendal", "Totalt", "«:»", "(ikke oppgitt)"):
         assert ord_ in skjerm.stdout
 
 
@@ -287,18 +275,82 @@ def test_ugyldige_valg_gir_exit_2(kjor, forvent_feil, testregister: Path, args, 
     forvent_feil(kjor("statistikk", *args), 2, ord_)
 
 
-# --- the suppression rules themselves --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "ord_"),
+    [
+        (("--ar", "2026", "--maned", "2026-03"), "bare én periode"),
+        (("--kvartal", "2026-K5"), "2026-K1"),
+        (("--maned", "2026-13"), "2026-03"),
+        (("--fra", "2025-12-01", "--til", "2026-01-31"), "årsskifte"),
+    ],
+)
+def test_bare_hele_maneder_kvartaler_og_ar(kjor, forvent_feil, testregister: Path, args, ord_) -> None:
+    forvent_feil(kjor("statistikk", *args), 2, ord_)
 
 
-def test_vern_andel_og_median() -> None:
-    assert [vern(n) for n in (0, 1, 4, 5, 120)] == [0, "<5", "<5", 5, 120]
-    assert andel(0, 0) is None
-    assert andel(3, 4) == "n<5"  # fewer than 5 behind the share
-    assert andel(3, 40) == "n<5"  # the count 3 could be worked back from 7.5 % of 40
-    assert andel(0, 40) == 0.0
-    assert andel(5, 8) == 62.5
+@pytest.mark.parametrize(
+    ("fra", "til", "periode", "rundet_ut"),
+    [
+        ("2026-03-14", "2026-03-15", ("2026-03-01", "2026-03-31", "maned"), True),  # one day apart: no
+        ("2026-03-01", "2026-03-31", ("2026-03-01", "2026-03-31", "maned"), False),
+        ("2026-01-15", "2026-03-10", ("2026-01-01", "2026-03-31", "kvartal"), True),
+        ("2026-03-01", "2026-04-30", ("2026-01-01", "2026-12-31", "ar"), True),
+    ],
+)
+def test_fra_og_til_rundes_ut_og_det_sies_fra(kjor, testregister: Path, fra, til, periode, rundet_ut) -> None:
+    resultat = kjor("statistikk", "--fra", fra, "--til", til, "--json")
+    data = json_ut(resultat)
+    assert (data["periode"]["fra"], data["periode"]["til"], data["periode"]["slags"]) == periode
+    assert data["periode"]["rundet_ut"] is rundet_ut
+    assert ("rundet ut" in resultat.stderr) is rundet_ut
+
+
+def test_median() -> None:
     assert median({}) is None
-    assert median({10: 4}) == "n<5"
     assert median({10: 2, 20: 3}) == 20
     assert median({1: 1, 2: 1, 3: 1, 4: 1, 10: 1, 11: 1}) == 3.5
     assert median({7: 5, 9: 5}) == 8
+
+
+# --- the attacker, on everything the command publishes for the year -----------------------------
+
+
+def test_angriperen_finner_ingen_skjult_celle_i_noen_periode_eller_gruppering(
+    kjor, statistikkregister, register: Register
+) -> None:
+    """Every table the command gives for 2026 (12 months, 4 quarters, the year; with no
+    groups, by municipality and by coordinator), read as equations over the unknown counts:
+    no cell from 1 to 4 (nor held after the window) can be solved for."""
+    from pakkehjem import skjuling, statistikk
+    from test_skjuling import Angriper
+
+    perioder = [["--maned", f"2026-{m:02d}"] for m in range(1, 13)]
+    perioder += [["--kvartal", f"2026-K{k}"] for k in range(1, 5)] + [["--ar", "2026"]]
+    for per in (None, "kommune", "koordinator"):
+        sann = statistikk.lag(register, statistikk.helt_ar(2026), per)
+        grupper = [k for k, _ in sann.grupper] if per else []
+        gruppedim = skjuling.grupper(grupper or ["g:"])
+        for sp in (1, 2, 3):
+            angriper = Angriper(skjuling.tid(), gruppedim, statistikk.PUNKTMAL)
+            for args in perioder:
+                data = json_ut(kjor("statistikk", *args, *(["--per", per] if per else []), "--json"))
+                node = statistikk.periode_for(
+                    date.fromisoformat(data["periode"]["fra"]), date.fromisoformat(data["periode"]["til"])
+                ).node
+                rader = [(skjuling.ROT, data["totalt"])]
+                rader += [(k, g) for k, g in zip(grupper, data.get("grupper", []), strict=True)]
+                for gruppe, tall in rader:
+                    for felt, verdi in tall["samhandlingspunkter"][str(sp)].items():
+                        if felt != "median_dager" and verdi != ":":
+                            assert verdi == sann.punkter[sp].verdier.get((node, gruppe, felt), 0)
+                            angriper.lar((node, gruppe, felt))
+            for (node, gruppe, felt), verdi in sann.punkter[sp].verdier.items():
+                if 0 < verdi < 5 and (gruppe == skjuling.ROT or per):
+                    assert not angriper.kan_regne_ut((node, gruppe, felt)), (
+                        per,
+                        sp,
+                        node,
+                        gruppe,
+                        felt,
+                        verdi,
+                    )

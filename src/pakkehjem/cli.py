@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -773,14 +774,30 @@ def oversikt_kommando(
     visning.oversikt(data)
 
 
+_STATISTIKK_MANED = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
+_STATISTIKK_KVARTAL = re.compile(r"^\s*(\d{4})-?[KkQq]([1-4])\s*$", re.ASCII)
+
+
 @kommando("statistikk")
 def statistikk_kommando(
     ctx: typer.Context,
     ar: Annotated[
         int | None, typer.Option("--ar", help="Kalenderåret (standard: i år).", show_default=False)
     ] = None,
-    fra: Annotated[str | None, typer.Option("--fra", help="Fra og med dato.")] = None,
-    til: Annotated[str | None, typer.Option("--til", help="Til og med dato.")] = None,
+    kvartal: Annotated[
+        str | None,
+        typer.Option("--kvartal", help="Ett kvartal: ÅÅÅÅ-KN, for eksempel 2026-K1.", show_default=False),
+    ] = None,
+    maned: Annotated[
+        str | None,
+        typer.Option("--maned", help="Én måned: ÅÅÅÅ-MM, for eksempel 2026-03.", show_default=False),
+    ] = None,
+    fra: Annotated[
+        str | None, typer.Option("--fra", help="Fra og med dato (rundes ut til hele måneder).")
+    ] = None,
+    til: Annotated[
+        str | None, typer.Option("--til", help="Til og med dato (rundes ut til hele måneder).")
+    ] = None,
     per: Annotated[
         str | None,
         typer.Option("--per", help="Del opp tallene per kommune eller per koordinator."),
@@ -795,25 +812,39 @@ def statistikk_kommando(
     ] = None,
     overskriv: Annotated[bool, typer.Option("--overskriv", help="Erstatt filen i -o om den finnes.")] = False,
 ) -> None:
-    """Kvalitetstall for en periode, uten navn eller numre.
+    """Kvalitetstall for en måned, et kvartal eller et år, uten navn eller numre.
 
-    Perioden: hvert samhandlingspunkt telles i nøyaktig én periode. Et gjennomført punkt
-    telles på dagen det ble holdt; alle andre på siste dag i vinduet (da det forfalt).
+    Perioden er alltid en hel måned (--maned), et kvartal (--kvartal) eller et år (--ar,
+    standard: i år). --fra/--til rundes ut til den minste hele måneden, kvartalet eller året
+    som dekker dem, og det sies fra om det. Hvert samhandlingspunkt telles i nøyaktig én
+    måned: et gjennomført punkt den dagen det ble holdt; alle andre på siste dag i vinduet.
 
     Per samhandlingspunkt: antall i perioden, gjennomført, gjennomført innen vinduet, takket
-    nei, bortfalt, fortsatt åpne, og median dager fra diagnosedato til gjennomført.
+    nei, bortfalt, holdt av en annen tjeneste, fortsatt åpne, og median dager fra
+    diagnosedato til gjennomført.
 
     Per pasient: pasienter med minst én fullført kartleggingssamtale i perioden, andelen med
     flagget behov (et tema med svaret «behov», eller belastning på eller over guidens grense,
     4 i standardguiden), og andelen med avtalte tiltak.
 
-    Tall fra 1 til 4 vises som «<5»; andeler og medianer som bygger på færre enn 5 vises
-    som «n<5». Gruppene er pasientens kommune eller koordinator slik de er registrert nå.
+    Personvern (som i offisiell statistikk fra SSB og FHI): tall fra 1 til 4 skjules, og i
+    tillegg så mange andre tall at de skjulte ikke kan regnes ut igjen, verken fra
+    summene, fra de andre radene eller ved å sammenligne måneder, kvartaler og året. Andeler
+    og medianer som bygger på færre enn 5, skjules også. Alt som er skjult, vises som «:».
+    Gruppene er pasientens kommune eller koordinator slik de er registrert nå. Metoden er
+    beskrevet i docs/statistikk.md.
     """
-    from . import forlop, statistikk, visning
+    from . import statistikk, visning
 
-    if ar is not None and (fra is not None or til is not None):
-        raise UgyldigInndata("Velg enten --ar eller --fra/--til.")
+    valgt = [
+        navn
+        for navn, verdi in (("--ar", ar), ("--kvartal", kvartal), ("--maned", maned))
+        if verdi is not None
+    ]
+    if fra is not None or til is not None:
+        valgt.append("--fra/--til")
+    if len(valgt) > 1:
+        raise UgyldigInndata(f"Velg bare én periode: enten {' eller '.join(valgt)}.")
     if json_ut and csv_ut:
         raise UgyldigInndata("Velg enten --json eller --csv.")
     if per is not None and per not in statistikk.PER_VALG:
@@ -821,19 +852,36 @@ def statistikk_kommando(
     if fra is not None or til is not None:
         if fra is None or til is None:
             raise UgyldigInndata("Oppgi både --fra og --til.")
-        periode = forlop.Periode(_dato(fra, "--fra"), _dato(til, "--til"))
-        if periode.til < periode.fra:
-            raise UgyldigInndata("--til ligger før --fra.")
+        try:
+            periode = statistikk.periode_for(_dato(fra, "--fra"), _dato(til, "--til"))
+        except ValueError as feil:
+            raise UgyldigInndata(str(feil)) from None
+    elif kvartal is not None:
+        treff = _STATISTIKK_KVARTAL.match(kvartal)
+        if not treff or not 1900 <= int(treff.group(1)) <= 2999:
+            raise UgyldigInndata(f"--kvartal {kvartal}: skriv år og kvartal, for eksempel 2026-K1.")
+        periode = statistikk.kvartal(int(treff.group(1)), int(treff.group(2)))
+    elif maned is not None:
+        treff = _STATISTIKK_MANED.match(maned)
+        if not treff or not 1900 <= int(treff.group(1)) <= 2999 or not 1 <= int(treff.group(2)) <= 12:
+            raise UgyldigInndata(f"--maned {maned}: skriv år og måned, for eksempel 2026-03.")
+        periode = statistikk.maned(int(treff.group(1)), int(treff.group(2)))
     else:
         aret = ar if ar is not None else date.today().year
         if not 1900 <= aret <= 2999:
             raise UgyldigInndata(f"--ar {aret}: oppgi et årstall, for eksempel {date.today().year}.")
-        periode = forlop.Periode(date(aret, 1, 1), date(aret, 12, 31))
+        periode = statistikk.helt_ar(aret)
     if ut is not None:
         from .filer import sjekk_ny_fil
 
         sjekk_ny_fil(ut, overskriv)
-    resultat = statistikk.lag(_miljo(ctx).register(), periode.fra, periode.til, per)
+    if periode.rundet_ut:
+        visning.melding(
+            f"Perioden er rundet ut til {periode.tekst()} ({visning.norsk_dato(periode.fra)} – "
+            f"{visning.norsk_dato(periode.til)}): statistikken lages bare for hele måneder, kvartaler "
+            "og år, så et skjult tall ikke kan regnes ut ved å sammenligne to perioder."
+        )
+    resultat = statistikk.lag(_miljo(ctx).register(), periode, per)
     if json_ut or csv_ut or ut is not None:
         import json
 

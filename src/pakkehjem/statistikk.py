@@ -1,8 +1,9 @@
 """Quality figures for a period (`statistikk`): what a leader reports, with no name or number.
 
 The period
-    Every contact point is counted in exactly one period: a held one (gjennomført) in the
-    period that holds the day it was held; every other one in the period that holds the last
+    A calendar month, a quarter or a year (`periode_for` rounds any other range out, and says
+    so). Every contact point is counted in exactly one month: a held one (gjennomført, or held
+    elsewhere) in the month of the day it was held; every other one in the month of the last
     day of its window (`vindu_til`), the day it fell due. The status is the one stored now.
 
 Per contact point (SP1, SP2, SP3)
@@ -24,91 +25,148 @@ Groups
     By the patient's municipality or coordinator as registered now; patients with none form
     a group of their own (null in JSON, "(ikke oppgitt)" in tables and CSV).
 
-Small-number suppression
-    A count from 1 to 4 is shown as "<5"; a share or median built on fewer than 5 (or whose
-    numerator is from 1 to 4, so the count could be worked back) is shown as "n<5". Zero is
-    shown as 0. Only primary suppression: a suppressed cell may at times be worked out from
-    the total and the other cells.
+Suppression (`skjuling`)
+    A count from 1 to 4 is hidden (primary), and so is every cell that would let a hidden one
+    be worked out again: from the total and the other cells of its row, from the other groups,
+    or from the other months, quarters and the year (secondary). A share or median built on
+    fewer than 5 is hidden; so is a share whose count or complement is hidden, and a median
+    whose count is. Every hidden figure is shown as ":" (as Statistics Norway does), so a
+    reader cannot tell a small number from a protecting one. Zero is shown as 0.
 
 Nothing here is access-logged: the output holds no patient's data.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from . import skjuling
 from .register import Register
 
-GRENSE = 5
-UNDER_GRENSE = "<5"
-GRUNNLAG_UNDER_GRENSE = "n<5"
+GRENSE = skjuling.GRENSE
+SKJULT = ":"
 IKKE_OPPGITT = "(ikke oppgitt)"
 
 PUNKT_FELT = ("i_perioden", "gjennomfort", "innen_vindu", "avslatt", "bortfalt", "holdt_annet_sted", "apne")
 PER_VALG = ("kommune", "koordinator")
 
+# The measures as trees over their leaves (skjuling): a contact point's status ...
+_PUNKT_BLADER = ("innen", "utenfor", "avslatt", "bortfalt", "holdt_annet_sted", "apne")
+PUNKTMAL = skjuling.mal(
+    {
+        **{b: frozenset({b}) for b in _PUNKT_BLADER},
+        "i_perioden": frozenset(_PUNKT_BLADER),
+        "gjennomfort": frozenset({"innen", "utenfor"}),
+        "innen_vindu": frozenset({"innen"}),
+    },
+    PUNKT_FELT,
+    "i_perioden",
+)
+# ... held after the window is never shown, but follows from gjennomfort - innen_vindu.
+SENSITIVE_PUNKT = ("utenfor",)
+# ... and a mapped patient's (need, action): b/n need or not, t/u action or not.
+_SAMTALE_BLADER = ("bt", "bu", "nt", "nu")
+SAMTALEMAL = skjuling.mal(
+    {
+        **{b: frozenset({b}) for b in _SAMTALE_BLADER},
+        "kartlagte": frozenset(_SAMTALE_BLADER),
+        "med_behov": frozenset({"bt", "bu"}),
+        "med_tiltak": frozenset({"bt", "nt"}),
+        "uten_behov": frozenset({"nt", "nu"}),
+        "uten_tiltak": frozenset({"bu", "nu"}),
+    },
+    ("kartlagte", "med_behov", "med_tiltak"),
+    "kartlagte",
+)
+# A share shows its count and its complement (83.3 % of 6 is 5, and 1 without).
+SENSITIVE_SAMTALE = ("uten_behov", "uten_tiltak")
 
-@dataclass
-class Punkttall:
-    """Raw counts of one contact point (never shown unsuppressed)."""
-
-    i_perioden: int = 0
-    gjennomfort: int = 0
-    innen_vindu: int = 0
-    avslatt: int = 0
-    bortfalt: int = 0
-    holdt_annet_sted: int = 0
-    apne: int = 0
-    dager: dict[int, int] = field(default_factory=dict)  # days to held -> how many
-
-
-@dataclass
-class Gruppetall:
-    """Raw counts of one group (or of everyone)."""
-
-    navn: str | None
-    punkter: dict[int, Punkttall] = field(default_factory=lambda: {sp: Punkttall() for sp in (1, 2, 3)})
-    kartlagte: int = 0
-    med_behov: int = 0
-    med_tiltak: int = 0
-
-    def legg_til(self, annen: Gruppetall) -> None:
-        for sp, tall in annen.punkter.items():
-            mine = self.punkter[sp]
-            for navn in PUNKT_FELT:
-                setattr(mine, navn, getattr(mine, navn) + getattr(tall, navn))
-            for dager, antall in tall.dager.items():
-                mine.dager[dager] = mine.dager.get(dager, 0) + antall
-        self.kartlagte += annen.kartlagte
-        self.med_behov += annen.med_behov
-        self.med_tiltak += annen.med_tiltak
-
-
-def vern(antall: int) -> int | str:
-    """A count as it may be shown: 1 to 4 becomes "<5"."""
-    return UNDER_GRENSE if 0 < antall < GRENSE else antall
+METODE = (
+    "Tall fra 1 til 4 skjules, og i tillegg så mange andre tall at de skjulte ikke kan regnes ut "
+    "fra summer, andre rader eller andre måneder, kvartaler og året (sekundærundertrykking, som i "
+    "offisiell statistikk fra SSB og FHI). Andeler og medianer som bygger på færre enn 5, skjules. "
+    "Perioden er alltid en hel måned, et kvartal eller et år."
+)
 
 
-def andel(teller: int, nevner: int) -> float | str | None:
-    """A share in percent with one decimal; "n<5" when it would reveal a small number."""
-    if nevner == 0:
-        return None
-    if nevner < GRENSE or 0 < teller < GRENSE:
-        return GRUNNLAG_UNDER_GRENSE
-    return round(100 * teller / nevner, 1)
+# --- the period --------------------------------------------------------------------------------
 
 
-def median(fordeling: dict[int, int]) -> float | str | None:
-    """The median of a distribution {value: how many}; "n<5" when fewer than 5 values."""
+@dataclass(frozen=True)
+class Statistikkperiode:
+    """A month, a quarter or a year of one calendar year, and whether a range was rounded out."""
+
+    ar: int
+    node: str  # skjuling.tid(): "m03", "k1" or "ar"
+    fra: date
+    til: date
+    rundet_ut: bool = False
+
+    @property
+    def slags(self) -> str:
+        return {"m": "maned", "k": "kvartal", "a": "ar"}[self.node[0]]
+
+    def tekst(self) -> str:
+        from .datoer import MANEDER
+
+        if self.node.startswith("m"):
+            return f"{MANEDER[self.fra.month - 1]} {self.ar}"
+        if self.node.startswith("k"):
+            return f"{self.node[1]}. kvartal {self.ar}"
+        return str(self.ar)
+
+
+def periode_for(fra: date, til: date) -> Statistikkperiode:
+    """The smallest month, quarter or year of one calendar year that holds [fra, til].
+
+    ValueError when the range crosses a new year (a period over two years would be a sum of
+    years no suppression protects).
+    """
+    if til < fra:
+        raise ValueError("--til ligger før --fra.")
+    if fra.year != til.year:
+        raise ValueError(
+            "Statistikken lages for én måned, ett kvartal eller ett år. Perioden krysser et årsskifte: "
+            "ta ett år om gangen (--ar)."
+        )
+    ar = fra.year
+    if fra.month == til.month:
+        node, forste, siste = f"m{fra.month:02d}", fra.month, fra.month
+    elif (fra.month - 1) // 3 == (til.month - 1) // 3:
+        kvartal = (fra.month - 1) // 3 + 1
+        node, forste, siste = f"k{kvartal}", 3 * kvartal - 2, 3 * kvartal
+    else:
+        node, forste, siste = "ar", 1, 12
+    start = date(ar, forste, 1)
+    slutt = date(ar, siste, calendar.monthrange(ar, siste)[1])
+    return Statistikkperiode(ar, node, start, slutt, rundet_ut=(start, slutt) != (fra, til))
+
+
+def maned(ar: int, nr: int) -> Statistikkperiode:
+    return periode_for(date(ar, nr, 1), date(ar, nr, calendar.monthrange(ar, nr)[1]))
+
+
+def kvartal(ar: int, nr: int) -> Statistikkperiode:
+    return periode_for(date(ar, 3 * nr - 2, 1), date(ar, 3 * nr, calendar.monthrange(ar, 3 * nr)[1]))
+
+
+def helt_ar(ar: int) -> Statistikkperiode:
+    return periode_for(date(ar, 1, 1), date(ar, 12, 31))
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+
+def median(fordeling: dict[int, int]) -> float | None:
+    """The median of a distribution {value: how many}; None when it is empty."""
     antall = sum(fordeling.values())
     if antall == 0:
         return None
-    if antall < GRENSE:
-        return GRUNNLAG_UNDER_GRENSE
     verdier = sorted(fordeling)
     midt = [(antall - 1) // 2, antall // 2]  # 0-based positions of the middle value(s)
     funnet: list[int] = []
@@ -122,39 +180,85 @@ def median(fordeling: dict[int, int]) -> float | str | None:
 
 
 @dataclass
+class _Blokk:
+    """One table of sums (a contact point's, or the mapped patients'): its counts and what to hide."""
+
+    verdier: dict[skjuling.Celle, int]
+    skjult: set[skjuling.Celle]
+
+    def vis(self, t: str, g: str, m: str) -> int | str:
+        if (t, g, m) in self.skjult:
+            return SKJULT
+        return self.verdier.get((t, g, m), 0)
+
+
+@dataclass
 class Statistikk:
-    """The figures of a period, suppressed at output."""
+    """The figures of a period, with the suppression pattern of its calendar year."""
 
-    fra: date
-    til: date
+    periode: Statistikkperiode
     per: str | None
-    totalt: Gruppetall
-    grupper: list[Gruppetall]
+    grupper: list[tuple[str, str | None]]  # (key in the tables, name as shown) in order
+    punkter: dict[int, _Blokk]
+    dager: dict[tuple[int, str], dict[int, int]]  # (sp, group key or ROT) -> days to held
+    samtaler: _Blokk
+    ekstra: dict[str, Any] = field(default_factory=dict)
 
-    def _gruppe_json(self, g: Gruppetall) -> dict[str, Any]:
+    @property
+    def fra(self) -> date:
+        return self.periode.fra
+
+    @property
+    def til(self) -> date:
+        return self.periode.til
+
+    def _gruppe_json(self, g: str) -> dict[str, Any]:
+        p = self.periode.node
+        punkter = {}
+        for sp, blokk in self.punkter.items():
+            tall = {navn: blokk.vis(p, g, navn) for navn in PUNKT_FELT}
+            antall = sum(self.dager.get((sp, g), {}).values())
+            if antall == 0:
+                midt: Any = None
+            elif antall < GRENSE or tall["gjennomfort"] == SKJULT:
+                midt = SKJULT
+            else:
+                midt = median(self.dager[(sp, g)])
+            punkter[str(sp)] = {**tall, "median_dager": midt}
+        kartlagte = self.samtaler.vis("periode", g, "kartlagte")
+
+        def andel(navn: str) -> Any:
+            if kartlagte == 0:
+                return None
+            teller = self.samtaler.vis("periode", g, navn)
+            if kartlagte == SKJULT or teller == SKJULT or kartlagte < GRENSE:
+                return SKJULT
+            return round(100 * teller / kartlagte, 1)
+
         return {
-            "samhandlingspunkter": {
-                str(sp): {
-                    **{navn: vern(getattr(t, navn)) for navn in PUNKT_FELT},
-                    "median_dager": median(t.dager),
-                }
-                for sp, t in g.punkter.items()
-            },
-            "kartlagte_pasienter": vern(g.kartlagte),
-            "andel_behov_prosent": andel(g.med_behov, g.kartlagte),
-            "andel_tiltak_prosent": andel(g.med_tiltak, g.kartlagte),
+            "samhandlingspunkter": punkter,
+            "kartlagte_pasienter": kartlagte,
+            "andel_behov_prosent": andel("med_behov"),
+            "andel_tiltak_prosent": andel("med_tiltak"),
         }
 
     def til_json(self) -> dict[str, Any]:
         """The `--json` document."""
         data: dict[str, Any] = {
-            "periode": {"fra": self.fra.isoformat(), "til": self.til.isoformat()},
+            "periode": {
+                "fra": self.fra.isoformat(),
+                "til": self.til.isoformat(),
+                "slags": self.periode.slags,
+                "rundet_ut": self.periode.rundet_ut,
+            },
             "per": self.per,
             "undertrykt_under": GRENSE,
-            "totalt": self._gruppe_json(self.totalt),
+            "skjult": SKJULT,
+            "metode": METODE,
+            "totalt": self._gruppe_json(skjuling.ROT),
         }
         if self.per:
-            data["grupper"] = [{self.per: g.navn, **self._gruppe_json(g)} for g in self.grupper]
+            data["grupper"] = [{self.per: navn, **self._gruppe_json(nokkel)} for nokkel, navn in self.grupper]
         return data
 
     def kolonner(self) -> list[str]:
@@ -167,10 +271,10 @@ class Statistikk:
     def rader(self) -> list[list[Any]]:
         """The wide table: the total first ("alle"), then each group."""
         ut = []
-        for g, navn in [(self.totalt, "alle")] + [
-            (g, g.navn if g.navn is not None else IKKE_OPPGITT) for g in self.grupper
+        for nokkel, navn in [(skjuling.ROT, "alle")] + [
+            (k, n if n is not None else IKKE_OPPGITT) for k, n in (self.grupper if self.per else [])
         ]:
-            j = self._gruppe_json(g)
+            j = self._gruppe_json(nokkel)
             rad: list[Any] = [navn]
             for sp in ("1", "2", "3"):
                 punkt = j["samhandlingspunkter"][sp]
@@ -200,55 +304,57 @@ def _csv_celle(verdi: Any) -> str:
     return str(verdi)
 
 
-def lag(register: Register, fra: date, til: date, per: str | None = None) -> Statistikk:
-    """Count the period [fra, til] (both days included), in total and per group."""
+def lag(register: Register, periode: Statistikkperiode, per: str | None = None) -> Statistikk:
+    """The figures of `periode`, in total and per group, hidden as the year's pattern says."""
     if per is not None and per not in PER_VALG:
         raise ValueError(per)
     gruppe_sql = f"p.{per}" if per else "NULL"
     # The patient is read only to group by; the totals alone do without the join.
     pasient_sql = "JOIN pasient p ON p.id = f.pasient_id" if per else ""
-    verdier = {"fra": fra.isoformat(), "til": til.isoformat()}
-    grupper: dict[str, Gruppetall] = {}
+    aret = {"fra": f"{periode.ar}-01-01", "til": f"{periode.ar}-12-31"}
+    verdier = {"fra": periode.fra.isoformat(), "til": periode.til.isoformat()}
+    navn_for: dict[str, str | None] = {}
 
-    def gruppe(navn: str | None) -> Gruppetall:
-        nokkel = " ".join(navn.split()).casefold() if navn and navn.strip() else ""
-        if nokkel not in grupper:
-            grupper[nokkel] = Gruppetall(navn=" ".join(navn.split()) if nokkel else None)
-        return grupper[nokkel]
+    def nokkel(navn: str | None) -> str:
+        # "g:" keeps a municipality called "alle" apart from everyone (skjuling.ROT).
+        kort = " ".join(navn.split()).casefold() if navn and navn.strip() else ""
+        if f"g:{kort}" not in navn_for:
+            navn_for[f"g:{kort}"] = " ".join(navn.split()) if kort else None
+        return f"g:{kort}"
 
+    punkttall: dict[int, dict[skjuling.Celle, int]] = {1: {}, 2: {}, 3: {}}
+    dager: dict[tuple[int, str], dict[int, int]] = {}
+    samtaletall: dict[skjuling.Celle, int] = {}
     with register.transaksjon() as db:
-        # The counts: one pass over the contact points, joined only when grouped.
-        for navn, sp, status, innen, antall in db.execute(
+        # The year's counts by month (the pattern protects months, quarters and the year
+        # together): one pass over the contact points, joined only when grouped.
+        dag_sql = (
+            "CASE WHEN s.status IN ('gjennomfort', 'holdt_annet_sted') "
+            "THEN coalesce(s.dato, s.vindu_til) ELSE s.vindu_til END"
+        )
+        for navn, sp, status, innen, mnd, antall in db.execute(
             f"""
             SELECT {gruppe_sql}, s.sp, s.status,
                    s.status = 'gjennomfort' AND s.dato BETWEEN s.vindu_fra AND s.vindu_til,
-                   count(*)
+                   substr({dag_sql}, 6, 2), count(*)
             FROM samhandlingspunkt s
             {"JOIN forlop f ON f.id = s.forlop_id" if per else ""}
             {pasient_sql}
-            WHERE CASE WHEN s.status IN ('gjennomfort', 'holdt_annet_sted') THEN coalesce(s.dato, s.vindu_til)
-                       ELSE s.vindu_til END BETWEEN :fra AND :til
-            GROUP BY 1, 2, 3, 4
+            WHERE {dag_sql} BETWEEN :fra AND :til
+            GROUP BY 1, 2, 3, 4, 5
             """,
-            verdier,
+            aret,
         ):
-            t = gruppe(navn).punkter[sp]
-            t.i_perioden += antall
             if status == "gjennomfort":
-                t.gjennomfort += antall
-                if innen:
-                    t.innen_vindu += antall
-            elif status == "avslatt":
-                t.avslatt += antall
-            elif status == "bortfalt":
-                t.bortfalt += antall
-            elif status == "holdt_annet_sted":
-                t.holdt_annet_sted += antall
+                blad = "innen" if innen else "utenfor"
+            elif status in ("avslatt", "bortfalt", "holdt_annet_sted"):
+                blad = status
             else:
-                t.apne += antall
-        # The days from diagnosis to held, as a distribution (a few hundred rows, not one per
-        # point), for the medians.
-        for navn, sp, dager, antall in db.execute(
+                blad = "apne"
+            celle = (f"m{mnd}", nokkel(navn), blad)
+            punkttall[sp][celle] = punkttall[sp].get(celle, 0) + antall
+        # The days from diagnosis to held in the period, as a distribution, for the medians.
+        for navn, sp, dag, antall in db.execute(
             f"""
             SELECT {gruppe_sql}, s.sp,
                    CAST(julianday(s.dato) - julianday(f.diagnosedato) AS INTEGER), count(*)
@@ -260,14 +366,17 @@ def lag(register: Register, fra: date, til: date, per: str | None = None) -> Sta
             """,
             verdier,
         ):
-            fordeling = gruppe(navn).punkter[sp].dager
-            fordeling[dager] = fordeling.get(dager, 0) + antall
+            for g in (nokkel(navn), skjuling.ROT):
+                fordeling = dager.setdefault((sp, g), {})
+                fordeling[dag] = fordeling.get(dag, 0) + antall
 
         terskel_sql, terskel_verdier = _terskler(register, verdier)
         # Per conversation: does it flag a need, did it agree actions (EXISTS stops at the
         # first hit, on the answers' primary key and the actions' patient index); then per
-        # patient; then per group.
-        for navn, kartlagte, med_behov, med_tiltak in db.execute(
+        # patient; then per group and (need, action). Patients do not add up over months (one
+        # mapped in January and March counts once in the quarter), so this table is protected
+        # on its own.
+        for navn, behov, har_tiltak, antall in db.execute(
             f"""
             WITH samt AS (
                 SELECT id, pasient_id, guide_ref FROM samtale
@@ -286,22 +395,36 @@ def lag(register: Register, fra: date, til: date, per: str | None = None) -> Sta
                 SELECT pasient_id, max(behov) AS behov, max(har_tiltak) AS har_tiltak
                 FROM per_samtale GROUP BY pasient_id
             )
-            SELECT {gruppe_sql}, count(*), sum(x.behov), sum(x.har_tiltak)
+            SELECT {gruppe_sql}, x.behov, x.har_tiltak, count(*)
             FROM per_pasient x {"JOIN pasient p ON p.id = x.pasient_id" if per else ""}
-            GROUP BY 1
+            GROUP BY 1, 2, 3
             """,
             {**verdier, **terskel_verdier},
         ):
-            g = gruppe(navn)
-            g.kartlagte += kartlagte
-            g.med_behov += med_behov or 0
-            g.med_tiltak += med_tiltak or 0
+            blad = ("b" if behov else "n") + ("t" if har_tiltak else "u")
+            celle = ("periode", nokkel(navn), blad)
+            samtaletall[celle] = samtaletall.get(celle, 0) + antall
 
-    totalt = Gruppetall(navn=None)
-    for g in grupper.values():
-        totalt.legg_til(g)
-    ordnet = sorted(grupper.values(), key=lambda g: (g.navn is None, (g.navn or "").casefold()))
-    return Statistikk(fra=fra, til=til, per=per, totalt=totalt, grupper=ordnet if per else [])
+    # The groups: those with any figure in the year, so the pattern is the same for each of
+    # its months, quarters and the year.
+    ordnet = sorted(navn_for.items(), key=lambda kn: (kn[1] is None, (kn[1] or "").casefold()))
+    gruppedim = skjuling.grupper([k for k, _ in ordnet] or ["g:"])
+    tid = skjuling.tid()
+    punkter = {}
+    for sp, tall in punkttall.items():
+        monster = skjuling.beskytt(tall, tid, gruppedim, PUNKTMAL, sensitive_noder=SENSITIVE_PUNKT)
+        punkter[sp] = _Blokk(skjuling.verdier(tall, tid, gruppedim, PUNKTMAL), monster.skjult)
+    en = skjuling.en_periode()
+    monster = skjuling.beskytt(samtaletall, en, gruppedim, SAMTALEMAL, sensitive_noder=SENSITIVE_SAMTALE)
+    samtaler = _Blokk(skjuling.verdier(samtaletall, en, gruppedim, SAMTALEMAL), monster.skjult)
+    return Statistikk(
+        periode=periode,
+        per=per,
+        grupper=ordnet if per else [],
+        punkter=punkter,
+        dager=dager,
+        samtaler=samtaler,
+    )
 
 
 def _terskler(register: Register, verdier: dict[str, str]) -> tuple[str, dict[str, Any]]:

@@ -697,8 +697,9 @@ def statistikk(data: dict[str, Any], kolonner: list[str], rader: list[list[Any]]
     k.print(tabell)
     k.print(
         Text(
-            "«<5»: færre enn 5. «n<5»: bygger på færre enn 5 pasienter og vises ikke. "
-            "Gjennomførte punkter telles på dagen de ble holdt, de andre på siste dag i vinduet.",
+            "«:»: skjult for personvernet (tall fra 1 til 4, andeler og medianer av færre enn 5, og "
+            "tall som ellers kunne brukes til å regne dem ut). Gjennomførte punkter telles på dagen "
+            "de ble holdt, de andre på siste dag i vinduet.",
             style="dim",
         )
     )

@@ -39,7 +39,7 @@ typer.testing._get_command = lambda a: _KOMMANDOTRE if a is app else _bygg_komma
 
 
 @pytest.fixture(autouse=True)
-def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """A register file of its own, a short busy timeout, no colours, no real home directory."""
     db = tmp_path / "register.db"
     monkeypatch.setenv("PAKKEHJEM_DB", str(db))
@@ -57,6 +57,10 @@ def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "COLUMNS",
     ):
         monkeypatch.delenv(navn, raising=False)
+    # As `pakkehjem` itself runs (main() sets it): files a test writes as the user, such as a
+    # register copied into place, are the user's alone, which is what a register must be.
+    gammel_umask = os.umask(0o077)
+    request.addfinalizer(lambda: os.umask(gammel_umask))
     # The rich consoles are cached per process; each test gets fresh ones.
     from pakkehjem import visning
 

@@ -437,18 +437,56 @@ def test_uten_personopplysninger(kjor, eksportregister) -> None:
         assert "+47" not in resultat.stdout and "22 33 44 55" not in resultat.stdout
     data = json_ut(kjor("eksport", "pasienter", "--format", "json", "--uten-personopplysninger"))
     assert set(data[0]) == {
-        "nr",
-        "fodselsar",
-        "kommune",
-        "fastlege",
-        "koordinator",
-        "status",
-        "forlop",
-        "diagnosedato",
-        "diagnose",
+        "nokkel", "aldersgruppe", "kommune", "status", "forlop", "diagnosemaned", "diagnosegruppe",
         "forlop_status",
+    }  # fmt: skip
+
+
+def test_uten_personopplysninger_avidentifiserer(
+    kjor, ny_pasient, tmp_path: Path, db_sti: Path, syntetisk_fnr
+) -> None:
+    """Defect 5 of issue 13: the GP's name, the municipality, birth years, exact dates and free
+    text used to be in the "de-identified" export."""
+    # Six in Oslo with breast cancer aged 60-69, one in Utsira: a group of one.
+    for i in range(6):
+        ny_pasient("2026-11-02", fnr=syntetisk_fnr(date(1960, 5, 1 + i)), kommune="Oslo", diagnose="C50.9",
+                   fastlege="Dr. Hansen", koordinator="Siri Solheim")  # fmt: skip
+    ensom = ny_pasient("2026-10-01", fnr=syntetisk_fnr(date(1990, 1, 1)), kommune="Utsira", diagnose="C71")
+    kjor("avtal", str(ensom["id"]), "2026-11-30", "--sted", "Hjemme hos datteren", "--dato", IDAG)
+    from brevdata import hold_samtale
+
+    svar = {
+        "samtaleform": "hjemmebesok",
+        "hva_er_viktig": "Samtale med pårørendekoordinator om avlastning for datteren",
+        "okonomi_behov": "behov",
+        "okonomi_tiltak": [
+            {"hva": "Søke avlastning hos NAV", "ansvarlig": "Kari Nordmann", "frist": "2027-01-15"}
+        ],
     }
-    assert data[0]["fodselsar"] == int(eksportregister[0]["fodselsdato"][:4])
+    hold_samtale(kjor, tmp_path, ensom["id"], svar, sp=1, dato="2026-11-20")
+    tekst = kjor("eksport", "alt", "--format", "json", "--uten-personopplysninger").stdout
+    data = json.loads(tekst)
+    for ord_ in ("Hansen", "Siri", "Solheim", "datteren", "avlastning", "Kari", "Hjemme", "1960", "1990",
+                 "2026-11-02", "2026-10-01", "2026-11-30", "Utsira", "C71", "C50.9"):  # fmt: skip
+        assert ord_ not in tekst, ord_
+    pasienter = data["pasienter"]
+    assert {p["aldersgruppe"] for p in pasienter if p["kommune"] == "Oslo"} == {"60-69"}
+    assert {p["diagnosegruppe"] for p in pasienter if p["kommune"] == "Oslo"} == {"C50"}
+    assert {p["diagnosemaned"] for p in pasienter} == {"2026-11", "2026-10"}
+    # The patient's number is gone; the key joins the tables of this one export only.
+    nokler = {p["nokkel"] for p in pasienter}
+    assert not nokler & {str(i) for i in range(20)}
+    assert {s["nokkel"] for s in data["samhandlingspunkter"]} == nokler
+    assert [t["ansvarlig"] for t in data["tiltak"]] == ["annen"]  # a name, not one of the kinds
+    igjen = json.loads(kjor("eksport", "pasienter", "--format", "json", "--uten-personopplysninger").stdout)
+    assert not nokler & {p["nokkel"] for p in igjen}  # a new key for every export
+    # Every combination of municipality, age band and diagnosis category is shared by 5 or more
+    # (a row with all three taken away matches everyone).
+    from collections import Counter
+
+    grupper = Counter((p["kommune"], p["aldersgruppe"], p["diagnosegruppe"]) for p in pasienter)
+    assert all(antall >= 5 for gruppe, antall in grupper.items() if gruppe != (None, None, None))
+    assert grupper[(None, None, None)] == 1  # the patient in Utsira
 
 
 def test_hver_eksportert_pasient_logges(kjor, eksportregister, db_sti: Path) -> None:

@@ -1019,7 +1019,10 @@ def eksport_kommando(
         bool,
         typer.Option(
             "--uten-personopplysninger",
-            help="Uten navn, fødselsnummer og telefon; bare fødselsåret. Pasientnummeret beholdes.",
+            help="Avidentifisert: ingen navn (heller ikke helsepersonells), ingen fritekst, "
+            "aldersgruppe, måned i stedet for dato, en tilfeldig nøkkel per uttrekk i stedet for "
+            "pasientnummeret, og kommune og diagnosegruppe bare der minst 5 deler dem "
+            "(docs/eksport.md).",
         ),
     ] = False,
     overskriv: Annotated[bool, typer.Option("--overskriv", help="Erstatt filen om den finnes.")] = False,

@@ -4,8 +4,9 @@
   byte order mark at the start of a file (not on stdout, where another program reads it).
 - A cell a spreadsheet would read as a formula (first character = + - @, tab or carriage
   return) gets a leading apostrophe; `importer` takes it off again.
-- `--uten-personopplysninger` drops name, fødselsnummer and phone, and keeps only the year
-  of birth; the local number stays, so the tables can still be joined.
+- `--uten-personopplysninger` is a de-identified export (avidentifisering.py, docs/eksport.md):
+  no names (health personnel's either), no free text, age bands, months, a random key per
+  export, and municipality and diagnosis category only where 5 or more share them.
 - Every exported patient is access-logged; files are created with mode 0600 and never
   overwrite an existing file unless asked to.
 """
@@ -48,7 +49,6 @@ KOLONNER: dict[str, tuple[str, ...]] = {
         "utfort_dato", "samtale", "opprettet",
     ),
 }  # fmt: skip
-PERSONOPPLYSNINGER = ("fodselsnummer", "navn", "telefon")
 
 
 def noytraliser(tekst: str) -> str:
@@ -69,11 +69,11 @@ def _celle(verdi: Any) -> Any:
 
 def kolonner(tabell: str, uten_personopplysninger: bool) -> list[str]:
     """The columns of a table as exported."""
-    ut = list(KOLONNER[tabell])
     if uten_personopplysninger:
-        ut = [k for k in ut if k not in PERSONOPPLYSNINGER]
-        ut = ["fodselsar" if k == "fodselsdato" else k for k in ut]
-    return ut
+        from .avidentifisering import KOLONNER as AVIDENTIFISERT
+
+        return list(AVIDENTIFISERT[tabell])
+    return list(KOLONNER[tabell])
 
 
 def til_csv(tabell: str, rader: list[dict[str, Any]], uten_personopplysninger: bool) -> str:
@@ -85,19 +85,6 @@ def til_csv(tabell: str, rader: list[dict[str, Any]], uten_personopplysninger: b
     celle = _celle
     skriver.writerows([celle(rad.get(k)) for k in navn] for rad in rader)
     return ut.getvalue()
-
-
-def _uten_personopplysninger(rader: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    ut = []
-    for rad in rader:
-        ny: dict[str, Any] = {}
-        for k, v in rad.items():
-            if k == "fodselsdato":
-                ny["fodselsar"] = int(v[:4]) if v else None
-            elif k not in PERSONOPPLYSNINGER:
-                ny[k] = v
-        ut.append(ny)
-    return ut
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -177,7 +164,9 @@ def les(
             pasient_ider.update(r["pasient"] for r in rader)
         register.logg(sorted(pasient_ider), "eksport")
     if uten_personopplysninger:
-        ut = {tabell: _uten_personopplysninger(rader) for tabell, rader in ut.items()}
+        from .avidentifisering import avidentifiser
+
+        ut = avidentifiser(ut)
     return ut
 
 

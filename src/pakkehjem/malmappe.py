@@ -38,18 +38,18 @@ class Malgrense(Exception):
     """A template broke one of the limits (the message says which)."""
 
 
-def _ugyldig(navn: str, hva: str) -> PakkehjemFeil:
-    return PakkehjemFeil(f"Brevmalen {navn} {hva} Rett malen i mappen med egne brevmaler.")
+def _ugyldig(malnavn: str, forklaring: str) -> PakkehjemFeil:
+    return PakkehjemFeil(f"Brevmalen {malnavn} {forklaring} Rett malen i mappen med egne brevmaler.")
 
 
-def les_malfil(rot: Path, navn: str) -> str | None:
-    """The text of `navn` inside the folder `rot` (resolved), or None when there is no such file.
+def les_malfil(rot: Path, malnavn: str) -> str | None:
+    """The text of `malnavn` inside the folder `rot` (resolved), or None when there is no such file.
 
     Refused (PakkehjemFeil): a path that leaves the folder, by `..` or by a symbolic link;
     anything but a regular file (a device, a FIFO); a file over MAKS_MALFIL; text not UTF-8.
     """
-    deler = [d for d in navn.replace("\\", "/").split("/") if d]
-    if not deler or any(d in (".", "..") for d in deler) or navn.startswith("/"):
+    deler = [d for d in malnavn.replace("\\", "/").split("/") if d]
+    if not deler or any(d in (".", "..") for d in deler) or malnavn.startswith("/"):
         return None
     kandidat = rot.joinpath(*deler)
     if not os.path.lexists(kandidat):
@@ -57,24 +57,25 @@ def les_malfil(rot: Path, navn: str) -> str | None:
     try:
         ekte = kandidat.resolve(strict=True)
     except (OSError, RuntimeError):  # a dangling or looping link
-        raise _ugyldig(navn, "er en lenke som ikke peker på en fil.") from None
+        raise _ugyldig(malnavn, "er en lenke som ikke peker på en fil.") from None
     if not ekte.is_relative_to(rot):
-        raise _ugyldig(navn, "peker ut av mappen med egne brevmaler (en symbolsk lenke), og blir ikke lest.")
+        forklaring = "peker ut av mappen med egne brevmaler (en symbolsk lenke), og blir ikke lest."
+        raise _ugyldig(malnavn, forklaring)
     try:
         fd = os.open(ekte, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as feil:
-        raise _ugyldig(navn, f"kan ikke leses ({feil.strerror}).") from None
+        raise _ugyldig(malnavn, f"kan ikke leses ({feil.strerror}).") from None
     with os.fdopen(fd, "rb") as fil:
         info = os.fstat(fil.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise _ugyldig(navn, "er ikke en vanlig fil, og blir ikke lest.")
+            raise _ugyldig(malnavn, "er ikke en vanlig fil, og blir ikke lest.")
         data = fil.read(MAKS_MALFIL + 1)
     if len(data) > MAKS_MALFIL:
-        raise _ugyldig(navn, f"er større enn {MAKS_MALFIL // 1024} KB, og blir ikke lest.")
+        raise _ugyldig(malnavn, f"er større enn {MAKS_MALFIL // 1024} KB, og blir ikke lest.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _ugyldig(navn, "er ikke lagret som UTF-8.") from None
+        raise _ugyldig(malnavn, "er ikke lagret som UTF-8.") from None
 
 
 class InnestengtLaster(jinja2.BaseLoader):
@@ -186,8 +187,8 @@ def _minnegrense(ekstra: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (myk, hard))
 
 
-def render(mal: jinja2.Template, navn: str, kontekst: dict[str, Any]) -> str:
-    """`mal` rendered with `kontekst`, within the limits; PakkehjemFeil naming `navn` when not."""
+def render(mal: jinja2.Template, malnavn: str, kontekst: dict[str, Any]) -> str:
+    """`mal` rendered with `kontekst`, within the limits; PakkehjemFeil naming `malnavn` when not."""
     deler: list[str] = []
     lengde = 0
     try:
@@ -199,17 +200,17 @@ def render(mal: jinja2.Template, navn: str, kontekst: dict[str, Any]) -> str:
                 deler.append(bit)
     except Malgrense as grense:
         raise PakkehjemFeil(
-            f"Brevmalen {navn} ble stoppet: den brukte {grense}. Et brev er noen få sider. "
+            f"Brevmalen {malnavn} ble stoppet: den brukte {grense}. Et brev er noen få sider. "
             "Rett malen i mappen med egne brevmaler."
         ) from None
     except MemoryError:
         raise PakkehjemFeil(
-            f"Brevmalen {navn} ble stoppet: den ba om mer minne enn et brev trenger. "
+            f"Brevmalen {malnavn} ble stoppet: den ba om mer minne enn et brev trenger. "
             "Rett malen i mappen med egne brevmaler."
         ) from None
     except RecursionError:
         raise PakkehjemFeil(
-            f"Brevmalen {navn} ble stoppet: den tar med seg selv (eller en annen mal som tar med den) "
+            f"Brevmalen {malnavn} ble stoppet: den tar med seg selv (eller en annen mal som tar med den) "
             "uten ende. Rett malen i mappen med egne brevmaler."
         ) from None
     return "".join(deler)

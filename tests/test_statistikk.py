@@ -312,6 +312,21 @@ def test_median() -> None:
     assert median({7: 5, 9: 5}) == 8
 
 
+def test_ingen_skjult_celle_er_summen_minus_de_viste(kjor, statistikkregister) -> None:
+    """Defect 4 of issue 13 as a reader with a pencil finds it: in each row, the total minus the
+    shown parts, and held minus held within the window, must not give a hidden small number."""
+    deler = ("gjennomfort", "avslatt", "bortfalt", "holdt_annet_sted", "apne")
+    for args in (["--ar", "2026"], ["--ar", "2026", "--per", "kommune"], ["--ar", "2025"]):
+        data = json_ut(kjor("statistikk", *args, "--json"))
+        for gruppe in [data["totalt"], *data.get("grupper", [])]:
+            for sp, rad in gruppe["samhandlingspunkter"].items():
+                skjulte = [d for d in deler if not isinstance(rad[d], int)]
+                if isinstance(rad["i_perioden"], int):
+                    assert len(skjulte) != 1, (args, sp, rad)  # the total gives the one hidden back
+                if isinstance(rad["gjennomfort"], int) and isinstance(rad["innen_vindu"], int):
+                    assert not 0 < rad["gjennomfort"] - rad["innen_vindu"] < 5, (args, sp, rad)
+
+
 # --- the attacker, on everything the command publishes for the year -----------------------------
 
 

@@ -270,7 +270,13 @@ def test_overskriv_erstatter_bare_vanlige_filer(
         (tmp_path / "annen.txt").write_text("urørt", encoding="utf-8")
         sti.symlink_to(tmp_path / "annen.txt")
     else:
-        sti = Path("/dev/full")
+        # A private copy of /dev/full (character device 1,7): were the rule ever broken, a test
+        # run as root would otherwise replace the machine's own /dev/full with a file.
+        sti = tmp_path / "full"
+        try:
+            os.mknod(sti, stat.S_IFCHR | 0o600, os.makedev(1, 7))
+        except PermissionError:
+            pytest.skip("only root can make a device node")
     for_ = os.lstat(sti)
     forvent_feil(kjor("eksport", "-o", sti, "--overskriv"), 1, "blir ikke erstattet")
     etter = os.lstat(sti)
@@ -320,10 +326,11 @@ def test_et_brev_som_blir_levert_registreres(kjor, brevpasient: int, db_sti: Pat
 
 
 def test_svarfil_og_import_fra_dev_zero_stopper_ved_grensen(kjor, forvent_feil, ny_pasient) -> None:
-    FORSOK["lesing: /dev/zero"] += 2
+    FORSOK["lesing: /dev/zero"] += 3
     pasient = ny_pasient()
     forvent_feil(kjor("samtale", str(pasient["id"]), "--svar", "/dev/zero"), 2, "større enn", "MB")
     forvent_feil(kjor("importer", "/dev/zero"), 2, "større enn", "MB")
+    forvent_feil(kjor("sjekk-guide", "/dev/zero"), 2, "større enn", "MB")
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ TILTAK_ANSVARLIGE = (
     "pasienten", "pårørende", "fastlegen", "kommunen", "sykehuset", "NAV", "Kreftforeningen", "LMS", "annen",
 )  # fmt: skip
 MAKS_TEKST = 10_000
+MAKS_GUIDEFIL = 5 * 1024 * 1024
 MAKS_TILTAK_TEKST = 1_000
 STANDARD_GUIDE = "samtaleguide.yaml (standardguiden)"
 
@@ -246,8 +247,14 @@ def _les_fil(sti: Path | str | None) -> tuple[str, str, list[str]]:
         return STANDARD_GUIDE, ressurs.read_text(encoding="utf-8"), []
     navn = str(sti)
     try:
+        # At most MAKS_GUIDEFIL bytes: a guide is a few KB, /dev/zero is endless.
+        with open(sti, "rb") as fil:
+            data = fil.read(MAKS_GUIDEFIL + 1)
+        if len(data) > MAKS_GUIDEFIL:
+            storst = f"{MAKS_GUIDEFIL // (1024 * 1024)} MB"
+            return navn, "", [f"{navn}: filen er større enn {storst}; en samtaleguide er noen få kB."]
         # utf-8-sig: a guide saved in Notepad starts with a byte order mark.
-        return navn, Path(sti).read_text(encoding="utf-8-sig"), []
+        return navn, data.decode("utf-8-sig"), []
     except FileNotFoundError:
         return navn, "", [f"{navn}: filen finnes ikke. Sjekk stien til guiden."]
     except IsADirectoryError:

@@ -141,8 +141,15 @@ def _lengde(sekvens: Any, antall: Any) -> int:
 
 @contextlib.contextmanager
 def _tidsgrense(sekunder: float) -> Iterator[None]:
-    """Raise Malgrense in the main thread after `sekunder` (a no-op where signals cannot)."""
+    """Raise Malgrense in the main thread after `sekunder`, and again every half second until
+    the block ends (a no-op where signals cannot).
+
+    An exception raised while Python runs a finaliser or a garbage-collector callback is
+    swallowed and reported as "Exception ignored in ..." with a traceback on stderr: the
+    repeat makes sure the template still stops, and the hook keeps those reports off stderr.
+    """
     import signal
+    import sys
     import threading
 
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
@@ -152,13 +159,21 @@ def _tidsgrense(sekunder: float) -> Iterator[None]:
     def stopp(_signal: int, _ramme: Any) -> None:
         raise Malgrense(f"mer enn {sekunder:g} sekunder")
 
+    forrige_krok = sys.unraisablehook
+
+    def stille(uhandtert: Any) -> None:
+        if not isinstance(uhandtert.exc_value, Malgrense):
+            forrige_krok(uhandtert)
+
     forrige = signal.signal(signal.SIGALRM, stopp)
-    signal.setitimer(signal.ITIMER_REAL, sekunder)
+    sys.unraisablehook = stille
+    signal.setitimer(signal.ITIMER_REAL, sekunder, 0.5)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, forrige)
+        sys.unraisablehook = forrige_krok
 
 
 @contextlib.contextmanager

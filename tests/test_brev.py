@@ -259,6 +259,27 @@ def test_pdf_uten_systembiblioteker_sier_hva_som_ma_installeres(
     assert json_ut(kjor("vis", str(full_pasient), "--json"))["brev"] == []
 
 
+@pytest.mark.usefixtures("weasyprint")
+def test_pdf_kjorer_ikke_kompilatoren_for_a_finne_bibliotekene(tmp_path: Path) -> None:
+    # ctypes.util.find_library runs ldconfig, gcc and ld (about 20 times for WeasyPrint's
+    # library names): that was most of a PDF letter's time. Every program started is counted.
+    kode = (
+        "import subprocess\n"
+        "startet = []\n"
+        "ekte = subprocess.Popen.__init__\n"
+        "def spor(self, args, *a, **k):\n"
+        "    startet.append(args)\n"
+        "    ekte(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = spor\n"
+        "from pakkehjem.brev import til_pdf\n"
+        "assert til_pdf('<p>Hei</p>').startswith(b'%PDF')\n"
+        "print(startet)\n"
+    )
+    svar = subprocess.run([sys.executable, "-c", kode], capture_output=True, text=True, cwd=tmp_path)
+    assert svar.returncode == 0, svar.stderr
+    assert svar.stdout.strip() == "[]"
+
+
 def test_pdf_uten_weasyprint_sier_hva_som_ma_installeres(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(PakkehjemFeil, match="pip install weasyprint"):

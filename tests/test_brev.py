@@ -82,6 +82,43 @@ def test_txt_brevet_er_som_gullfilen(kjor: Callable, full_pasient: int, til: str
     )
 
 
+def _sammenlign_med_gullfil(tekst: str, fil: Path) -> None:
+    if OPPDATER:
+        fil.parent.mkdir(exist_ok=True)
+        fil.write_text(tekst, encoding="utf-8")
+    assert fil.exists(), f"{fil.name} mangler: kjør med PAKKEHJEM_OPPDATER_GOLDEN=1"
+    assert tekst == fil.read_text(encoding="utf-8"), (
+        f"Brevet avviker fra {fil.name}. Er endringen villet, kjør testene med PAKKEHJEM_OPPDATER_GOLDEN=1 "
+        "og se over diffen."
+    )
+
+
+@pytest.mark.parametrize("format_", ["md", "html"])
+@pytest.mark.parametrize("sprak", ["bokmal", "nynorsk"])
+@pytest.mark.parametrize("til", BREVMOTTAKERE)
+def test_md_og_html_brevet_er_som_gullfilen(
+    kjor: Callable, full_pasient: int, til: str, sprak: str, format_: str
+) -> None:
+    tekst = brev_tekst(kjor, full_pasient, til, "--sprak", sprak, "--format", format_)
+    # The page's CSS is the same file for every letter: the snapshot holds the letter itself.
+    tekst = re.sub(r"<style>.*?</style>", "<style>(brev.css)</style>", tekst, flags=re.S)
+    _sammenlign_med_gullfil(tekst, GOLDEN / f"brev_{sprak}_{til}.{format_}")
+
+
+@pytest.mark.usefixtures("weasyprint")
+@pytest.mark.parametrize("sprak", ["bokmal", "nynorsk"])
+@pytest.mark.parametrize("til", BREVMOTTAKERE)
+def test_pdf_brevets_tekst_er_som_gullfilen(
+    kjor: Callable, full_pasient: int, til: str, sprak: str, tmp_path: Path
+) -> None:
+    ut = tmp_path / "brev.pdf"
+    assert brev(kjor, full_pasient, til, "--sprak", sprak, "--format", "pdf", "-o", str(ut)).exit_code == 0
+    pypdf = pytest.importorskip("pypdf")
+    sider = [side.extract_text() or "" for side in pypdf.PdfReader(ut).pages]
+    tekst = "\n\f\n".join(" ".join(side.split()) for side in sider) + "\n"
+    _sammenlign_med_gullfil(tekst, GOLDEN / f"brev_{sprak}_{til}.pdf.txt")
+
+
 @pytest.mark.parametrize("til", BREVMOTTAKERE)
 def test_txt_er_ren_tekst_brutt_ved_72_tegn(kjor: Callable, full_pasient: int, til: str) -> None:
     tekst = brev_tekst(kjor, full_pasient, til)
@@ -103,7 +140,7 @@ def test_fastlegen_ser_det_viktigste_uten_a_lete(kjor: Callable, full_pasient: i
     assert "Jobb, skole og utdanning: behov" in flat
     assert "Psykisk helse: behov" in flat
     assert "Ønsket ikke å snakke om: Økonomi og boforhold." in flat
-    assert "Henvisning til Frisklivssentralen Ansvarlig: fastlegen. Frist: 1. desember 2026." in flat
+    assert "DETTE BER VI DEG OM [ ] Henvisning til Frisklivssentralen Frist: 1. desember 2026." in flat
     assert "Avtalt: 1. september 2027 kl. 10:00, Helsehuset, rom 3" in flat
     assert (
         "Belastning siste uke: 6 av 10 (0 = ingen belastning, 10 = ekstrem belastning)"
@@ -151,6 +188,7 @@ FIENDTLIG = {
 @pytest.fixture
 def fiendtlig_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
     pasient = lag_pasient(ny_pasient, navn="<b>Ond</b> & Co")
+    sett_avsender(kjor)
     hold_samtale(kjor, tmp_path, pasient["id"], FIENDTLIG)
     return pasient["id"]
 
@@ -390,6 +428,7 @@ def test_samtale_uten_behov_gir_et_fornuftig_brev(
     kjor: Callable, ny_pasient: Callable, tmp_path: Path
 ) -> None:
     pasient = lag_pasient(ny_pasient)
+    sett_avsender(kjor)
     hold_samtale(kjor, tmp_path, pasient["id"], INGEN_BEHOV)
     tekst = " ".join(brev_tekst(kjor, pasient["id"], "fastlege").split())
     assert "Pasienten har ikke behov for hjelp eller oppfølging på noen av temaene som ble tatt opp." in tekst
@@ -408,6 +447,7 @@ def test_samtale_der_alt_ble_hoppet_over_gir_et_fornuftig_brev(
     from pakkehjem.samtale import aktiv_guide
 
     pasient = lag_pasient(ny_pasient)
+    sett_avsender(kjor)
     register = Register.apne(db_sti)
     try:
         guide = aktiv_guide(register)
@@ -423,8 +463,8 @@ def test_samtale_der_alt_ble_hoppet_over_gir_et_fornuftig_brev(
         register.lukk()
     for sprak, forventet in (
         ("bokmal", ("Ingen av temaene ble kartlagt i samtalen.", "Ikke besvart i samtalen.",
-                    "Ingen tiltak ble avtalt.", "Ingen skårer ble tatt.", "Ingen samtykker er registrert.")),
-        ("nynorsk", ("Ingen av tema vart kartlagde i samtalen.", "Ikkje svart på i samtalen.",
+                    "Ingen tiltak ble avtalt.", "Ingen skårer ble tatt.")),
+        ("nynorsk", ("Ingen av temaa vart kartlagde i samtalen.", "Ikkje svart på i samtalen.",
                      "Ingen tiltak vart avtalte.", "Ingen skårar vart tekne.")),
     ):  # fmt: skip
         tekst = " ".join(brev_tekst(kjor, pasient["id"], "fastlege", "--sprak", sprak).split())
@@ -439,6 +479,7 @@ def test_brev_uten_fullfort_samtale_nektes_med_klar_melding(
     kjor: Callable, ny_pasient: Callable, forvent_feil: Callable
 ) -> None:
     pasient = lag_pasient(ny_pasient)
+    sett_avsender(kjor)
     tekst = forvent_feil(kjor("brev", str(pasient["id"]), "--til", "fastlege"), 1, "ingen fullført samtale")
     assert f"pakkehjem samtale {pasient['id']}" in tekst
     assert "Synne" not in tekst  # no patient data beyond the number
@@ -481,13 +522,21 @@ def test_sprak_fra_innstillingen(kjor: Callable, full_pasient: int) -> None:
     assert brev_tekst(kjor, full_pasient, "fastlege", "--sprak", "bokmal").startswith("OPPSUMMERING FRA")
 
 
-def test_avsender_mangler_gir_advarsel_men_brev(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> None:
+def test_brev_uten_avsender_nektes_og_viser_til_avsender_kommandoen(
+    kjor: Callable, ny_pasient: Callable, tmp_path: Path, forvent_feil: Callable, db_sti: Path
+) -> None:
     pasient = lag_pasient(ny_pasient)
     hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-    resultat = kjor("brev", str(pasient["id"]), "--til", "fastlege")
-    assert resultat.exit_code == 0
-    assert "(avsender er ikke satt)" in resultat.stdout
-    assert "pakkehjem avsender" in melding(resultat)
+    for til in ("fastlege", "pasient"):
+        forvent_feil(kjor("brev", str(pasient["id"]), "--til", til), 1, "pakkehjem avsender --navn")
+    # Refused before the patient is read: no letter, and no access-log row for a letter.
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        handlinger = [r[0] for r in tilkobling.execute("SELECT handling FROM tilgangslogg")]
+    finally:
+        tilkobling.close()
+    assert "brev" not in handlinger
+    assert json_ut(kjor("vis", str(pasient["id"]), "--json"))["brev"] == []
 
 
 def test_avsender_kommandoen(kjor: Callable, testregister: Path) -> None:
@@ -662,7 +711,10 @@ def test_vis_json_har_brev_og_gjeldende_samtykke(kjor: Callable, full_pasient: i
     data = json_ut(kjor("vis", str(full_pasient), "--json"))
     assert data["brev"] == []
     assert data["samtykke_gjeldende"]["nav"] == {"svar": "ja", "dato": SAMTALEDATO, "kilde": "samtale",
-                                                 "samtale": data["samtaler"][0]["id"]}  # fmt: skip
+                                                 "samtale": data["samtaler"][0]["id"], "omfang": None,
+                                                 "navn": None}  # fmt: skip
+    assert data["samtykke_gjeldende"]["annen"]["omfang"] == ["jobb", "fysisk"]
+    assert data["samtykke_gjeldende"]["annen"]["navn"] == "Arbeidsgiver AS"
     json.dumps(data)
 
 
@@ -696,3 +748,71 @@ def test_kompilerte_maler_bare_fra_en_mappe_ingen_andre_kan_skrive_i(
         assert brev_modul._kompilert_cache("txt") is None
     finally:
         mappe.chmod(0o700)
+
+
+# --- the GP letter: what the GP must do first, the patient on every page ----------------------------
+
+
+def test_fastlegens_egne_tiltak_star_forst_og_en_passert_frist_merkes_uten_a_sta_forst(
+    kjor: Callable, full_pasient: int
+) -> None:
+    # On 5 December the Frisklivssentral referral (deadline 1 December) is overdue.
+    tekst = brev_tekst(kjor, full_pasient, "fastlege", "--dato", "2026-12-05")
+    boks = tekst.split("DETTE BER VI DEG OM\n")[1].split("\n\n")[0]
+    assert boks.splitlines() == [
+        "[ ] Samtale om søvn og uro",
+        "    Ingen frist.",
+        "[ ] Henvisning til Frisklivssentralen",
+        "    Frist: 1. desember 2026 – FRISTEN ER PASSERT.",
+    ]
+    assert tekst.index("DETTE BER VI DEG OM") < tekst.index("SAMTALEN")
+    # The other actions stay under Tiltak; the GP's own are not repeated there.
+    tiltak = tekst.split("TILTAK – HVEM GJØR HVA, OG NÅR")[1]
+    assert "Avtale møte med NAV-veileder" in tiltak and "Frisklivssentralen" not in tiltak
+    html = brev_tekst(kjor, full_pasient, "fastlege", "--format", "html", "--dato", "2026-12-05")
+    assert '<section class="ber-om">' in html and 'class="passert"' in html
+
+
+def test_samtykket_star_en_gang_og_uten_dobbel_parentes(kjor: Callable, full_pasient: int) -> None:
+    tekst = " ".join(brev_tekst(kjor, full_pasient, "fastlege").split())
+    assert tekst.count("fastlegen (20. november 2026") == 0
+    assert tekst.count("til at oppsummeringen sendes til fastlegen") == 1
+    assert "))" not in brev_tekst(kjor, full_pasient, "kommune", "--sp", "2")
+
+
+def test_markdown_escaper_avsenderen_bare_en_gang(kjor: Callable, full_pasient: int) -> None:
+    assert kjor("avsender", "--telefon", "+47 55 55 55 55").exit_code == 0
+    md = brev_tekst(kjor, full_pasient, "fastlege", "--format", "md")
+    assert "\\\\" not in md
+    assert "tlf. \\+47 55 55 55 55" in md  # one backslash: Markdown shows «+47»
+
+
+def test_pasientens_kopi_sier_deg(kjor: Callable, full_pasient: int) -> None:
+    for sprak in ("bokmal", "nynorsk"):
+        tekst = brev_tekst(kjor, full_pasient, "pasient", "--sprak", sprak)
+        assert re.search(r": +deg, pårør", tekst), sprak
+        assert not re.search(r": +pasient,", tekst), sprak
+
+
+@pytest.mark.usefixtures("weasyprint")
+def test_pdf_har_pasientens_navn_og_nummer_pa_hver_side(
+    kjor: Callable, full_pasient: int, tmp_path: Path
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    ut = tmp_path / "brev.pdf"
+    assert brev(kjor, full_pasient, "fastlege", "--format", "pdf", "-o", str(ut)).exit_code == 0
+    sider = [" ".join((side.extract_text() or "").split()) for side in pypdf.PdfReader(ut).pages]
+    assert len(sider) >= 2
+    fnr = json_ut(kjor("vis", str(full_pasient), "--json"))["fnr"]
+    for side in sider:
+        assert "Synne Testesen" in side and f"{fnr[:6]} {fnr[6:]}" in side
+    html = brev_tekst(kjor, full_pasient, "fastlege", "--format", "html")
+    assert f'<div class="sidehode">Synne Testesen · Fødselsnr. {fnr[:6]} {fnr[6:]}</div>' in html
+
+
+def test_nynorsk_uten_bokmalsformer() -> None:
+    maler = PROSJEKT / "templates" / "brev"
+    tekst = " ".join(p.read_text(encoding="utf-8") for p in (maler / "nynorsk").glob("*.j2"))
+    tekst += (maler / "tekster.yaml").read_text(encoding="utf-8").split("\nnynorsk:")[1]
+    for feil in ("blir send ", "blir send\n", "dei tiltak ", "av tema ", "gjennom tema "):
+        assert feil not in tekst, feil

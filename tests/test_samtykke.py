@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from brevdata import BREVDATO, FULL, UTEN_SAMTYKKE, hold_samtale, lag_pasient
+from brevdata import BREVDATO, FULL, UTEN_SAMTYKKE, hold_samtale, lag_pasient, sett_avsender
 from hjelp import json_ut
 from pakkehjem import samtykke as regler
 from pakkehjem.feil import ManglerSamtykke, UgyldigInndata
@@ -38,6 +38,7 @@ def pasient_uten_samtykke(kjor: Callable, ny_pasient: Callable, tmp_path: Path) 
     """A finished conversation in which no consent question was answered."""
     pasient = lag_pasient(ny_pasient)
     hold_samtale(kjor, tmp_path, pasient["id"], UTEN_SAMTYKKE)
+    sett_avsender(kjor)
     return pasient["id"]
 
 
@@ -60,7 +61,8 @@ def test_samtykkematrisen(
     if tilstand != "ingen":
         # For the patient's own copy every kind gets the answer: none of them may matter.
         for mottaker in [art] if art else regler.MOTTAKERE:
-            assert kjor("samtykke", pid, "--til", mottaker, f"--{tilstand}").exit_code == 0
+            navn = ["--navn", "Skolen"] if mottaker == "annen" and tilstand == "ja" else []
+            assert kjor("samtykke", pid, "--til", mottaker, f"--{tilstand}", *navn).exit_code == 0
     args = ["brev", pid, "--til", til, "--dato", BREVDATO] + (["--navn", "Skolen"] if til == "annen" else [])
     resultat = kjor(*args)
     brev = json_ut(kjor("vis", pid, "--json"))["brev"]
@@ -70,7 +72,7 @@ def test_samtykkematrisen(
         assert [b["mottaker"] for b in brev] == [til]
     else:
         tekst = forvent_feil(resultat, 1)
-        assert f"«pakkehjem samtykke {pid} --til {art} --ja»" in tekst
+        assert f"«pakkehjem samtykke {pid} --til {art} --ja" in tekst
         assert ("motsatt seg" in tekst) == (tilstand == "nei")
         assert ("uttrykkelige samtykke" in tekst) == (tilstand == "ingen")
         assert brev == []
@@ -78,6 +80,7 @@ def test_samtykkematrisen(
 
 def test_samtykke_fra_samtalen_gjelder(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> None:
     pasient = lag_pasient(ny_pasient)
+    sett_avsender(kjor)
     hold_samtale(kjor, tmp_path, pasient["id"], {**FULL, "samtykke_fastlege": False, "samtykke_nav": True})
     data = json_ut(kjor("vis", str(pasient["id"]), "--json"))
     assert data["samtykke_gjeldende"]["fastlege"]["svar"] == "nei"
@@ -145,6 +148,8 @@ def test_samtykke_kommandoen(kjor: Callable, pasient_uten_samtykke: int, db_sti:
         "svar": "ja",
         "dato": "2026-11-21",
         "kilde": "kommando",
+        "omfang": None,
+        "navn": None,
         "gjeldende": "ja",
     }
     resultat = kjor("samtykke", pid, "--til", "fastlege", "--nei")
@@ -199,13 +204,24 @@ def test_samtykke_for_ukjent_pasient(kjor: Callable, testregister: Path, forvent
 @pytest.mark.parametrize(("til", "tilstand", "utfall"), TILFELLER)
 def test_reglene_alene(til: str, tilstand: str, utfall: str) -> None:
     art = regler.SAMTYKKEART[til]
-    gjeldende = {} if tilstand == "ingen" else {a: {"svar": tilstand} for a in regler.MOTTAKERE}
-    assert (regler.vurder(til, gjeldende) == regler.TILLATT) == (utfall == TILLATT)
+    rader = [
+        {
+            "id": nr,
+            "mottaker": a,
+            "svar": tilstand,
+            "dato": "2026-11-20",
+            "navn": "Skolen" if a == "annen" else None,
+        }
+        for nr, a in enumerate(regler.MOTTAKERE)
+    ]
+    gjeldende = {} if tilstand == "ingen" else regler.gjeldende(rader)
+    navn = "Skolen" if til == "annen" else None
+    assert (regler.vurder(til, gjeldende, navn) == regler.TILLATT) == (utfall == TILLATT)
     if utfall == NEKTET:
         with pytest.raises(ManglerSamtykke, match=f"--til {art} --ja"):
-            regler.krev_samtykke(7, til, gjeldende)
+            regler.krev_samtykke(7, til, gjeldende, navn)
     else:
-        regler.krev_samtykke(7, til, gjeldende)
+        regler.krev_samtykke(7, til, gjeldende, navn)
 
 
 def test_gjeldende_er_siste_dato_deretter_siste_rad() -> None:
@@ -223,3 +239,150 @@ def test_mottaker_normaliseres() -> None:
     assert regler.sjekk_mottaker(" Ny-Kommune ", regler.BREVMOTTAKERE) == "ny_kommune"
     with pytest.raises(UgyldigInndata):
         regler.sjekk_mottaker("ny_kommune")
+
+
+# --- consent with a scope: nav and annen get only what the patient agreed to ----------------------
+
+
+@pytest.fixture
+def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
+    """The full conversation (every theme, scores, children, all consents) and the sender."""
+    pasient = lag_pasient(ny_pasient)
+    hold_samtale(kjor, tmp_path, pasient["id"], FULL)
+    sett_avsender(kjor)
+    return pasient["id"]
+
+
+# Text from every theme but jobb and okonomi in the full conversation, the scores, the diagnosis
+# code, who took part, what matters most, and the patient's other consents.
+UTENFOR_JOBB_OG_OKONOMI = [
+    "Blir fort sliten",  # fysisk
+    "Frisklivssentralen",  # fysisk's action
+    "Søvnvansker",  # psykisk
+    "søvn og uro",  # psykisk's action
+    "Psykisk helse",
+    "barnebarn",  # barn_som_parorende, and "hva er viktig"
+    "Barn under 18",
+    "Familiesituasjon",
+    "Rehabilitering",
+    "Hjelp og tilrettelegging",
+    "Seksuell",
+    "C50",
+    "av 10",
+    "Belastning",
+    "Smerte",
+    "Tretthet",
+    "Usikkerheten om jobben",  # the strain score's note
+    "Per Testesen",  # who took part
+    "ektefelle",
+    "pårørende",
+    "Sende oppsummering til fastlegen",  # an action for the coordinator, not NAV
+    "fastlegen (",  # the list of other consents
+    "Arbeidsgiver",
+    "sykehuset (",
+]
+
+
+@pytest.mark.parametrize("format_", ["txt", "md", "html"])
+@pytest.mark.parametrize("sprak", ["bokmal", "nynorsk"])
+def test_nav_med_omfang_jobb_og_okonomi_far_ikke_noe_annet(
+    kjor: Callable, full_pasient: int, format_: str, sprak: str
+) -> None:
+    pid = str(full_pasient)
+    assert kjor("samtykke", pid, "--til", "nav", "--ja", "--tema", "jobb", "--tema", "okonomi").exit_code == 0
+    resultat = kjor("brev", pid, "--til", "nav", "--format", format_, "--sprak", sprak, "--dato", BREVDATO)
+    assert resultat.exit_code == 0, resultat.output
+    tekst = " ".join(resultat.stdout.split())
+    for utenfor in UTENFOR_JOBB_OG_OKONOMI:
+        assert utenfor.lower() not in tekst.lower(), utenfor
+    # What the scope names is there: the work theme's need, note and NAV's own action.
+    assert "Sykmeldt 100 % siden august" in tekst
+    assert "Avtale møte med NAV-veileder om gradert sykmelding" in tekst
+    assert "Økonomi og b" in tekst  # bokmål «boforhold», nynorsk «buforhold»
+
+
+def test_et_samtykke_uten_omfang_gir_bare_mottakerens_egne_tema(kjor: Callable, full_pasient: int) -> None:
+    # The conversation's consent to NAV gave no scope (older consents never have one):
+    # jobb and okonomi only, and the letter says so.
+    tekst = " ".join(kjor("brev", str(full_pasient), "--til", "nav", "--dato", BREVDATO).stdout.split())
+    assert "Sykmeldt 100 %" in tekst and "Blir fort sliten" not in tekst and "C50" not in tekst
+    assert (
+        "Samtykket gjelder bare dette, og brevet inneholder ikke noe annet: Jobb, skole og utdanning, "
+        in tekst
+    )
+
+
+def test_omfanget_kan_navngi_diagnosen_og_skarene(kjor: Callable, full_pasient: int) -> None:
+    pid = str(full_pasient)
+    kjor("samtykke", pid, "--til", "nav", "--ja", "--tema", "jobb,diagnose,belastning")
+    tekst = " ".join(kjor("brev", pid, "--til", "nav", "--dato", BREVDATO).stdout.split())
+    assert "C50.9" in tekst and "Belastning siste uke: 6 av 10" in tekst
+    assert "Smerte" not in tekst and "Økonomi" not in tekst.split("SAMTYKKE")[0]
+
+
+def test_omfang_og_mottaker_fra_samtalen(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> None:
+    pasient = lag_pasient(ny_pasient)
+    sett_avsender(kjor)
+    svar = {**FULL, "samtykke_nav_tema": ["fysisk"], "samtykke_annen_hvem": "Nordnes  skole",
+            "samtykke_annen_tema": ["barn_som_parorende"]}  # fmt: skip
+    hold_samtale(kjor, tmp_path, pasient["id"], svar)
+    pid = str(pasient["id"])
+    data = json_ut(kjor("vis", pid, "--json"))
+    assert data["samtykke_gjeldende"]["nav"]["omfang"] == ["fysisk"]
+    assert data["samtykke_gjeldende"]["annen"]["navn"] == "Nordnes skole"
+    nav = " ".join(kjor("brev", pid, "--til", "nav", "--dato", BREVDATO).stdout.split())
+    assert "Blir fort sliten" in nav and "Sykmeldt" not in nav
+    skolen = kjor("brev", pid, "--til", "annen", "--navn", "nordnes skole", "--dato", BREVDATO)
+    assert skolen.exit_code == 0, skolen.output
+    assert "ett barnebarn bor fast hos oss" in skolen.stdout and "Sykmeldt" not in skolen.stdout
+
+
+def test_brev_til_en_annen_enn_den_samtykket_navngir_nektes(
+    kjor: Callable, full_pasient: int, forvent_feil: Callable
+) -> None:
+    pid = str(full_pasient)
+    resultat = kjor("brev", pid, "--til", "annen", "--navn", "Naboen", "--dato", BREVDATO)
+    tekst = forvent_feil(resultat, 1, "«Naboen»", "--navn")
+    assert "Arbeidsgiver" not in tekst
+    assert json_ut(kjor("vis", pid, "--json"))["brev"] == []
+    # A consent recorded for that name lets the letter go, to that name only.
+    assert (
+        kjor("samtykke", pid, "--til", "annen", "--ja", "--navn", "Naboen", "--tema", "hjemmet").exit_code
+        == 0
+    )
+    assert kjor("brev", pid, "--til", "annen", "--navn", "Naboen", "--dato", BREVDATO).exit_code == 0
+    # An objection without a name covers every other recipient.
+    assert kjor("samtykke", pid, "--til", "annen", "--nei").exit_code == 0
+    for navn in ("Naboen", "Arbeidsgiver AS"):
+        forvent_feil(kjor("brev", pid, "--til", "annen", "--navn", navn), 1, "motsatt seg")
+
+
+def test_vis_viser_omfanget_til_hvert_samtykke(kjor: Callable, pasient_uten_samtykke: int) -> None:
+    pid = str(pasient_uten_samtykke)
+    kjor("samtykke", pid, "--til", "nav", "--ja", "--dato", "2026-11-19")
+    kjor("samtykke", pid, "--til", "nav", "--ja", "--tema", "jobb,fysisk", "--dato", "2026-11-20")
+    kjor("samtykke", pid, "--til", "annen", "--ja", "--navn", "Skolen", "--dato", "2026-11-20")
+    ut = " ".join(kjor("vis", pid, env={"COLUMNS": "200"}).stdout.split())
+    assert "nav: JA (gjeldende, 20. november 2026) – gjelder: jobb, fysisk" in ut
+    assert "nav: ja (19. november 2026, kommando) – gjelder bare mottakerens egne tema: jobb, okonomi" in ut
+    assert (
+        "annen (Skolen): JA (gjeldende, 20. november 2026) – gjelder bare mottakerens egne tema: ingen tema"
+        in ut
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "ord_"),
+    [
+        (["--til", "nav", "--ja", "--tema", "lottokupong"], "finnes ikke i samtaleguiden"),
+        (["--til", "fastlege", "--ja", "--tema", "jobb"], "bare et samtykke (--ja) til nav eller annen"),
+        (["--til", "nav", "--nei", "--tema", "jobb"], "bare et samtykke (--ja) til nav eller annen"),
+        (["--til", "annen", "--ja"], "må si hvem"),
+        (["--til", "nav", "--ja", "--navn", "NAV Bergen"], "bare --til annen"),
+    ],
+)
+def test_omfang_ugyldig_inndata(
+    kjor: Callable, pasient_uten_samtykke: int, forvent_feil: Callable, args: list[str], ord_: str
+) -> None:
+    forvent_feil(kjor("samtykke", str(pasient_uten_samtykke), *args), 2, ord_)
+    assert json_ut(kjor("vis", str(pasient_uten_samtykke), "--json"))["samtykke"] == []

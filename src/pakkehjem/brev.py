@@ -47,14 +47,16 @@ from markupsafe import Markup
 
 from . import forlop
 from . import guide as guide_modul
+from . import samtykke as samtykke_regler
 from .datoer import fra_iso, norsk_dato
-from .feil import PakkehjemFeil, UgyldigInndata
+from .feil import Avvist, PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, skriv_privat
 from .malmappe import BegrensetSandkasse, InnestengtLaster
 from .malmappe import render as begrenset_render
 from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke, sjekk_mottaker
 
 FORMATER = ("txt", "md", "html", "pdf")
+FHIR = "fhir"  # the summary as a FHIR R4 document Bundle (overforing.py), to health services
 SPRAK = ("bokmal", "nynorsk")
 BREDDE = 72  # txt: the width a journal system's dialogue message shows without wrapping again
 
@@ -116,8 +118,13 @@ def lag_brev(
     """
     mottaker = sjekk_mottaker(mottaker, BREVMOTTAKERE)
     format_ = (format_ or "txt").strip().lower()
-    if format_ not in FORMATER:
-        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
+    if format_ not in (*FORMATER, FHIR):
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join((*FORMATER, FHIR))}.")
+    if format_ == FHIR and mottaker not in HELSEMOTTAKERE:
+        raise UgyldigInndata(
+            "--format fhir er overføringen mellom helsetjenester: --til fastlege, kommune, sykehus "
+            "eller ny_kommune. Til pasienten, NAV og andre lages brevet som txt, md, html eller pdf."
+        )
     innst = register.innstillinger()
     sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
     mottaker_navn = _ren(" ".join((mottaker_navn or "").split())) or None
@@ -128,8 +135,9 @@ def lag_brev(
         )
 
     def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
-        krev_samtykke(pasient_id, mottaker, gjeldende)
+        krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
 
+    krev_avsender(innst)
     grunnlag = register.brevgrunnlag(ref, sp, idag, kontroll)
     from .samtale import guide_for_samtale
 
@@ -141,13 +149,13 @@ def lag_brev(
         grunnlag, guiden, tekster, mottaker=mottaker, mottaker_navn=mottaker_navn, sprak=sprak,
         innstillinger=innst, idag=idag,
     )  # fmt: skip
-    innhold = render(kontekst, format_, laster, maldir)
-    advarsler = []
-    if not kontekst["avsender"]["navn"]:
-        advarsler.append(
-            "Avsender er ikke satt, så brevet mangler navnet ditt. Sett det med "
-            "«pakkehjem avsender --navn ... --rolle ... --tjeneste ... --telefon ...»."
-        )
+    if format_ == FHIR:
+        # The structured copy: the same content, as FHIR resources (fhir.resources loads only here).
+        from .overforing import lag_bunt
+
+        innhold = lag_bunt(grunnlag, guiden, kontekst, mottaker=mottaker, idag=idag)
+    else:
+        innhold = render(kontekst, format_, laster, maldir)
     return Brev(
         innhold=innhold,
         format=format_,
@@ -156,9 +164,199 @@ def lag_brev(
         sprak=sprak,
         pasient_id=grunnlag["pasient"]["id"],
         samtale_id=grunnlag["samtale"]["id"],
-        advarsler=advarsler,
         sp=grunnlag["samtale"]["sp"],
     )
+
+
+def krev_avsender(innstillinger: dict[str, Any]) -> None:
+    """Refuse (Avvist, exit 1) a letter without a sender: the reader must know whom to call.
+    Checked before the patient is read, so a refused letter reads and logs nothing."""
+    if not (innstillinger.get("avsender_navn") or "").strip():
+        raise Avvist(
+            "Avsender er ikke satt, så brevet lages ikke: mottakeren må vite hvem det er fra og hvem "
+            "som kan ringes. Sett det med «pakkehjem avsender --navn ... --rolle ... --tjeneste ... "
+            "--telefon ...», og prøv igjen."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Messages without a conversation (`brev --melding`): the patient declined, moves, or the
+# pathway ended. The same consent rules, sender, formats, languages, record and log as the
+# summary; their own templates (`melding.<format>.j2`, `<sprak>/melding.j2`, the `melding`
+# texts of tekster.yaml).
+
+MELDINGER = ("avslag", "flytting", "avsluttet")
+# Messages go between services; the GP is told of a decline (domain.md), the new municipality
+# of a move.
+MELDINGSMOTTAKERE = ("fastlege", "kommune", "sykehus", "ny_kommune")
+
+
+def lag_melding(
+    register: Any,
+    ref: str,
+    mottaker: str,
+    melding: str,
+    *,
+    idag: date,
+    format_: str = "txt",
+    sprak: str | None = None,
+    mottaker_navn: str | None = None,
+) -> Brev:
+    """A message that needs no conversation: `avslag` (the patient declined a contact point and
+    when they will be asked again), `flytting` (to the municipality the patient moves to: what
+    the pathway has done and what is open), `avsluttet` (the pathway ended, and why).
+
+    Avvist when there is nothing to tell (no declined point, an episode not ended, no
+    municipality recorded for a move)."""
+    melding = (melding or "").strip().lower()
+    if melding not in MELDINGER:
+        raise UgyldigInndata(f"--melding «{melding}» finnes ikke. Velg en av: {', '.join(MELDINGER)}.")
+    mottaker = sjekk_mottaker(mottaker, BREVMOTTAKERE)
+    if mottaker not in MELDINGSMOTTAKERE:
+        raise UgyldigInndata(
+            f"--melding går til helsetjenesten: --til {', '.join(MELDINGSMOTTAKERE)}. "
+            "Til pasienten og til NAV eller andre lages oppsummeringen, med samtykke."
+        )
+    format_ = (format_ or "txt").strip().lower()
+    if format_ not in FORMATER:
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
+    innst = register.innstillinger()
+    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
+    mottaker_navn = _ren(" ".join((mottaker_navn or "").split())) or None
+    krev_avsender(innst)
+
+    def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
+        krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
+
+    grunnlag = register.meldingsgrunnlag(ref, idag, kontroll)
+    maldir = innst.get("brevmaler")
+    laster = _laster(maldir)
+    tekster = last_tekster(laster, sprak)
+    tekster = {**tekster, **(tekster.get("melding") or {})}
+    kontekst, punkt = bygg_melding_kontekst(
+        grunnlag, tekster, melding=melding, mottaker=mottaker, mottaker_navn=mottaker_navn,
+        sprak=sprak, innstillinger=innst, idag=idag,
+    )  # fmt: skip
+    innhold = render(kontekst, format_, laster, maldir, art="melding")
+    return Brev(
+        innhold=innhold,
+        format=format_,
+        mottaker=mottaker,
+        mottaker_navn=kontekst["mottaker"]["navn"],
+        sprak=sprak,
+        pasient_id=grunnlag["pasient"]["id"],
+        samtale_id=None,
+        art=melding,
+        samhandlingspunkt_id=grunnlag["punkt_ider"].get(punkt) if punkt else None,
+    )
+
+
+def bygg_melding_kontekst(
+    grunnlag: dict[str, Any],
+    tekster: dict[str, Any],
+    *,
+    melding: str,
+    mottaker: str,
+    mottaker_navn: str | None,
+    sprak: str,
+    innstillinger: dict[str, Any],
+    idag: date,
+) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    """The message's context (pure) and the contact point it is about ((episode, sp) or None)."""
+    t = tekster
+    pasient = grunnlag["pasient"]
+    pid = pasient["id"]
+    episode = pasient["forlop"][-1]
+    punkt_nokkel = None
+    avslag = None
+    if melding == "avslag":
+        avslatte = [
+            (f, p)
+            for f in pasient["forlop"]
+            for p in f["samhandlingspunkter"]
+            if p["status"] == forlop.AVSLATT
+        ]
+        if not avslatte:
+            raise Avvist(
+                f"Pasient nr. {pid} har ikke takket nei til noe samhandlingspunkt, så det er ikke noe avslag "
+                f"å melde. Registrer avslaget først med «pakkehjem avsla {pid} --spor-igjen DATO»."
+            )
+        episode, p = avslatte[-1]
+        punkt_nokkel = (episode["nr"], p["sp"])
+        avslag = {
+            "sp": p["sp"],
+            "ansvarlig": t["ansvarlige"].get(p["ansvarlig"], p["ansvarlig"]),
+            "spor_igjen": _dato(p["dato"]),
+            "grunn": p["grunn"] or "",
+        }
+    if melding == "avsluttet" and episode["status"] != "avsluttet":
+        raise Avvist(
+            f"Forløp {episode['nr']} for pasient nr. {pid} er ikke avsluttet, så det er ikke noe å melde. "
+            f"Avslutt det først med «pakkehjem avslutt {pid} --grunn ...»."
+        )
+    navn = mottaker_navn
+    if melding == "flytting":
+        navn = navn or episode.get("til_kommune")
+        if not navn:
+            raise Avvist(
+                f"Det er ikke registrert hvilken kommune pasient nr. {pid} flytter til. Oppgi den med "
+                "--navn «Voss kommune», eller avslutt forløpet med «pakkehjem avslutt "
+                f"{pid} --grunn flyttet --til-kommune ...»."
+            )
+    if navn is None and mottaker == "fastlege":
+        navn = pasient["fastlege"]
+    elif navn is None and mottaker == "kommune" and pasient["kommune"]:
+        navn = f"{pasient['kommune']} kommune"
+
+    statuser = t.get("statuser", {})
+    punkter = [
+        {
+            "sp": p["sp"],
+            "ansvarlig": t["ansvarlige"].get(p["ansvarlig"], p["ansvarlig"]),
+            "status": statuser.get(p["status"], p["status"]),
+            "dato": _dato(p["dato"]),
+            "vindu": f"{_dato(p['vindu_fra'])} – {_dato(p['vindu_til'])}",
+            # A point that fell away because the patient moved is the new municipality's to hold.
+            "apen": forlop.er_apen(p["status"]) or (melding == "flytting" and p["status"] == forlop.BORTFALT),
+            "grunn": (p["grunn"] or "") if melding != "flytting" else "",
+        }
+        for p in episode["samhandlingspunkter"]
+    ]
+    tiltak = [
+        {"hva": r["hva"], "ansvarlig": r["ansvarlig"], "frist": _dato(r["frist"])} for r in grunnlag["tiltak"]
+    ]
+    grunn = episode.get("avsluttet_grunn")
+    kontekst = {
+        "t": t,
+        "sprak": sprak,
+        "dato": norsk_dato(idag),
+        "melding": {
+            "art": melding,
+            "tittel": t["titler"][melding],
+            "avslag": avslag,
+            "avsluttet_dato": _dato(episode.get("avsluttet_dato")),
+            "grunn": t.get("grunner", {}).get(grunn, grunn or ""),
+            "til_kommune": navn if melding == "flytting" else None,
+        },
+        "mottaker": {
+            "art": mottaker,
+            "navn": navn,
+            "tekst": t["mottakere"].get(mottaker, mottaker),
+            "helse": True,
+            "er_pasient": False,
+        },
+        "pasient": {"navn": pasient["navn"], "fnr": _fnr(pasient["fnr"])},
+        "forlop": {
+            "nr": episode["nr"],
+            "diagnose": episode["diagnose"],
+            "diagnosedato": _dato(episode["diagnosedato"]),
+        },
+        "vis": {"diagnose": True},
+        "punkter": punkter,
+        "tiltak": tiltak,
+        "avsender": _avsender(innstillinger),
+    }
+    return _rens_kontekst(kontekst), punkt_nokkel
 
 
 def _sprak(verdi: str) -> str:
@@ -331,6 +529,19 @@ def bygg_kontekst(
             return ", ".join(ord_(v) for v in verdi)
         return guide_modul.vis_verdi(sporsmal, verdi)
 
+    # A letter to nav or annen carries only what the consent's scope names (samtykke.py).
+    eget_samtykke = samtykke_regler.rad_for(mottaker, grunnlag["samtykke"], mottaker_navn)
+    omfang = samtykke_regler.omfang(mottaker, eget_samtykke)
+
+    def deles(tema_id: str) -> bool:
+        return omfang is None or tema_id in omfang
+
+    tema_id_for = {s.id: tema.id for tema in guiden.tema for s in tema.sporsmal}
+    behovtema_ider = {
+        tema.id
+        for tema in guiden.tema
+        if any(s.type == "valg" and s.id.endswith("_behov") for s in tema.sporsmal)
+    }
     brukt: set[str] = {_SAMTALEFORM, _TILSTEDE_HVEM, _TILSTEDE_NAVN, _VIKTIG}
     tema_behov: list[dict[str, Any]] = []
     korte: dict[str, list[str]] = {"ingen_behov": [], "onsker_ikke": [], "ikke_aktuelt": []}
@@ -358,6 +569,9 @@ def bygg_kontekst(
                 art = samtykke_sporsmal.get((s.vis_hvis or {}).get("sporsmal", ""))
                 if art and s.type == "tekst" and svar.get(s.id):
                     samtykke_tillegg[art] = svar[s.id]
+            continue
+        if not deles(tema.id):
+            brukt.update(s.id for s in tema.sporsmal)
             continue
         if behov_sp is not None:
             for s in tema.sporsmal:
@@ -419,17 +633,44 @@ def bygg_kontekst(
                 andre.append({"etikett": etikett(s), "verdi": visning(s, svar[s.id])})
                 brukt.add(s.id)
 
+    def tiltak_deles(r: dict[str, Any]) -> bool:
+        if omfang is None:
+            return True
+        tema_id = tema_id_for.get(r["sporsmal_id"] or "")
+        if tema_id in behovtema_ider:
+            return tema_id in omfang
+        # An action agreed outside the need themes goes only to the one responsible for it.
+        hvem = samtykke_regler.navnenokkel(r["ansvarlig"])
+        return hvem == "nav" if mottaker == "nav" else hvem == samtykke_regler.navnenokkel(mottaker_navn)
+
     # Actions: from the register (they carry their status), in deadline order.
     tiltak = [
         {
             "hva": r["hva"],
             "ansvarlig": r["ansvarlig"],
             "frist": _dato(r["frist"]),
+            "frist_iso": r["frist"],
             "tema": behovtema_for.get(r["sporsmal_id"] or ""),
             "utfort": r["status"] == "utfort",
         }
         for r in grunnlag["tiltak"]
+        if tiltak_deles(r)
     ]
+
+    egne_tiltak = []
+    if mottaker == "fastlege":
+        # The GP's own actions first, in a box: upcoming deadlines in order, then those without
+        # one, then those whose deadline has passed (marked: a passed deadline is not news to
+        # put at the top, but the GP must see it). The other actions stay under Tiltak.
+        egne = [x for x in tiltak if er_fastlegens(x["ansvarlig"]) and not x["utfort"]]
+        tiltak = [x for x in tiltak if not (er_fastlegens(x["ansvarlig"]) and not x["utfort"])]
+        for x in egne:
+            x["passert"] = bool(x["frist_iso"]) and x["frist_iso"] < idag.isoformat()
+        egne_tiltak = sorted(egne, key=lambda x: (x["passert"], not x["frist_iso"], x["frist_iso"] or ""))
+    if mottaker == "pasient":
+        for x in tiltak:
+            if samtykke_regler.navnenokkel(x["ansvarlig"]) in ("pasient", "pasienten"):
+                x["ansvarlig"] = t.get("deg", x["ansvarlig"])
 
     episode = next((f for f in pasient["forlop"] if f["nr"] == samtale["forlop"]), pasient["forlop"][-1])
     neste = None
@@ -452,18 +693,31 @@ def bygg_kontekst(
             break
 
     kilder = {"samtale": t["kilde_samtale"], "kommando": t["kilde_kommando"]}
+    art = SAMTYKKEART[mottaker]
+    # The other consents, for health personnel only (a scoped letter never lists them); the
+    # recipient's own consent is stated once, in the letter's consent paragraph.
     samtykker = [
         {
-            "mottaker": t["mottakere"].get(art, art),
-            "hvem": samtykke_tillegg.get(art),
+            "mottaker": t["mottakere"].get(art_, art_),
+            "hvem": rad.get("navn") or samtykke_tillegg.get(art_),
             "dato": _dato(rad["dato"]),
             "kilde": kilder.get(rad["kilde"], rad["kilde"]),
         }
-        for art, rad in sorted(grunnlag["samtykke"].items(), key=lambda x: _MOTTAKER_REKKEFOLGE.get(x[0], 99))
-        if rad["svar"] == "ja"
+        for art_, rad in sorted(
+            grunnlag["samtykke"].items(), key=lambda x: _MOTTAKER_REKKEFOLGE.get(x[0], 99)
+        )
+        if rad["svar"] == "ja" and art_ != art and omfang is None
     ]
-    art = SAMTYKKEART[mottaker]
-    eget = grunnlag["samtykke"].get(art) if art else None
+    eget = eget_samtykke
+    tematitler = {tema.id: tematittel(tema) for tema in guiden.tema}
+    omfang_titler = (
+        [
+            t.get("diagnosekode", "diagnosekode") if i == samtykke_regler.DIAGNOSE else tematitler.get(i, i)
+            for i in omfang
+        ]
+        if omfang is not None
+        else None
+    )
 
     navn = mottaker_navn
     if navn is None and mottaker == "fastlege":
@@ -472,8 +726,13 @@ def bygg_kontekst(
         navn = f"{pasient['kommune']} kommune"
     elif navn is None and mottaker == "pasient":
         navn = pasient["navn"]
+    elif navn is None and mottaker == "ny_kommune":
+        # The municipality recorded with `avslutt --til-kommune`.
+        navn = next((f["til_kommune"] for f in reversed(pasient["forlop"]) if f.get("til_kommune")), None)
 
-    tilstede = svar.get(_TILSTEDE_HVEM) or []
+    tilstede = (svar.get(_TILSTEDE_HVEM) or []) if deles("tilstede") else []
+    if mottaker == "pasient":
+        tilstede = [t.get("deg", v) if v == "pasient" else v for v in tilstede]
     kontekst = {
         "t": t,
         "sprak": sprak,
@@ -497,6 +756,13 @@ def bygg_kontekst(
             "diagnose": episode["diagnose"],
             "diagnosedato": _dato(episode["diagnosedato"]),
         },
+        # What the letter shows beyond the themes: everything to health personnel; to nav and
+        # annen only what the consent's scope names.
+        "vis": {
+            "diagnose": omfang is None or samtykke_regler.DIAGNOSE in omfang,
+            "viktig": deles("viktig"),
+            "skarer": omfang is None or bool(skarer),
+        },
         "samtale": {
             "id": samtale["id"],
             "sp": samtale["sp"],
@@ -504,9 +770,9 @@ def bygg_kontekst(
             "ansvarlig": t["ansvarlige"].get(forlop.ANSVARLIG.get(samtale["sp"], ""), ""),
             "form": ord_(svar[_SAMTALEFORM]) if svar.get(_SAMTALEFORM) else "",
             "tilstede": ", ".join(ord_(v) for v in tilstede),
-            "tilstede_navn": svar.get(_TILSTEDE_NAVN) or "",
+            "tilstede_navn": (svar.get(_TILSTEDE_NAVN) or "") if deles("tilstede") else "",
         },
-        "viktig": svar.get(_VIKTIG) or "",
+        "viktig": (svar.get(_VIKTIG) or "") if deles("viktig") else "",
         "tema_behov": tema_behov,
         "har_behov": any(x["behov"] for x in tema_behov),
         "korte": [
@@ -515,18 +781,25 @@ def bygg_kontekst(
         "ikke_kartlagt": ikke_kartlagt,
         "noe_kartlagt": bool(tema_behov or any(korte.values())),
         "skarer": skarer,
-        "andre": andre,
+        "andre": andre if omfang is None else [],
         "tiltak": tiltak,
+        "egne_tiltak": egne_tiltak,
         "neste": neste,
         "samtykke": {
             "liste": samtykker,
             "svar": eget["svar"] if eget else None,
             "dato": _dato(eget["dato"]) if eget else "",
             "kilde": kilder.get(eget["kilde"], eget["kilde"]) if eget else "",
+            "omfang": omfang_titler,
         },
         "avsender": _avsender(innstillinger),
     }
     return _rens_kontekst(kontekst)
+
+
+def er_fastlegens(ansvarlig: str) -> bool:
+    """An action the GP is responsible for ("fastlegen", "Fastlege Ola Lege")."""
+    return samtykke_regler.navnenokkel(ansvarlig).startswith("fastleg")
 
 
 def _avsender(innstillinger: dict[str, Any]) -> dict[str, Any]:
@@ -738,6 +1011,8 @@ def render(
     grunn = "html" if format_ in ("html", "pdf") else format_
     if art == "innkalling":
         mal, grunnmal = f"{kontekst['sprak']}/innkalling.j2", f"innkalling.{grunn}.j2"
+    elif art == "melding":
+        mal, grunnmal = f"{kontekst['sprak']}/melding.j2", f"melding.{grunn}.j2"
     else:
         mal, grunnmal = f"{kontekst['sprak']}/{kontekst['mottaker']['art']}.j2", f"base.{grunn}.j2"
     ekstra: dict[str, Any] = {"grunnmal": grunnmal}

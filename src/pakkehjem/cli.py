@@ -1158,10 +1158,21 @@ def guide_kommando(
         Path | None, typer.Option("--fil", help="Vis denne guidefilen i stedet for den aktive.")
     ] = None,
     json_ut: JsonValg = False,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="fhir: guiden som FHIR R4 Questionnaire (JSON), som «brev --format fhir» viser til.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Vis den aktive samtaleguiden: temaene og spørsmålene med id og type."""
     from . import guide as guide_modul
     from . import visning
+
+    if format_ is not None and format_.strip().lower() != "fhir":
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke for guide. Bruk --format fhir, eller --json.")
 
     if fil is not None:
         _sjekk_guidefil(fil)
@@ -1170,7 +1181,18 @@ def guide_kommando(
         from .samtale import aktiv_guide
 
         guiden = aktiv_guide(_miljo(ctx).register())
-    if json_ut:
+    if format_ is not None:
+        from .overforing import guide_som_questionnaire
+
+        sys.stdout.flush()
+        ut = getattr(sys.stdout, "buffer", None)
+        innhold = guide_som_questionnaire(guiden)
+        if ut is not None:
+            ut.write(innhold)
+            ut.flush()
+        else:
+            sys.stdout.write(innhold.decode("utf-8"))
+    elif json_ut:
         utdata.skriv_json(guiden.til_json())
     else:
         visning.guide(guiden)
@@ -1312,35 +1334,97 @@ def samtykke_kommando(
     dato: Annotated[
         str | None, typer.Option("--dato", help="Når pasienten sa det (standard: i dag).")
     ] = None,
+    tema: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tema",
+            help=(
+                "For nav og annen: et tema som kan deles (id fra «pakkehjem guide», for eksempel jobb), "
+                "eller diagnose for diagnosekoden. Gjentas, eller skilles med komma. Uten --tema: bare "
+                "mottakerens egne tema (NAV: jobb og okonomi; annen: ingen)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    navn: Annotated[
+        str | None,
+        typer.Option(
+            "--navn",
+            help="For annen: mottakeren samtykket gjelder, slik navnet står på brevet (påkrevd med --ja).",
+            show_default=False,
+        ),
+    ] = None,
     json_ut: JsonValg = False,
 ) -> None:
-    """Registrer pasientens samtykke (--ja) eller motstand (--nei) mot deling med en mottaker."""
-    from .samtykke import NAVN, sjekk_mottaker
+    """Registrer pasientens samtykke (--ja) eller motstand (--nei) mot deling med en mottaker.
+
+    Et samtykke til nav eller annen gjelder bare temaene i --tema; til annen bare mottakeren i --navn.
+    """
+    from .samtykke import KREVER_UTTRYKKELIG, NAVN, sjekk_mottaker
 
     if til is None:
         raise UgyldigInndata("Mangler --til: fastlege, kommune, sykehus, nav eller annen.")
     mottaker = sjekk_mottaker(til)
     if ja == nei:
         raise UgyldigInndata("Oppgi enten --ja (pasienten samtykker) eller --nei (pasienten motsetter seg).")
+    omfang = [del_.strip().lower() for t in tema or [] for del_ in t.split(",") if del_.strip()] or None
+    navn = " ".join((navn or "").split()) or None
+    if omfang is not None and (mottaker not in KREVER_UTTRYKKELIG or not ja):
+        raise UgyldigInndata(
+            "--tema gjelder bare et samtykke (--ja) til nav eller annen: helsepersonell får det de "
+            "trenger, og en motstand gjelder alt."
+        )
+    if navn is not None and mottaker != "annen":
+        raise UgyldigInndata("--navn gjelder bare --til annen.")
+    if mottaker == "annen" and ja and navn is None:
+        raise UgyldigInndata(
+            "Et samtykke til annen mottaker må si hvem: legg til --navn, for eksempel "
+            "--navn «Arbeidsgiver AS»."
+        )
     idag = date.today()
     nar = _dato(dato, "--dato", idag)
     if nar > idag:
         raise UgyldigInndata("Datoen ligger fram i tid. Oppgi dagen pasienten sa ja eller nei.")
-    resultat = _miljo(ctx).register().registrer_samtykke(ref, mottaker, ja, nar)
+    register = _miljo(ctx).register()
+    if omfang is not None:
+        from .samtale import aktiv_guide
+        from .samtykke import DIAGNOSE
+
+        gyldige = [t.id for t in aktiv_guide(register).tema] + [DIAGNOSE]
+        ukjente = [t for t in omfang if t not in gyldige]
+        if ukjente:
+            raise UgyldigInndata(
+                f"--tema {', '.join(ukjente)} finnes ikke i samtaleguiden. Velg blant: {', '.join(gyldige)}."
+            )
+        omfang = list(dict.fromkeys(omfang))
+    resultat = register.registrer_samtykke(ref, mottaker, ja, nar, omfang=omfang, navn=navn)
     from . import visning
 
     if json_ut:
         utdata.skriv_json(resultat)
         return
     hva = "samtykker til" if ja else "motsetter seg"
+    hvem = f"{NAVN[mottaker]} ({navn})" if navn else NAVN[mottaker]
     visning.melding(
-        f"Registrert: pasient nr. {resultat['pasient_id']} {hva} deling med {NAVN[mottaker]} "
+        f"Registrert: pasient nr. {resultat['pasient_id']} {hva} deling med {hvem} "
         f"({visning.norsk_dato(nar)})."
     )
+    if ja and mottaker in KREVER_UTTRYKKELIG:
+        from .samtykke import EGNE_TEMA
+
+        deles = omfang if omfang is not None else list(EGNE_TEMA[mottaker])
+        visning.melding("Kan deles: " + (", ".join(deles) if deles else "ingen tema") + ".")
 
 
 # Options and delivery shared by the letters (brev, innkalling).
 BrevFormatValg = Annotated[str, typer.Option("--format", help="txt, md, html eller pdf.")]
+OppsummeringFormatValg = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="txt, md, html, pdf, eller fhir (FHIR R4-dokument som neste tjeneste leser inn med «motta»).",
+    ),
+]
 BrevUtValg = Annotated[
     Path | None,
     typer.Option(
@@ -1401,7 +1485,7 @@ def brev_kommando(
             show_default=False,
         ),
     ] = None,
-    format_: BrevFormatValg = "txt",
+    format_: OppsummeringFormatValg = "txt",
     ut: BrevUtValg = None,
     sp: Annotated[
         int | None,
@@ -1420,8 +1504,23 @@ def brev_kommando(
     ] = None,
     overskriv: OverskrivValg = False,
     dato: BrevDatoValg = None,
+    melding: Annotated[
+        str | None,
+        typer.Option(
+            "--melding",
+            help=(
+                "En melding som ikke trenger samtale: avslag (pasienten takket nei, og når hen spørres "
+                "igjen), flytting (til ny kommune: hva forløpet har gjort og hva som er åpent) eller "
+                "avsluttet (forløpet er avsluttet, og hvorfor)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Oppsummeringsbrevet til neste tjenesteyter, fra den siste fullførte samtalen."""
+    """Oppsummeringsbrevet til neste tjenesteyter, fra den siste fullførte samtalen.
+
+    Med --melding: en melding uten samtale (avslag, flytting, avsluttet).
+    """
     if til is None:
         raise UgyldigInndata(
             "Mangler --til: fastlege, kommune, sykehus, ny_kommune, nav, annen eller pasient."
@@ -1431,9 +1530,16 @@ def brev_kommando(
 
     _sjekk_brevfil(ut, overskriv)
     register = _miljo(ctx).register()
-    brevet = brev_modul.lag_brev(
-        register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
-    )
+    if melding is not None:
+        if sp is not None:
+            raise UgyldigInndata("--sp gjelder oppsummeringen fra en samtale, ikke --melding.")
+        brevet = brev_modul.lag_melding(
+            register, ref, til, melding, idag=_idag(dato), format_=format_, sprak=sprak, mottaker_navn=navn
+        )
+    else:
+        brevet = brev_modul.lag_brev(
+            register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
+        )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
         visning.melding(

@@ -49,7 +49,8 @@ _TOPP_NOKLER = ("id", "tittel", "versjon", "tema")
 _TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal")
 _SPORSMAL_NOKLER = (
     "id", "tekst", "type", "hjelp", "pakrevd", "valg", "min", "max", "flagg_fra", "min_tekst",
-    "max_tekst", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale",
+    "max_tekst", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale", "samtykke_omfang",
+    "samtykke_navn",
 )  # fmt: skip
 _TILTAK_NOKLER = ("hva", "ansvarlig", "frist")
 # Which optional keys belong to which type: a key on the wrong type is a mistake worth reporting.
@@ -63,7 +64,12 @@ _NOKKEL_TYPER = {
     "flerlinjet": ("tekst",),
     "samtykke": ("janei",),
     "neste_avtale": ("dato",),
+    "samtykke_omfang": ("flervalg",),
+    "samtykke_navn": ("tekst",),
 }
+# The consent kinds a scope or a named recipient belongs to (samtykke.py: outside health care).
+_OMFANG_MOTTAKERE = ("nav", "annen")
+_NAVN_MOTTAKERE = ("annen",)
 _BETINGELSE_TYPER = ("valg", "flervalg", "janei", "skala")
 
 
@@ -107,6 +113,10 @@ class Sporsmal:
     min_tekst: str | None = None
     max_tekst: str | None = None
     flerlinjet: bool = False
+    # The scope (the themes that may be shared) of the consent to this kind; valg are theme ids.
+    samtykke_omfang: str | None = None
+    # The recipient the consent to this kind names (annen).
+    samtykke_navn: str | None = None
 
     def ankere(self) -> str | None:
         """A scale's two ends in words, "0 = ingen smerte, 10 = verst tenkelige smerte"."""
@@ -134,6 +144,10 @@ class Sporsmal:
             ut["samtykke"] = self.samtykke
         if self.neste_avtale:
             ut["neste_avtale"] = True
+        if self.samtykke_omfang is not None:
+            ut["samtykke_omfang"] = self.samtykke_omfang
+        if self.samtykke_navn is not None:
+            ut["samtykke_navn"] = self.samtykke_navn
         if self.flerlinjet:
             ut["flerlinjet"] = True
         ut["hjelp"] = self.hjelp
@@ -413,6 +427,7 @@ class _Tolker:
         self.sett: dict[str, tuple[str, Sporsmal | None]] = {}  # id -> (theme id, question if valid)
         self.samtykker: dict[str, str] = {}
         self.neste_avtale: str | None = None
+        self.omfang_sporsmal: list[tuple[tuple[int, ...], str, object]] = []
 
         tema_liste: list[Tema] = []
         tema_ider: set[str] = set()
@@ -420,6 +435,16 @@ class _Tolker:
             bygd = self.tema(ti, t, tema_ider)
             if bygd is not None:
                 tema_liste.append(bygd)
+        # A consent's scope names themes of this guide (or the diagnosis code), by id.
+        for pos, hvem, valg in self.omfang_sporsmal:
+            ukjente = [v for v in valg or [] if v not in tema_ider and v != "diagnose"]
+            if ukjente:
+                self._meld(
+                    pos,
+                    hvem,
+                    "«valg» i et spørsmål med «samtykke_omfang» må være id-er til guidens tema "
+                    f"(eller «diagnose»); ukjent: {', '.join(map(str, ukjente))}.",
+                )
         if self.feil:
             return None, self.feil
         return (
@@ -533,6 +558,11 @@ class _Tolker:
                 )
             else:
                 self.samtykker[samtykke] = sid
+        for nokkel, lovlige in (("samtykke_omfang", _OMFANG_MOTTAKERE), ("samtykke_navn", _NAVN_MOTTAKERE)):
+            if nokkel in s and s[nokkel] not in lovlige:
+                meld(f"«{nokkel}» må være en av {', '.join(lovlige)}.")
+        if typ == "flervalg" and "samtykke_omfang" in s:
+            self.omfang_sporsmal.append((pos, hvem, s.get("valg")))
         if typ == "dato" and s.get("neste_avtale") is True:
             if self.neste_avtale is not None:
                 meld(f"bare ett spørsmål kan ha «neste_avtale»; «{self.neste_avtale}» har det allerede.")
@@ -560,6 +590,8 @@ class _Tolker:
             min_tekst=s.get("min_tekst"),
             max_tekst=s.get("max_tekst"),
             flerlinjet=s.get("flerlinjet", False),
+            samtykke_omfang=s.get("samtykke_omfang") if typ == "flervalg" else None,
+            samtykke_navn=s.get("samtykke_navn") if typ == "tekst" else None,
         )
         self.sett[sid] = (tema_navn, bygd)
         return bygd
@@ -1111,6 +1143,21 @@ def samtykker(guide: Guide, svar: dict[str, Any]) -> dict[str, bool]:
         for s in guide.alle_sporsmal()
         if s.samtykke is not None and isinstance(gjeldende.get(s.id), bool)
     }
+
+
+def samtykke_omfang(guide: Guide, svar: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per consent kind answered yes: the scope chosen (theme ids, or None when the guide does
+    not ask) and the recipient named (or None). {"nav": {"omfang": ["jobb"], "navn": None}}"""
+    gjeldende = gjeldende_svar(guide, svar)
+    ut: dict[str, dict[str, Any]] = {
+        art: {"omfang": None, "navn": None} for art, ja in samtykker(guide, svar).items() if ja
+    }
+    for s in guide.alle_sporsmal():
+        if s.samtykke_omfang in ut and isinstance(gjeldende.get(s.id), list):
+            ut[s.samtykke_omfang]["omfang"] = list(gjeldende[s.id])
+        if s.samtykke_navn in ut and isinstance(gjeldende.get(s.id), str) and gjeldende[s.id].strip():
+            ut[s.samtykke_navn]["navn"] = " ".join(gjeldende[s.id].split())
+    return ut
 
 
 def neste_avtale(guide: Guide, svar: dict[str, Any]) -> str | None:

@@ -147,9 +147,11 @@ def _avslutt(
                 tekst=_hendelsestekst(punkt.sp, forlop.BORTFALT, None, None, None, punktgrunn),
             )
             bortfalt.append(punkt.sp)
+    # The municipality moved to is kept for the moving letter (`brev --melding flytting`).
     db.execute(
-        "UPDATE forlop SET status = 'avsluttet', avsluttet_dato = ?, avsluttet_grunn = ? WHERE id = ?",
-        (dato.isoformat(), grunn, f.id),
+        "UPDATE forlop SET status = 'avsluttet', avsluttet_dato = ?, avsluttet_grunn = ?, til_kommune = ?"
+        " WHERE id = ?",
+        (dato.isoformat(), grunn, til_kommune if grunn == FLYTTET else None, f.id),
     )
     tekst = f"Forløp {f.nr} avsluttet {norsk_dato(dato)}: {GRUNN_TEKST[grunn]}"
     if grunn == FLYTTET and til_kommune:

@@ -297,6 +297,52 @@ MIGRASJONER: tuple[str, ...] = (
         PRIMARY KEY (samtale_id, sporsmal_id)
     );
     """,
+    # 9: letters that say the right thing to the right reader (issue 12).
+    # - A consent to nav or annen has a scope: `omfang` is a JSON list of the guide's theme ids
+    #   (and "diagnose") that may be shared; NULL, as every consent recorded before this, means
+    #   "nothing beyond the recipient's own themes" (samtykke.EGNE_TEMA). `navn` is the recipient
+    #   an `annen` consent names; a letter goes only to that name.
+    # - `til_kommune`: the municipality a patient moved to (`avslutt --til-kommune`), for the
+    #   moving letter. Earlier moves kept it only in the timeline's text.
+    # - `brev` is rebuilt (SQLite cannot change a CHECK) for the messages without a conversation
+    #   (art avslag, flytting, avsluttet) and the structured handover (format fhir). Every row is
+    #   copied; the append-only triggers come back.
+    """
+    ALTER TABLE samtykke ADD COLUMN omfang TEXT;
+    ALTER TABLE samtykke ADD COLUMN navn TEXT;
+    ALTER TABLE forlop ADD COLUMN til_kommune TEXT;
+    CREATE TABLE brev_ny (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samtale_id INTEGER REFERENCES samtale(id),
+        mottaker TEXT NOT NULL CHECK (mottaker IN
+            ('fastlege', 'kommune', 'sykehus', 'ny_kommune', 'nav', 'annen', 'pasient')),
+        mottaker_navn TEXT,
+        format TEXT NOT NULL CHECK (format IN ('txt', 'md', 'html', 'pdf', 'fhir')),
+        sprak TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        fil TEXT,
+        skrevet TEXT NOT NULL,
+        bruker TEXT NOT NULL,
+        art TEXT NOT NULL DEFAULT 'oppsummering' CHECK (art IN
+            ('oppsummering', 'innkalling', 'avslag', 'flytting', 'avsluttet')),
+        samhandlingspunkt_id INTEGER REFERENCES samhandlingspunkt(id),
+        CHECK ((art = 'oppsummering' AND samtale_id IS NOT NULL)
+            OR (art = 'innkalling' AND samhandlingspunkt_id IS NOT NULL AND mottaker = 'pasient')
+            OR art IN ('avslag', 'flytting', 'avsluttet'))
+    );
+    INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+        sha256, fil, skrevet, bruker, art, samhandlingspunkt_id)
+        SELECT id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+            sha256, fil, skrevet, bruker, art, samhandlingspunkt_id FROM brev;
+    DROP TABLE brev;
+    ALTER TABLE brev_ny RENAME TO brev;
+    CREATE INDEX brev_pasient ON brev (pasient_id);
+    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    """,
 )
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$", re.ASCII)
@@ -851,6 +897,7 @@ class Register:
                     "status": f["status"],
                     "avsluttet_dato": f["avsluttet_dato"],
                     "avsluttet_grunn": f["avsluttet_grunn"],
+                    "til_kommune": f["til_kommune"],
                     "samhandlingspunkter": punkter.get(f["nr"], []),
                 }
                 for f in forlop_rader
@@ -870,17 +917,27 @@ class Register:
                     (pasient_id,),
                 )
             ],
+            # `omfang`: the themes a consent to nav or annen covers (null: the recipient's own
+            # themes only, samtykke.EGNE_TEMA); `navn`: the recipient an annen consent names.
             "samtykke": [
-                dict(zip(("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t, strict=True))
+                {
+                    **dict(
+                        zip(
+                            ("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t[:6], strict=True
+                        )
+                    ),
+                    "omfang": json.loads(t[6]) if t[6] else None,
+                    "navn": t[7],
+                }
                 for t in db.execute(
-                    "SELECT mottaker, svar, dato, kilde, samtale_id, registrert FROM samtykke"
+                    "SELECT mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
                     " WHERE pasient_id = ? ORDER BY registrert, id",
                     (pasient_id,),
                 )
             ],
             # The consent in force per recipient kind (the latest row; samtykke.py says why).
             "samtykke_gjeldende": {
-                art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale")}
+                art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale", "omfang", "navn")}
                 for art, rad in self._gjeldende_samtykke(pasient_id).items()
             },
             "brev": self._brev_json(pasient_id),
@@ -1646,6 +1703,7 @@ class Register:
         from .livslop import avslutt_etter_sp3
 
         forlop_fullfort = avslutt_etter_sp3(self, punkt, samtale_dato)
+        self._samtykke_omfang_fra_samtale(samtale_id)
         neste = self._neste_punkt(punkt)
         if neste is not None and neste_avtale is not None:
             dato, klokkeslett, sted = neste_avtale
@@ -1682,6 +1740,37 @@ class Register:
             "neste": resultat,
             "forlop_fullfort": forlop_fullfort,
         }
+
+    def _samtykke_omfang_fra_samtale(self, samtale_id: int) -> None:
+        """The scope and named recipient of the conversation's consents to nav and annen, from
+        its answers read with its own guide. Until the conversation is finished a consent it
+        gave has no scope: nothing beyond the recipient's own themes."""
+        db = self.db
+        if not db.execute(
+            "SELECT 1 FROM samtykke WHERE samtale_id = ? AND mottaker IN ('nav', 'annen') AND svar = 'ja'",
+            (samtale_id,),
+        ).fetchone():
+            return
+        from . import guide as guide_modul
+
+        guide_ref = db.execute("SELECT guide_ref FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[0]
+        guiden = guide_modul.fra_tekst(self.guide_kilde(guide_ref), f"registeret (guide {guide_ref})")
+        svar = {
+            sid: json.loads(verdi)
+            for sid, verdi in db.execute(
+                "SELECT sporsmal_id, verdi FROM svar WHERE samtale_id = ? AND hoppet_over = 0", (samtale_id,)
+            )
+        }
+        for art, valgt in guide_modul.samtykke_omfang(guiden, svar).items():
+            db.execute(
+                "UPDATE samtykke SET omfang = ?, navn = ? WHERE samtale_id = ? AND mottaker = ?",
+                (
+                    json.dumps(valgt["omfang"]) if valgt["omfang"] is not None else None,
+                    valgt["navn"],
+                    samtale_id,
+                    art,
+                ),
+            )
 
     def _punkt_fra_id(self, sp_id: int) -> Punkt:
         sid, fid, nr, pid, sp, status = self.db.execute(
@@ -1747,26 +1836,37 @@ class Register:
     def _gjeldende_samtykke(self, pasient_id: int) -> dict[str, dict[str, Any]]:
         from .samtykke import gjeldende
 
-        kolonner = ("id", "mottaker", "svar", "dato", "kilde", "samtale", "registrert")
+        kolonner = ("id", "mottaker", "svar", "dato", "kilde", "samtale", "registrert", "omfang", "navn")
         return gjeldende(
-            dict(zip(kolonner, rad, strict=True))
+            {**dict(zip(kolonner, rad, strict=True)), "omfang": json.loads(rad[7]) if rad[7] else None}
             for rad in self.db.execute(
-                "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert FROM samtykke"
+                "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
                 " WHERE pasient_id = ?",
                 (pasient_id,),
             )
         )
 
-    def registrer_samtykke(self, ref: str, mottaker: str, svar: bool, dato: date) -> dict[str, Any]:
+    def registrer_samtykke(
+        self,
+        ref: str,
+        mottaker: str,
+        svar: bool,
+        dato: date,
+        *,
+        omfang: list[str] | None = None,
+        navn: str | None = None,
+    ) -> dict[str, Any]:
         """Record consent (True) or objection (False) for a recipient kind, source "kommando".
 
-        A new row every time: the history is kept, the latest row is the one in force.
+        `omfang`: the theme ids (and "diagnose") a consent to nav or annen covers; None, the
+        recipient's own themes. `navn`: the recipient an annen consent names. A new row every
+        time: the history is kept, the latest row is the one in force.
         """
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             db.execute(
                 "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id,"
-                " registrert, bruker) VALUES (?,?,?,?,?,?,?,?)",
+                " registrert, bruker, omfang, navn) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     pasient_id,
                     mottaker,
@@ -1776,14 +1876,18 @@ class Register:
                     None,
                     _na(),
                     bruker(),
+                    json.dumps(omfang) if omfang is not None else None,
+                    navn,
                 ),
             )
+            tillegg = f", tema: {', '.join(omfang)}" if omfang else ""
             self._hendelse(
                 pasient_id,
                 None,
                 None,
                 "samtykke",
-                f"Samtykke for {mottaker}: {'ja' if svar else 'nei'} ({norsk_dato(dato)}).",
+                f"Samtykke for {mottaker}{' (' + navn + ')' if navn else ''}: "
+                f"{'ja' if svar else 'nei'} ({norsk_dato(dato)}{tillegg}).",
             )
             self.logg(pasient_id, "samtykke")
             gjeldende = self._gjeldende_samtykke(pasient_id)
@@ -1793,6 +1897,8 @@ class Register:
             "svar": "ja" if svar else "nei",
             "dato": dato.isoformat(),
             "kilde": "kommando",
+            "omfang": omfang,
+            "navn": navn,
             "gjeldende": gjeldende[mottaker]["svar"],
         }
 
@@ -1848,6 +1954,40 @@ class Register:
             ]
             self.logg(pasient_id, "brev")
         return {"pasient": pasient, "samtale": samtale, "tiltak": tiltak, "samtykke": gjeldende}
+
+    def meldingsgrunnlag(
+        self,
+        ref: str,
+        idag: date,
+        kontroll: Callable[[int, dict[str, dict[str, Any]]], None] | None = None,
+    ) -> dict[str, Any]:
+        """What a message without a conversation (`brev --melding`) is made of, read in one
+        logged transaction: the patient with every episode and contact point, the open actions
+        and the consent. `kontroll` runs first, as for `brevgrunnlag`."""
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            gjeldende = self._gjeldende_samtykke(pasient_id)
+            if kontroll is not None:
+                kontroll(pasient_id, gjeldende)
+            pasient = self._pasient_data(pasient_id, idag)
+            tiltak = [
+                dict(zip(("id", "hva", "ansvarlig", "frist"), t, strict=True))
+                for t in db.execute(
+                    "SELECT id, hva, ansvarlig, frist FROM tiltak WHERE pasient_id = ? AND status = 'apen'"
+                    " ORDER BY frist IS NULL, frist, id",
+                    (pasient_id,),
+                )
+            ]
+            punkt_ider = {
+                (nr, sp): pid
+                for pid, nr, sp in db.execute(
+                    "SELECT s.id, f.nr, s.sp FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
+                    " WHERE f.pasient_id = ?",
+                    (pasient_id,),
+                )
+            }
+            self.logg(pasient_id, "brev")
+        return {"pasient": pasient, "tiltak": tiltak, "samtykke": gjeldende, "punkt_ider": punkt_ider}
 
     def innkallingsgrunnlag(self, ref: str, sp: int | None) -> dict[str, Any]:
         """What an invitation letter is made of: the patient's name and the booked contact

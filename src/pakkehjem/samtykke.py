@@ -21,6 +21,14 @@ How the two letter recipients without a consent kind of their own are decided:
   information (pasient- og brukerrettighetsloven § 5-1, the right of access), so it is never
   refused.
 
+A consent to NAV or another recipient outside the health service has a scope (`omfang`): the
+ids of the guide's themes that may be shared, and "diagnose" for the diagnosis code. Their
+letter carries those themes and their actions, nothing else: no scores, no diagnosis code and
+never the patient's other consents unless the scope names them. A consent without a scope (all
+consents before the scope existed, and `samtykke --ja` without `--tema`) means "nothing beyond
+the recipient's own themes" (EGNE_TEMA). A consent to `annen` names the recipient; a letter to
+another name is refused.
+
 The current consent for a kind is its latest row: the latest `dato`, and among rows of the
 same date the one registered last. A consent recorded later with an earlier date (a phone
 call noted afterwards) does not override what the patient said since.
@@ -63,6 +71,11 @@ NAVN = {
     "pasient": "pasienten selv",
 }
 
+# What a consent without a scope lets through: the themes a recipient exists for.
+EGNE_TEMA: dict[str, tuple[str, ...]] = {"nav": ("jobb", "okonomi"), "annen": ()}
+# A scope may name the diagnosis code besides the guide's themes.
+DIAGNOSE = "diagnose"
+
 TILLATT = "tillatt"
 AVVIST_NEI = "motsatt"
 AVVIST_MANGLER = "mangler"
@@ -77,39 +90,102 @@ def sjekk_mottaker(mottaker: str, gyldige: Iterable[str] = MOTTAKERE, valg: str 
     return verdi
 
 
+def navnenokkel(navn: str | None) -> str:
+    """A named recipient as compared: case and spacing do not matter ("Arbeidsgiver  AS")."""
+    return " ".join((navn or "").split()).casefold()
+
+
 def gjeldende(rader: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The current consent per kind from the history rows (each with mottaker, svar, dato, id)."""
+    """The current consent per kind from the history rows (each with mottaker, svar, dato, id;
+    optionally omfang and navn). For `annen` the row also holds `navngitte`: the latest row per
+    named recipient, and `uten_navn`: the latest row that names no one (it covers everyone)."""
     ut: dict[str, dict[str, Any]] = {}
+    navngitte: dict[str, dict[str, Any]] = {}
+    uten_navn: dict[str, Any] | None = None
     for rad in sorted(rader, key=lambda r: (r["dato"], r["id"])):
         ut[rad["mottaker"]] = dict(rad)
+        if rad["mottaker"] == "annen":
+            if rad.get("navn"):
+                navngitte[navnenokkel(rad["navn"])] = dict(rad)
+            else:
+                uten_navn = dict(rad)
+    if "annen" in ut:
+        ut["annen"]["navngitte"] = navngitte
+        ut["annen"]["uten_navn"] = uten_navn
     return ut
 
 
-def vurder(mottaker: str, gjeldende_samtykke: Mapping[str, Mapping[str, Any]]) -> str:
-    """TILLATT, AVVIST_NEI (the patient objected) or AVVIST_MANGLER (explicit consent missing)."""
+def rad_for(
+    mottaker: str, gjeldende_samtykke: Mapping[str, Mapping[str, Any]], navn: str | None = None
+) -> Mapping[str, Any] | None:
+    """The consent row that decides a letter to `mottaker` (for `annen`: to the one named
+    `navn`, the latest of that name's rows and the rows that name no one)."""
+    art = SAMTYKKEART[mottaker]
+    if art is None:
+        return None
+    rad = gjeldende_samtykke.get(art)
+    if art != "annen" or rad is None or navn is None:
+        return rad
+    if "navngitte" not in rad:  # a single row, not from gjeldende()
+        return rad if navnenokkel(rad.get("navn")) in ("", navnenokkel(navn)) else None
+    kandidater = [r for r in (rad["uten_navn"], rad["navngitte"].get(navnenokkel(navn))) if r]
+    return max(kandidater, key=lambda r: (r["dato"], r["id"])) if kandidater else None
+
+
+def omfang(mottaker: str, rad: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The themes (and "diagnose") a letter may carry; None: everything (health personnel)."""
+    if mottaker not in KREVER_UTTRYKKELIG:
+        return None
+    if rad is None or rad.get("omfang") is None:
+        return EGNE_TEMA[mottaker]
+    return tuple(rad["omfang"])
+
+
+def vurder(
+    mottaker: str, gjeldende_samtykke: Mapping[str, Mapping[str, Any]], navn: str | None = None
+) -> str:
+    """TILLATT, AVVIST_NEI (the patient objected) or AVVIST_MANGLER (explicit consent missing;
+    for `annen`, also a consent that does not name this recipient)."""
     art = SAMTYKKEART[mottaker]
     if art is None:
         return TILLATT
-    rad = gjeldende_samtykke.get(art)
+    rad = rad_for(mottaker, gjeldende_samtykke, navn)
     svar = rad["svar"] if rad else None
     if svar == "nei":
         return AVVIST_NEI
     if mottaker in KREVER_UTTRYKKELIG and svar != "ja":
         return AVVIST_MANGLER
+    if mottaker == "annen" and not (rad or {}).get("navn"):
+        return AVVIST_MANGLER
     return TILLATT
 
 
 def krev_samtykke(
-    pasient_id: int, mottaker: str, gjeldende_samtykke: Mapping[str, Mapping[str, Any]]
+    pasient_id: int,
+    mottaker: str,
+    gjeldende_samtykke: Mapping[str, Mapping[str, Any]],
+    navn: str | None = None,
 ) -> None:
     """Refuse (ManglerSamtykke, exit 1) a letter the patient has not allowed; say how consent is recorded."""
-    utfall = vurder(mottaker, gjeldende_samtykke)
+    utfall = vurder(mottaker, gjeldende_samtykke, navn)
     if utfall == TILLATT:
         return
     art = SAMTYKKEART[mottaker]
+    med_navn = f' --navn "{navn}"' if art == "annen" and navn else ""
     hvordan = (
-        f"Hvis pasienten samtykker, registrer det med «pakkehjem samtykke {pasient_id} --til {art} --ja»."
+        f"Hvis pasienten samtykker, registrer det med «pakkehjem samtykke {pasient_id} --til {art} --ja"
+        f"{med_navn}» (og --tema for det som kan deles)."
+        if art in KREVER_UTTRYKKELIG
+        else f"Hvis pasienten samtykker, registrer det med «pakkehjem samtykke {pasient_id} --til {art} "
+        "--ja»."
     )
+    annen = gjeldende_samtykke.get("annen") or {}
+    andre_ja = [r for r in [annen.get("uten_navn"), *(annen.get("navngitte") or {}).values()] if r]
+    if art == "annen" and navn and utfall == AVVIST_MANGLER and any(r["svar"] == "ja" for r in andre_ja):
+        raise ManglerSamtykke(
+            f"Pasient nr. {pasient_id} har ikke samtykket til at «{navn}» får brev: et samtykke til "
+            f"andre mottakere gjelder bare mottakeren det navngir (helsepersonelloven § 22). {hvordan}"
+        )
     if utfall == AVVIST_NEI:
         raise ManglerSamtykke(
             f"Pasient nr. {pasient_id} har motsatt seg deling med {NAVN[art]}, så brevet lages ikke. "

@@ -316,16 +316,16 @@ def pasient(data: dict[str, Any], idag: date) -> None:
         for mottaker, s in data.get("samtykke_gjeldende", {}).items():
             k.print(
                 Text(
-                    f"  {mottaker}: {'JA' if s['svar'] == 'ja' else 'NEI'} "
-                    f"(gjeldende, {norsk_dato(fra_iso(s['dato']))})"
+                    f"  {mottaker}{_samtykke_navn(s)}: {'JA' if s['svar'] == 'ja' else 'NEI'} "
+                    f"(gjeldende, {norsk_dato(fra_iso(s['dato']))}){_samtykke_omfang(mottaker, s)}"
                 )
             )
         k.print(Text("  Historikk:", style="dim"))
         for s in data["samtykke"]:
             k.print(
                 Text(
-                    f"    {s['mottaker']}: {'ja' if s['svar'] == 'ja' else 'nei'} "
-                    f"({norsk_dato(fra_iso(s['dato']))}, {s['kilde']})",
+                    f"    {s['mottaker']}{_samtykke_navn(s)}: {'ja' if s['svar'] == 'ja' else 'nei'} "
+                    f"({norsk_dato(fra_iso(s['dato']))}, {s['kilde']}){_samtykke_omfang(s['mottaker'], s)}",
                     style="dim",
                 )
             )
@@ -703,3 +703,19 @@ def statistikk(data: dict[str, Any], kolonner: list[str], rader: list[list[Any]]
             style="dim",
         )
     )
+
+
+def _samtykke_navn(s: dict[str, Any]) -> str:
+    return f" ({s['navn']})" if s.get("navn") else ""
+
+
+def _samtykke_omfang(mottaker: str, s: dict[str, Any]) -> str:
+    """What a consent to nav or annen lets through: its themes, or the recipient's own."""
+    from .samtykke import EGNE_TEMA, KREVER_UTTRYKKELIG
+
+    if mottaker not in KREVER_UTTRYKKELIG or s.get("svar") != "ja":
+        return ""
+    if s.get("omfang") is None:
+        egne = ", ".join(EGNE_TEMA[mottaker]) or "ingen tema"
+        return f" – gjelder bare mottakerens egne tema: {egne}"
+    return " – gjelder: " + (", ".join(s["omfang"]) or "ingen tema")

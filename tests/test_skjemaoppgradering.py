@@ -195,6 +195,8 @@ def test_dagens_kommandoer_virker_pa_et_migrert_register(
     avtalt = kjor("--db", kopi, "avtal", str(ny["id"]), "2026-11-30", "--kl", "10:00", "--dato", IDAG)
     assert avtalt.exit_code == 0, avtalt.output
     svar = _svarfil(tmp_path, samtaleform="kontor", belastning_grad=3, samtykke_fastlege=True)
+    # A letter needs a sender (the old registers have none set).
+    assert kjor("--db", kopi, "avsender", "--navn", "Randi Koordinator").exit_code == 0
     for ref in (str(ny["id"]), FNR["A"]):  # a new patient and one the old code registered
         resultat = kjor("--db", kopi, "samtale", ref, "--svar", svar, "--dato", IDAG)
         assert resultat.exit_code == 0, resultat.output
@@ -205,6 +207,9 @@ def test_dagens_kommandoer_virker_pa_et_migrert_register(
     assert [s["status"] for s in vist["samtaler"]] == ["fullfort"]
     assert vist["forlop"][0]["samhandlingspunkter"][0]["status"] == "gjennomfort"
     if "samtykke" in oppforing["tabeller"]:
+        # An old consent has no scope: nothing beyond the recipient's own themes (migration 8).
+        gamle = json_ut(kjor("--db", kopi, "vis", FNR["A"], "--json", "--dato", IDAG))["samtykke"]
+        assert gamle and all(s["omfang"] is None and s["navn"] is None for s in gamle)
         # The objection the old code recorded (sykehus, in the old conversation) still holds.
         forvent_feil(kjor("--db", kopi, "brev", FNR["A"], "--til", "sykehus", "--dato", IDAG), 1)
     if "samtale" in oppforing["tabeller"]:

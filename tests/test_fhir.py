@@ -116,3 +116,160 @@ def test_fhir_lastes_bare_i_sine_kommandoer() -> None:
     )
     svar = subprocess.run([sys.executable, "-c", kode], capture_output=True, text=True)
     assert svar.returncode == 0, svar.stderr
+
+
+# --- motta: the receiving register reads the handover in ------------------------------------------
+
+
+def _tell(db: Path) -> dict[str, int]:
+    """Rows of every table of a register file (the access log apart)."""
+    import sqlite3
+
+    tilkobling = sqlite3.connect(db)
+    try:
+        tabeller = [r[0] for r in tilkobling.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: tilkobling.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tabeller}
+    finally:
+        tilkobling.close()
+
+
+@pytest.fixture
+def sykehusets_overforing(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> tuple[int, Path]:
+    """The hospital's register (the test's default one): SP1 held with the full conversation,
+    and its handover to the municipality written to a file."""
+    pasient = lag_pasient(ny_pasient)
+    kjor("avsender", "--navn", "Kari Sykepleier", "--rolle", "forløpskoordinator",
+         "--tjeneste", "Sykehuset Østfold")  # fmt: skip
+    hold_samtale(kjor, tmp_path, pasient["id"], FULL, sp=1, dato="2026-08-20")
+    fil = tmp_path / "overforing.json"
+    resultat = kjor("brev", str(pasient["id"]), "--til", "kommune", "--format", "fhir", "-o", str(fil))
+    assert resultat.exit_code == 0, resultat.output
+    return pasient["id"], fil
+
+
+@pytest.fixture
+def kommunen(kjor: Callable, tmp_path: Path) -> Path:
+    """The municipality's own register, another file."""
+    db = tmp_path / "kommunen.db"
+    assert kjor("--db", str(db), "innstillinger", "tillat_syntetiske", "ja").exit_code == 0
+    return db
+
+
+def test_rundtur_fra_sykehusets_register_til_kommunens(
+    kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path
+) -> None:
+    pid, fil = sykehusets_overforing
+    sendt = json_ut(kjor("vis", str(pid), "--json"))
+    resultat = kjor("--db", str(kommunen), "motta", str(fil))
+    assert resultat.exit_code == 0, resultat.output
+    assert "Ny pasient nr. 1." in resultat.stdout and "4 åpne tiltak kopiert." in resultat.stdout
+    mottatt = json_ut(kjor("--db", str(kommunen), "vis", sendt["fnr"], "--json"))
+    for felt in ("fnr", "navn", "fodselsdato", "kommune", "fastlege"):
+        assert mottatt[felt] == sendt[felt], felt
+    for felt in ("diagnosedato", "diagnose"):
+        assert mottatt["forlop"][0][felt] == sendt["forlop"][0][felt], felt
+    sp1 = mottatt["forlop"][0]["samhandlingspunkter"][0]
+    assert (sp1["status"], sp1["dato"]) == ("holdt_annet_sted", "2026-08-20")
+    assert sp1["holdt_av"] == "Kari Sykepleier, forløpskoordinator, Sykehuset Østfold"
+    assert "At jeg kan være hjemme og ha overskudd til barnebarna." in sp1["sammendrag"]
+    assert "Henvisning til Frisklivssentralen" in sp1["sammendrag"]
+    felt = ("hva", "ansvarlig", "frist", "status")
+    assert [{k: t[k] for k in felt} for t in mottatt["tiltak"]] == [
+        {k: t[k] for k in felt} for t in sendt["tiltak"]
+    ]
+    # The summary is readable where coordinators look: `vis` in the terminal.
+    vist = kjor("--db", str(kommunen), "vis", "1", env={"COLUMNS": "120"}).stdout
+    assert "Oppsummering mottatt for SP1" in vist and "Søvnvansker og uro om kvelden." in vist
+
+
+def test_motta_to_ganger_lager_ingenting_to_ganger(
+    kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path
+) -> None:
+    _, fil = sykehusets_overforing
+    assert kjor("--db", str(kommunen), "motta", str(fil)).exit_code == 0
+    for_ = _tell(kommunen)
+    igjen = kjor("--db", str(kommunen), "motta", str(fil))
+    assert igjen.exit_code == 0 and "ingenting endres" in igjen.stdout
+    etter = _tell(kommunen)
+    assert {t: n for t, n in etter.items() if t != "tilgangslogg"} == {
+        t: n for t, n in for_.items() if t != "tilgangslogg"
+    }
+    assert etter["tilgangslogg"] == for_["tilgangslogg"] + 1  # each use is logged
+
+
+def test_motta_vis_viser_men_endrer_ingenting(
+    kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path
+) -> None:
+    _, fil = sykehusets_overforing
+    for_ = _tell(kommunen)
+    resultat = kjor("--db", str(kommunen), "motta", str(fil), "--vis")
+    assert resultat.exit_code == 0 and "ingenting er endret" in resultat.stdout
+    assert "Ny pasient nr. 1." in resultat.stdout
+    assert _tell(kommunen) == for_
+
+
+def _odelegg(data: dict[str, Any], hvordan: str) -> Any:
+    r = {e["resource"]["resourceType"]: e["resource"] for e in data["entry"]}
+    if hvordan == "uten_pasient":
+        data["entry"] = [e for e in data["entry"] if e["resource"]["resourceType"] != "Patient"]
+    elif hvordan == "ugyldig_fodselsdato":
+        r["Patient"]["birthDate"] = "1958-13-14"
+    elif hvordan == "ugyldig_fnr":
+        r["Patient"]["identifier"][0]["value"] = "12345678901"
+    elif hvordan == "ukjent_felt":
+        r["CarePlan"]["tullefelt"] = True
+    elif hvordan == "uten_samhandlingspunkt":
+        r["Encounter"]["type"] = [{"text": "samtale"}]
+    elif hvordan == "ikke_dokument":
+        data["type"] = "collection"
+    elif hvordan == "ikke_bundle":
+        return {"resourceType": "Patient"}
+    return data
+
+
+@pytest.mark.parametrize(
+    "hvordan",
+    ["uten_pasient", "ugyldig_fodselsdato", "ugyldig_fnr", "ukjent_felt", "uten_samhandlingspunkt",
+     "ikke_dokument", "ikke_bundle", "ikke_json"],
+)  # fmt: skip
+def test_en_odelagt_overforing_endrer_ingenting(
+    kjor: Callable,
+    sykehusets_overforing: tuple[int, Path],
+    kommunen: Path,
+    forvent_feil: Callable,
+    tmp_path: Path,
+    hvordan: str,
+) -> None:
+    _, fil = sykehusets_overforing
+    odelagt = tmp_path / "odelagt.json"
+    if hvordan == "ikke_json":
+        odelagt.write_text(fil.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    else:
+        odelagt.write_text(
+            json.dumps(_odelegg(json.loads(fil.read_text(encoding="utf-8")), hvordan)), encoding="utf-8"
+        )
+    for_ = _tell(kommunen)
+    tekst = forvent_feil(kjor("--db", str(kommunen), "motta", str(odelagt)), 2, "Ingenting er endret")
+    assert "Synne" not in tekst and "Testesen" not in tekst
+    assert _tell(kommunen) == for_
+
+
+def test_kjent_pasient_med_annen_diagnosedato_nektes(
+    kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path, forvent_feil: Callable
+) -> None:
+    pid, fil = sykehusets_overforing
+    fnr = json_ut(kjor("vis", str(pid), "--json"))["fnr"]
+    kjor(
+        "--db",
+        str(kommunen),
+        "ny-pasient",
+        "--fnr",
+        fnr,
+        "--navn",
+        "Synne Testesen",
+        "--diagnosedato",
+        "2026-09-01",
+    )
+    for_ = _tell(kommunen)
+    forvent_feil(kjor("--db", str(kommunen), "motta", str(fil)), 1, "diagnosedato", "residiv")
+    assert _tell(kommunen) == for_

@@ -144,6 +144,12 @@ def mal(tmp_path_factory: pytest.TempPathFactory) -> Mal:
             )
             assert pid == nr
         fra_svarfil(register, "1", 1, SAMTALEDATO, svarfil)
+        # A letter needs a sender; the structured handover of patient 1 is read in by `motta`.
+        register.sett_innstilling("avsender_navn", "Kari Koordinator")
+        from pakkehjem.brev import lag_brev
+
+        overforing = lag_brev(register, "1", "kommune", idag=IDAG, format_="fhir").innhold
+        (mappe / "overforing.json").write_bytes(overforing)
         register.endre_punkt("2", 1, "avslatt", idag=IDAG, dato=IDAG + timedelta(days=30))
         register.registrer_samtykke("2", "fastlege", False, IDAG)
         livslop.avslutt(register, "4", livslop.les_grunn("dod"), IDAG, IDAG)
@@ -188,6 +194,7 @@ def _verdier(mal: Mal, tmp_path: Path) -> dict[str, str]:
         "om_en_uke": (IDAG + timedelta(days=7)).isoformat(),
         "svarfil": str(svarfil),
         "importfil": str(importfil),
+        "mottafil": str(mal.mappe / "overforing.json"),
         "ut": str(tmp_path / "ut"),
         "ar": str(IDAG.year),
     }
@@ -281,6 +288,14 @@ TILGANG: dict[str, tuple[list[str], set[tuple[int, str]], str | None]] = {
     # Reading what the letter is made of, then recording the letter written.
     "brev": (["brev", "1", "--til", "fastlege"], _rader({1}, "brev", "brev-fastlege"), None),
     "innkalling": (["innkalling", "1", "--sp", "2"], _rader({1}, "innkalling", "innkalling-pasient"), None),
+    # A message without a conversation: the declined point of patient 2, to the GP.
+    "brev-melding": (
+        ["brev", "2", "--til", "sykehus", "--melding", "avslag"],
+        _rader({2}, "brev", "avslag-sykehus"),
+        None,
+    ),
+    # Patient 1's handover read in: matched by fødselsnummer, its actions copied.
+    "motta": (["motta", "{mottafil}"], _rader({1}, "motta"), None),
     "avslutt": (["avslutt", "3", "--grunn", "onske"], _rader({3}, "avslutt"), None),
     "residiv": (["residiv", "1", "--diagnosedato", "{idag}"], _rader({1}, "residiv"), None),
     "kalender": (["kalender"], _rader({1}, "kalender"), None),  # patient 1's booked SP2
@@ -828,8 +843,10 @@ def test_hver_fil_verktoyet_lager_er_0600_og_hver_mappe_0700_selv_med_umask_000(
         ny_fil=False,
     )  # fmt: skip
     skript("samtale", "1", "--svar", str(svarfil), "--dato", SAMTALEDATO.isoformat(), ny_fil=False)
+    skript("avsender", "--navn", "Kari Koordinator", ny_fil=False)  # a letter needs a sender
     for format_ in ("txt", "html", *(("md",) if ALT else ())):
         skript("brev", "1", "--til", "fastlege", "--format", format_, "-o", f"brev.{format_}")
+    skript("brev", "1", "--til", "kommune", "--format", "fhir", "-o", "overforing.json")
     # Without -o a PDF is a new file in the current folder, named without patient data. It
     # fails (exit 1, nothing made) where WeasyPrint or its system libraries are missing.
     if skript("brev", "1", "--til", "fastlege", "--format", "pdf", valgfri=True).returncode == 0:
@@ -1047,6 +1064,7 @@ TILLATT_I_MELDING = {
     ("guide.py", "last_guide", "navn"): "the guide file's name",
     ("guide.py", "fra_tekst", "kilde_navn"): "the guide file's name",
     ("cli.py", "eksport_kommando", "hva"): "the table asked for (pasienter, tiltak ...)",
+    ("samtykke.py", "krev_samtykke", "navn"): "the letter's recipient as typed with --navn (not the patient)",
 }
 
 

@@ -1578,6 +1578,47 @@ def innkalling_kommando(
         visning.melding(f"Innkalling (brev nr. {brev_id}) til pasienten for SP{brevet.sp}.")
 
 
+@kommando("motta")
+def motta_kommando(
+    ctx: typer.Context,
+    fil: Annotated[
+        Path,
+        typer.Argument(
+            help="FHIR-filen fra den andre tjenesten (laget med «pakkehjem brev ... --format fhir»).",
+            show_default=False,
+        ),
+    ],
+    vis: Annotated[
+        bool, typer.Option("--vis", help="Vis bare hva som ville blitt gjort; ingenting endres.")
+    ] = False,
+    json_ut: JsonValg = False,
+) -> None:
+    """Les inn en overføring (FHIR R4) fra den andre tjenesten: pasienten, forløpet, punktet de
+    holdt og de åpne tiltakene. Hele filen sjekkes først; samme fil to ganger endrer ingenting."""
+    import hashlib
+
+    from .filer import les_tekstfil
+    from .overforing import les_bunt
+
+    idag = date.today()
+    innhold = les_tekstfil(fil, "FIL", grense=5_000_000).encode("utf-8")
+    mottak = les_bunt(innhold, idag)
+    resultat = (
+        _miljo(ctx)
+        .register()
+        .motta_overforing(mottak, idag=idag, sha256=hashlib.sha256(innhold).hexdigest(), bare_vis=vis)
+    )
+    if json_ut:
+        utdata.skriv_json({**resultat, "vist": vis})
+        return
+    if vis:
+        _linje("Dette ville blitt gjort (ingenting er endret):")
+    for steg in resultat["steg"]:
+        _linje(("  " if vis else "") + steg)
+    if not vis and resultat["ny"]:
+        _linje(f"Overføringen er lest inn. Se pasienten med «pakkehjem vis {resultat['pasient_id']}».")
+
+
 @kommando("avsender")
 def avsender_kommando(
     ctx: typer.Context,

@@ -304,6 +304,8 @@ MIGRASJONER: tuple[str, ...] = (
     #   an `annen` consent names; a letter goes only to that name.
     # - `til_kommune`: the municipality a patient moved to (`avslutt --til-kommune`), for the
     #   moving letter. Earlier moves kept it only in the timeline's text.
+    # - `mottatt`: FHIR handovers read in (`motta`); the bundle's identifier makes a second
+    #   reading a no-op, and the actions copied from one point back to it (tiltak.mottatt_id).
     # - `brev` is rebuilt (SQLite cannot change a CHECK) for the messages without a conversation
     #   (art avslag, flytting, avsluttet) and the structured handover (format fhir). Every row is
     #   copied; the append-only triggers come back.
@@ -342,8 +344,30 @@ MIGRASJONER: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
     CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
         BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
+    CREATE TABLE mottatt (
+        id INTEGER PRIMARY KEY,
+        identifikator TEXT NOT NULL UNIQUE,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        forlop_nr INTEGER NOT NULL,
+        sp INTEGER NOT NULL,
+        avsender TEXT,
+        sha256 TEXT NOT NULL,
+        mottatt TEXT NOT NULL,
+        bruker TEXT NOT NULL
+    );
+    CREATE INDEX mottatt_pasient ON mottatt (pasient_id);
+    ALTER TABLE tiltak ADD COLUMN mottatt_id INTEGER REFERENCES mottatt(id);
     """,
 )
+
+
+class _BareVis(Exception):
+    """Rolls `motta --vis` back once its steps are worked out."""
+
+    def __init__(self, resultat: dict[str, Any]) -> None:
+        super().__init__()
+        self.resultat = resultat
+
 
 _ICD10 = re.compile(r"^([A-Z])(\d{2})(?:\.?(\d{1,2}))?$", re.ASCII)
 _KL = re.compile(r"^kl(?:okka)?\.?\s*", re.IGNORECASE)
@@ -1263,6 +1287,145 @@ class Register:
             data = self._pasient_data(pasient_id, idag)
         data["handlet_sp"] = punkt.sp
         return data
+
+    # --- the structured handover read in (`motta`) -------------------------------------
+
+    def motta_overforing(
+        self, mottak: Any, *, idag: date, sha256: str, bare_vis: bool = False
+    ) -> dict[str, Any]:
+        """Read a checked handover (overforing.Mottak) in, in ONE transaction: match the patient by
+        fødselsnummer or create them, match the episode with the same diagnosis date or create
+        episode 1, record the contact point held by the sending service with its date and the
+        received summary, and copy the open actions. A bundle read in before changes nothing.
+
+        Returns {"steg": [what is (or would be) done, as text], "pasient_id", "ny": bool}.
+        `bare_vis`: the same steps, then everything is rolled back (one access-log row stays).
+        """
+        steg: list[str] = []
+        try:
+            with self.transaksjon() as db:
+                resultat = self._motta(db, mottak, idag, sha256, steg)
+                if bare_vis:
+                    raise _BareVis(resultat)
+        except _BareVis as vist:
+            resultat = vist.resultat
+            # Shown, not done: the access to a patient already registered is still logged.
+            if not resultat["ny_pasient"]:
+                with self.transaksjon():
+                    self.logg(resultat["pasient_id"], "motta-vis")
+        return resultat
+
+    def _motta(
+        self, db: sqlite3.Connection, mottak: Any, idag: date, sha256: str, steg: list[str]
+    ) -> dict[str, Any]:
+        tidligere = db.execute(
+            "SELECT pasient_id, mottatt FROM mottatt WHERE identifikator = ?", (mottak.identifikator,)
+        ).fetchone()
+        if tidligere:
+            nar = norsk_dato(fra_iso(tidligere[1][:10]))
+            steg.append(f"Overføringen ble lest inn {nar}; ingenting endres.")
+            self.logg(tidligere[0], "motta")
+            return {"steg": steg, "pasient_id": tidligere[0], "ny": False, "ny_pasient": False}
+        innst = self.innstillinger()
+        diagnosedato = date.fromisoformat(mottak.diagnosedato)
+        holdt = date.fromisoformat(mottak.holdt_dato)
+        rad = db.execute("SELECT id FROM pasient WHERE fnr = ?", (mottak.fnr,)).fetchone()
+        if rad is None:
+            try:
+                nummer = fnr_regler.valider(mottak.fnr, idag, innst["tillat_syntetiske"])
+            except fnr_regler.UgyldigFnr as feil:
+                raise UgyldigInndata(f"Fødselsnummeret i overføringen: {feil} Ingenting er endret.") from None
+            _sjekk_diagnosedato(diagnosedato, nummer.fodselsdato, idag)
+            pasient_id = db.execute(
+                "INSERT INTO pasient (fnr, navn, fodselsdato, kommune, fastlege, opprettet)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    nummer.nummer, mottak.navn, nummer.fodselsdato.isoformat(), mottak.kommune,
+                    mottak.fastlege, _na(),
+                ),
+            ).lastrowid  # fmt: skip
+            assert pasient_id is not None
+            ny_pasient = True
+            steg.append(f"Ny pasient nr. {pasient_id}.")
+            forlop_id = self._nytt_forlop(
+                db, pasient_id, 1, diagnosedato, normaliser_diagnose(mottak.diagnose), innst["sp1_uker"]
+            )
+            forlop_nr = 1
+            steg.append(f"Nytt forløp 1, diagnosedato {norsk_dato(diagnosedato)}.")
+            self._hendelse(
+                pasient_id, 1, None, "registrert",
+                f"Registrert fra overføring, diagnosedato {norsk_dato(diagnosedato)}.",
+            )  # fmt: skip
+        else:
+            pasient_id, ny_pasient = rad[0], False
+            funnet = db.execute(
+                "SELECT id, nr FROM forlop WHERE pasient_id = ? AND diagnosedato = ? ORDER BY nr DESC",
+                (pasient_id, diagnosedato.isoformat()),
+            ).fetchone()
+            if funnet is None:
+                raise Avvist(
+                    f"Pasienten finnes som pasient nr. {pasient_id}, men uten et forløp med diagnosedato "
+                    f"{norsk_dato(diagnosedato)}. Sjekk diagnosedatoen med avsenderen, eller registrer "
+                    f"residiv med «pakkehjem residiv {pasient_id} --diagnosedato ...» først. "
+                    "Ingenting er endret."
+                )
+            forlop_id, forlop_nr = funnet
+            steg.append(f"Pasienten finnes: pasient nr. {pasient_id}, forløp {forlop_nr}.")
+        if holdt < diagnosedato or holdt > idag:
+            raise UgyldigInndata(
+                f"Overføringen sier at SP{mottak.sp} ble holdt {norsk_dato(holdt)}, før diagnosedatoen "
+                "eller fram i tid. Ingenting er endret."
+            )
+        sid, status = db.execute(
+            "SELECT id, status FROM samhandlingspunkt WHERE forlop_id = ? AND sp = ?", (forlop_id, mottak.sp)
+        ).fetchone()
+        punkt = Punkt(sid, forlop_id, forlop_nr, pasient_id, mottak.sp, status)
+        av = mottak.avsender or ("sykehuset" if mottak.holdt_av == "spesialisthelsetjenesten" else "kommunen")
+        if forlop.er_apen(status):
+            if db.execute(
+                "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (sid,)
+            ).fetchone():
+                raise Avvist(
+                    f"Det finnes en påbegynt samtale for SP{mottak.sp} her. Fullfør eller forkast den "
+                    "først. Ingenting er endret."
+                )
+            # The same record as `holdt`: a closed status of its own, who and when, and the
+            # summary received, readable in `vis`.
+            self._sett_status(
+                punkt, forlop.HOLDT_ANNET_STED, dato=holdt, holdt_av=av, sammendrag=mottak.sammendrag,
+                tekst=f"SP{mottak.sp} holdt av {av} {norsk_dato(holdt)} (lest inn fra overføring).",
+            )  # fmt: skip
+            from .livslop import avslutt_etter_sp3
+
+            avslutt_etter_sp3(self, punkt, holdt)
+            steg.append(f"SP{mottak.sp} holdt av {av} {norsk_dato(holdt)}, med oppsummeringen.")
+        else:
+            steg.append(f"SP{mottak.sp} er allerede lukket her ({status}), og endres ikke.")
+        mottatt_id = db.execute(
+            "INSERT INTO mottatt (identifikator, pasient_id, forlop_nr, sp, avsender, sha256, mottatt,"
+            " bruker) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                mottak.identifikator,
+                pasient_id,
+                forlop_nr,
+                mottak.sp,
+                mottak.avsender,
+                sha256,
+                _na(),
+                bruker(),
+            ),
+        ).lastrowid
+        for t in mottak.tiltak:
+            db.execute(
+                "INSERT INTO tiltak (pasient_id, hva, ansvarlig, frist, opprettet, mottatt_id)"
+                " VALUES (?,?,?,?,?,?)",
+                (pasient_id, t["hva"], t["ansvarlig"], t["frist"], _na(), mottatt_id),
+            )
+        steg.append(
+            f"{len(mottak.tiltak)} åpne tiltak kopiert." if mottak.tiltak else "Ingen åpne tiltak å kopiere."
+        )
+        self.logg(pasient_id, "motta")
+        return {"steg": steg, "pasient_id": pasient_id, "ny": True, "ny_pasient": ny_pasient}
 
     # --- the work list -----------------------------------------------------------------
 

@@ -68,6 +68,14 @@ HANDLING_TEKST = {
     "eksport": "eksporterte pasientens opplysninger",
     "importer": "importerte pasienten fra et regneark",
     "importer-kontroll": "så etter pasienten under import (fødselsnummeret var registrert)",
+    "motta": "leste inn en overføring fra en annen tjeneste",
+    "motta-vis": "så hva en overføring fra en annen tjeneste ville endre",
+}
+# Messages without a conversation (`brev --melding`), logged as "<art>-<mottaker>".
+MELDING_TEKST = {
+    "avslag": "melding om avslag",
+    "flytting": "melding om flytting",
+    "avsluttet": "melding om avslutning",
 }
 
 
@@ -77,6 +85,9 @@ def handling_tekst(kode: str) -> str:
         return HANDLING_TEKST[kode]
     if kode.startswith("brev-"):
         return f"skrev brev til {kode[5:]}"
+    art, _, mottaker = kode.partition("-")
+    if art in MELDING_TEKST and mottaker:
+        return f"skrev {MELDING_TEKST[art]} til {mottaker}"
     return kode
 
 

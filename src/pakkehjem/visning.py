@@ -283,6 +283,12 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 ),
             )
         k.print(tabell)
+        for s in f["samhandlingspunkter"]:
+            if s.get("sammendrag"):
+                # The summary received from the service that held the point, as it came.
+                fra = s.get("holdt_av") or "den andre tjenesten"
+                k.print(Text(f"Oppsummering mottatt for SP{s['sp']} (fra {fra}):", style="bold"))
+                k.print(Text(s["sammendrag"]), soft_wrap=True)
     if data.get("samtaler"):
         k.print(Text("Samtaler", style="bold"))
         for samtale in data["samtaler"]:

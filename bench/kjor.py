@@ -568,7 +568,12 @@ def main(argv: list[str] | None = None) -> int:
             gulv=["-c", GULV_SKRIPT, python, str(db), sql["pasienter"]],
         ),
         Maling("brev REF --til fastlege (txt)", brev, 0.3),
-        Maling("brev REF --format pdf", [*brev, "--format", "pdf", "-o", str(pdf), "--overskriv"], 2.0),
+        Maling("brev REF --format pdf", [*brev, "--format", "pdf", "-o", str(pdf), "--overskriv"], 1.0),
+        Maling(
+            "brev REF --format fhir",
+            [*brev[:-1], "kommune", "--format", "fhir", "-o", str(mappe / "brev.json"), "--overskriv"],
+            0.5,
+        ),
         Maling("oversikt", ["--db", str(db), "oversikt"], 0.5),
         Maling(
             f"statistikk --ar {datetime.now().year}",

@@ -273,3 +273,12 @@ def test_kjent_pasient_med_annen_diagnosedato_nektes(
     for_ = _tell(kommunen)
     forvent_feil(kjor("--db", str(kommunen), "motta", str(fil)), 1, "diagnosedato", "residiv")
     assert _tell(kommunen) == for_
+
+
+def test_identifikatorsystemene_for_fnr_d_og_h_nummer() -> None:
+    from pakkehjem.overforing import DNR_SYSTEM, FNR_SYSTEM, HNR_SYSTEM, _identifikator
+
+    assert _identifikator("15108695088")["system"] == FNR_SYSTEM
+    assert _identifikator("55108695088")["system"] == DNR_SYSTEM  # day + 40
+    assert _identifikator("15508695088")["system"] == HNR_SYSTEM  # month + 40
+    assert _identifikator("14835812015")["system"] == FNR_SYSTEM  # synthetic (month + 80)

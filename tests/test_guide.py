@@ -552,3 +552,15 @@ def test_manglende_og_tom_fil(tmp_path: Path) -> None:
         last_guide(skriv(tmp_path, ""))
     with pytest.raises(GuideFeil, match="mangler «tema»"):
         fra_tekst("id: x\ntittel: X\nversjon: '1'\n", "x.yaml")
+
+
+def test_omfanget_til_et_samtykke_ma_navngi_guidens_tema() -> None:
+    from pakkehjem.guide import GuideFeil, fra_tekst, last_guide
+
+    tekst = last_guide().kilde
+    assert fra_tekst(tekst).sporsmal("samtykke_nav_tema").samtykke_omfang == "nav"
+    with pytest.raises(GuideFeil, match="ukjent: lottokupong"):
+        fra_tekst(tekst.replace("valg: [jobb, okonomi,", "valg: [lottokupong, okonomi,", 1))
+    # A nested list is reported as a bad choice list, not a crash.
+    with pytest.raises(GuideFeil):
+        fra_tekst(tekst.replace("valg: [jobb, okonomi,", "valg: [[jobb], okonomi,", 1))

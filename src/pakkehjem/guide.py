@@ -437,7 +437,9 @@ class _Tolker:
                 tema_liste.append(bygd)
         # A consent's scope names themes of this guide (or the diagnosis code), by id.
         for pos, hvem, valg in self.omfang_sporsmal:
-            ukjente = [v for v in valg or [] if v not in tema_ider and v != "diagnose"]
+            # Only text choices: anything else in «valg» is reported by its own check.
+            tekster = [v for v in valg if isinstance(v, str)] if isinstance(valg, list) else []
+            ukjente = [v for v in tekster if v not in tema_ider and v != "diagnose"]
             if ukjente:
                 self._meld(
                     pos,

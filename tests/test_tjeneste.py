@@ -279,6 +279,7 @@ def test_brev_og_innkalling_sier_hvilket_punkt_de_gjelder(
     svar = tmp_path / "svar.json"
     svar.write_text(json.dumps(SVAR), encoding="utf-8")
     assert kjor("samtale", "1", "--svar", str(svar), "--dato", "2026-11-20").exit_code == 0
+    assert kjor("avsender", "--navn", "Randi Koordinator").exit_code == 0  # a letter needs a sender
     brev = kjor("brev", "1", "--til", "fastlege", "--dato", IDAG)
     assert brev.exit_code == 0, brev.output
     assert "fra samtalen ved SP2" in melding(brev)

@@ -505,6 +505,7 @@ def test_skalaens_ankre_staar_i_ledeteksten_og_i_brevene(
     assert avslutt(p) == 0
 
     ventet = "7 av 10 (0 = normal matlyst, 10 = ingen matlyst i det hele tatt)"
+    assert kjor("avsender", "--navn", "Randi Koordinator").exit_code == 0  # a letter needs a sender
     for format_ in ("txt", "html"):
         resultat = kjor("brev", pasient, "--til", "fastlege", "--format", format_)
         assert resultat.exit_code == 0, resultat.output

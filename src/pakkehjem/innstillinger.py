@@ -110,7 +110,7 @@ INNSTILLINGER: dict[str, Innstilling] = {
             "tillat_syntetiske",
             False,
             _janei,
-            "Om registeret tar imot syntetiske testnumre (måned + 80 eller + 65). "
+            "Om registeret tar imot syntetiske testnumre (måned + 80, som i Skatteetatens Tenor). "
             "Skal være av i et ekte register.",
         ),
         Innstilling(

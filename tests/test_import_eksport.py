@@ -423,6 +423,34 @@ def test_alt_som_json_og_som_mappe_med_csv(kjor, forvent_feil, eksportregister, 
     forvent_feil(kjor("eksport", "alt", "-o", mappe), 1, "finnes fra før")
 
 
+def test_alt_as_csv_to_a_file_name_never_makes_a_folder(
+    kjor, forvent_feil, eksportregister, tmp_path: Path
+) -> None:
+    """`eksport alt -o big.csv` once made a folder named big.csv (issue 15)."""
+    fil = tmp_path / "big.csv"
+    forvent_feil(kjor("eksport", "alt", "-o", fil), 2, "blir tre filer", "big.zip", "--format json")
+    assert not fil.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == []
+
+
+def test_alt_as_csv_to_a_zip_file_is_one_file_with_a_csv_per_table(
+    kjor, forvent_feil, eksportregister, tmp_path: Path
+) -> None:
+    import zipfile
+
+    fil = tmp_path / "eksport.zip"
+    assert kjor("eksport", "alt", "-o", fil).exit_code == 0
+    assert fil.is_file() and fil.stat().st_mode & 0o777 == 0o600
+    with zipfile.ZipFile(fil) as zipfil:
+        assert sorted(zipfil.namelist()) == ["pasienter.csv", "samhandlingspunkter.csv", "tiltak.csv"]
+        pasienter = zipfil.read("pasienter.csv").decode("utf-8-sig")
+    assert pasienter.startswith("nr;fodselsnummer;navn;")
+    assert len(pasienter.strip().splitlines()) == 1 + len(eksportregister)
+    forvent_feil(kjor("eksport", "alt", "-o", fil), 1, "finnes fra før")
+    forvent_feil(kjor("eksport", "alt", "--format", "json", "-o", tmp_path / "x.zip"), 2, "zip-fil")
+    assert not (tmp_path / "x.zip").exists()
+
+
 def test_uten_personopplysninger(kjor, eksportregister) -> None:
     for format_ in ("csv", "json"):
         resultat = (

@@ -176,15 +176,31 @@ def les(
 def planlegg(hva: str, format_: str, ut: Path | None, overskriv: bool) -> list[tuple[str, Path]]:
     """Where each table goes, checked before anything is read: [(table or "alt", path)].
 
-    Without `-o` the answer is [] (stdout). `alt` as CSV needs a folder: one file per table.
+    Without `-o` the answer is [] (stdout). `alt` as CSV is one file per table: in a folder,
+    or in one zip file when `-o` ends in .zip. A name that looks like a file (it has an ending)
+    is never made a folder: that is refused with what to write instead.
     Refuses (exit 1) when a file exists and `overskriv` is not given.
     """
     if ut is None:
         if hva == "alt" and format_ == "csv":
             raise UgyldigInndata(
-                "«eksport alt» som CSV blir tre filer: oppgi en mappe med -o, eller bruk --format json."
+                "«eksport alt» som CSV blir tre filer: oppgi en mappe med -o, en zip-fil "
+                "(-o eksport.zip), eller bruk --format json."
             )
         return []
+    if ut.suffix.lower() == ".zip":
+        if format_ != "csv":
+            raise UgyldigInndata(
+                "En zip-fil lages bare med CSV-filer: ta bort --format json, eller velg en .json-fil."
+            )
+        sjekk_ny_fil(ut, overskriv)
+        return [(hva, ut)]
+    if hva == "alt" and format_ == "csv" and ut.suffix and not ut.is_dir():
+        raise UgyldigInndata(
+            f"«eksport alt» som CSV blir tre filer, så {ut.name} kan ikke bli én CSV-fil. Oppgi en "
+            f"mappe (-o {ut.with_suffix('')}), en zip-fil (-o {ut.with_suffix('.zip')}), eller bruk "
+            "--format json for én fil."
+        )
     if hva == "alt" and format_ == "csv":
         if ut.exists() and not ut.is_dir():
             raise UgyldigInndata(
@@ -226,7 +242,19 @@ def skriv(
     uten: bool,
     overskriv: bool,
 ) -> None:
-    """Write the planned files (mode 0600); the folder for `alt` is made 0700 when missing."""
+    """Write the planned files (mode 0600); the folder for `alt` is made 0700 when missing,
+    and a .zip is one zip file with a CSV file per table."""
+    if len(planer) == 1 and planer[0][1].suffix.lower() == ".zip":
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipfil:
+            for tabell in TABELLER if planer[0][0] == "alt" else (planer[0][0],):
+                zipfil.writestr(
+                    f"{tabell}.csv", innhold(data, tabell, format_, uten, fil=True).encode("utf-8")
+                )
+        skriv_privat(planer[0][1], buffer.getvalue(), overskriv)
+        return
     if len(planer) > 1 and not planer[0][1].parent.exists():
         try:
             planer[0][1].parent.mkdir(mode=0o700, parents=True)

@@ -46,11 +46,28 @@ def test_29_february_in_a_leap_year_is_a_date():
 
 @pytest.mark.parametrize(
     "tekst",
-    ["", "i morgen", "23/11/2026", "23.11.26", "2026.11.23", "20261123", "23-11-2026", "2026-11-23T10:00"],
+    ["", "i morgen", "23/11/2026", "23.11.026", "2026.11.23", "20261123", "23-11-2026", "2026-11-23T10:00"],
 )
-def test_text_in_another_form_is_refused_with_the_two_forms_named(tekst):
-    with pytest.raises(ValueError, match=r"er ikke en dato\. Skriv ÅÅÅÅ-MM-DD .* eller DD\.MM\.ÅÅÅÅ"):
+def test_text_in_another_form_is_refused_with_the_forms_named(tekst):
+    with pytest.raises(ValueError, match=r"er ikke en dato\. Skriv DD\.MM\.ÅÅÅÅ .* D\.M\.ÅÅ .* ÅÅÅÅ-MM-DD"):
         parse_dato(tekst)
+
+
+@pytest.mark.parametrize(
+    "tekst", ["15.1.26", "15.01.26", "15.01.2026", "15.1.2026", "2026-01-15", " 15.1.26 "]
+)
+def test_the_ways_a_date_is_written_by_hand_are_all_read(tekst):
+    assert parse_dato(tekst) == date(2026, 1, 15)
+
+
+def test_a_two_digit_year_is_this_century():
+    assert parse_dato("1.1.00") == date(2000, 1, 1)
+    assert parse_dato("31.12.99") == date(2099, 12, 31)
+
+
+def test_a_short_date_that_is_not_in_the_calendar_is_refused():
+    with pytest.raises(ValueError, match="Datoen «31.2.26» finnes ikke i kalenderen"):
+        parse_dato("31.2.26")
 
 
 @REGLER

@@ -1,4 +1,4 @@
-"""Dates in and out: the two input forms of cli.md and Norwegian dates for people."""
+"""Dates in and out: the input forms of cli.md (plus D.M.YY) and Norwegian dates for people."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ SISTE_AR = 2200
 
 # ASCII digits only: "\d" would also take Arabic-Indic and full-width digits as a date.
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
-_NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
+# 15.01.2026, 15.1.2026 and 15.1.26: how dates are written by hand in Norway.
+_NORSK = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$", re.ASCII)
+# A two-digit year is this century: the dates typed here are diagnoses, bookings and letters.
+_ARHUNDRE_KORT_AR = 2000
 
 
 def parse_dato(tekst: str, *, ekko: bool = True) -> date:
-    """Read `YYYY-MM-DD` or `DD.MM.YYYY`; ValueError with a Norwegian message otherwise.
+    """Read `YYYY-MM-DD`, `DD.MM.YYYY` or `D.M.YY` (20YY); ValueError with a Norwegian message otherwise.
 
     Without `ekko` the message does not repeat the text (a cell of a patient file).
     """
@@ -33,9 +36,12 @@ def parse_dato(tekst: str, *, ekko: bool = True) -> date:
         treff = _NORSK.match(verdi)
         if not treff:
             raise ValueError(
-                f"{vist} er ikke en dato. Skriv ÅÅÅÅ-MM-DD (2026-11-23) eller DD.MM.ÅÅÅÅ (23.11.2026)."
+                f"{vist} er ikke en dato. Skriv DD.MM.ÅÅÅÅ (23.11.2026), D.M.ÅÅ (23.11.26) "
+                "eller ÅÅÅÅ-MM-DD (2026-11-23)."
             )
         dag, maned, ar = (int(x) for x in treff.groups())
+        if len(treff.group(3)) == 2:
+            ar += _ARHUNDRE_KORT_AR
     try:
         dato = date(ar, maned, dag)
     except ValueError:

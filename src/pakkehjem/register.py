@@ -755,6 +755,22 @@ class Register:
             raise IkkeFunnet(f"Ingen pasient med {hvilket}. Se listen med «pakkehjem pasienter».")
         return rad[0]
 
+    def sjekk_fnr(self, fnr: str, idag: date, *, ny: bool = False) -> fnr_regler.Fnr:
+        """A fødselsnummer checked by the rules and this register's setting for test numbers;
+        with `ny`, also refused (Duplikat) when it is registered already."""
+        try:
+            nummer = fnr_regler.valider(fnr, idag, self.innstillinger()["tillat_syntetiske"])
+        except fnr_regler.UgyldigFnr as feil:
+            raise UgyldigInndata(f"Ugyldig fødselsnummer: {feil}") from None
+        if ny:
+            funnet = self.db.execute("SELECT id FROM pasient WHERE fnr = ?", (nummer.nummer,)).fetchone()
+            if funnet:
+                raise Duplikat(
+                    f"Fødselsnummeret er allerede registrert, som pasient nr. {funnet[0]}. "
+                    "Bruk «pakkehjem vis» for å se pasienten."
+                )
+        return nummer
+
     def ny_pasient(
         self,
         *,
@@ -782,10 +798,7 @@ class Register:
             sjekk_tekst(verdi, hva, maks=NAVN_MAKS)
         diagnose = normaliser_diagnose(diagnose)
         innst = self.innstillinger()
-        try:
-            nummer = fnr_regler.valider(fnr, idag, innst["tillat_syntetiske"])
-        except fnr_regler.UgyldigFnr as feil:
-            raise UgyldigInndata(f"Ugyldig fødselsnummer: {feil}") from None
+        nummer = self.sjekk_fnr(fnr, idag)
         _sjekk_diagnosedato(diagnosedato, nummer.fodselsdato, idag)
         with self.transaksjon() as db:
             funnet = db.execute("SELECT id FROM pasient WHERE fnr = ?", (nummer.nummer,)).fetchone()
@@ -1199,7 +1212,7 @@ class Register:
         sjekk_tekst(sted, "--sted")
         sjekk_tekst(grunn, "--grunn")
         if status in (forlop.AVTALT, forlop.UTSATT, forlop.AVSLATT) and dato is None:
-            raise UgyldigInndata("Oppgi datoen med --dato.")
+            raise UgyldigInndata("Oppgi datoen for samtalen.")
         if status in (forlop.UTSATT, forlop.BORTFALT) and not grunn:
             raise UgyldigInndata("Oppgi en grunn med --grunn.")
         with self.transaksjon():
@@ -2500,6 +2513,11 @@ def _regel(brudd: str | None) -> None:
     """A date rule broken (datoregler): bad input, exit 2, with the rule in Norwegian."""
     if brudd:
         raise UgyldigInndata(brudd)
+
+
+def sjekk_diagnosedato(diagnosedato: date, fodselsdato: date, idag: date) -> None:
+    """A diagnosis date must lie between the birth date and today (UgyldigInndata otherwise)."""
+    _sjekk_diagnosedato(diagnosedato, fodselsdato, idag)
 
 
 def _sjekk_diagnosedato(diagnosedato: date, fodselsdato: date, idag: date) -> None:

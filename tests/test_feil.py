@@ -106,7 +106,7 @@ BRUKSFEIL = [
         ["før fødselsdatoen"],
         id="diagnosedato-for-fodselen",
     ),
-    pytest.param(["forfaller", "--dato", "2026-13-01"], ["--dato"], id="umulig-dato-i-dato"),
+    pytest.param(["forfaller", "--dato", "2026-13-01"], ["--idag"], id="umulig-dato-i-dato"),
     pytest.param(["avtal", "{id}", "2026-02-29"], ["finnes ikke i kalenderen"], id="umulig-avtalt-dato"),
     # other options of ny-pasient
     pytest.param(

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from . import forlop, utdata
+from . import forlop, norsk, utdata
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 
@@ -35,37 +35,151 @@ def _norsk_hjelpetekst() -> None:
     rich_utils.ENVVAR_STRING = "[miljøvariabel: {}]"
     rich_utils.REQUIRED_LONG_STRING = "[påkrevd]"
     rich_utils.ERRORS_PANEL_TITLE = "Feil"
+    rich_utils.DEPRECATED_STRING = "(utgått) "
+    rich_utils.ABORTED_TEXT = "Avbrutt."
+    rich_utils.RICH_HELP = "Se [blue]«{command_path} {help_option}»[/] for hjelp."
+
+
+# Typer's own type names as they appear in help, e.g. `<str>`, made Norwegian.
+_TYPENAVN = {
+    "str": "tekst",
+    "text": "tekst",
+    "int": "tall",
+    "integer": "tall",
+    "int range": "tall",
+    "float": "desimaltall",
+    "float range": "desimaltall",
+    "path": "fil",
+    "filename": "fil",
+    "choice": "valg",
+    "datetime": "dato",
+}
+# What a value of that type must be, for the message when one is not.
+_TYPEKRAV = {"tall": "et heltall", "desimaltall": "et tall", "fil": "en filsti"}
+
+
+def _norske_parametre(kommando: Any) -> None:
+    """Norwegian metavars for a command's parameters, set just before help or usage is shown.
+
+    Arguments are shown by their name in capitals (REF, not {ref}); a type is shown by its
+    Norwegian name (<tekst>, not <str>). Each parameter gets its own copy of the type, so the
+    shared type objects of the option parser are left alone.
+    """
+    import copy
+
+    for param in kommando.params:
+        if param.param_type_name == "argument" and param.metavar is None:
+            param.metavar = (param.name or "").upper()
+        norsk = _TYPENAVN.get(param.type.name)
+        if norsk is not None:
+            param.type = copy.copy(param.type)
+            param.type.name = norsk
 
 
 class _NorskHjelp:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.options_metavar = "[VALG]"
+        if hasattr(self, "subcommand_metavar"):
+            self.subcommand_metavar = "KOMMANDO [ARGUMENTER]..."
+
     def get_help_option(self, ctx: Any) -> Any:
         valg = super().get_help_option(ctx)  # type: ignore[misc]
         if valg is not None:
             valg.help = HJELP_VALG
         return valg
 
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _norske_parametre(self)
+        # Typer writes a required argument as {REF}; Norwegian usage lines (and click's own) use REF.
+        biter = [
+            bit[1:-1] if bit.startswith("{") and bit.endswith("}") else bit
+            for bit in self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        ]
+        formatter.write_usage(ctx.command_path, " ".join(biter), prefix="Bruk: ")
+
     def get_help(self, ctx: Any) -> str:
         _norsk_hjelpetekst()
+        _norske_parametre(self)
         return super().get_help(ctx)  # type: ignore[misc]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _gamle_datovalg(self, args))  # type: ignore[misc]
+
+
+def _gamle_datovalg(kommando: Any, args: list[str]) -> list[str]:
+    """The old `--dato` spelling, read as the command's own date option (`--idag`, `--samtaledato` ...).
+
+    The new names say which date they are; scripts written with `--dato` keep working, and
+    help shows only the new name.
+    """
+    from .norsk import DATOVALG_NYE, GAMMELT_DATOVALG
+
+    if not any(a == GAMMELT_DATOVALG or a.startswith(GAMMELT_DATOVALG + "=") for a in args):
+        return args
+    navn = {opt for param in kommando.params for opt in getattr(param, "opts", ())}
+    if GAMMELT_DATOVALG in navn:
+        return args
+    nytt = next((opt for opt in DATOVALG_NYE if opt in navn), None)
+    if nytt is None:
+        return args
+    ut = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return ut + args[i:]
+        if arg == GAMMELT_DATOVALG:
+            ut.append(nytt)
+        elif arg.startswith(GAMMELT_DATOVALG + "="):
+            ut.append(nytt + arg[len(GAMMELT_DATOVALG) :])
+        else:
+            ut.append(arg)
+    return ut
 
 
 class Kommando(_NorskHjelp, TyperCommand):
     """A command with Norwegian help."""
 
 
+def _param_navn(param: Any) -> str:
+    """How a parameter is named to the user: its long option, or an argument's name in capitals."""
+    if param is None:
+        return ""
+    if getattr(param, "param_type_name", "") == "argument":
+        return (getattr(param, "name", "") or "").upper()
+    opts = getattr(param, "opts", []) or []
+    lange = [o for o in opts if o.startswith("--")]
+    return (lange or opts or [getattr(param, "name", "")])[0]
+
+
 def _bruksfeil_tekst(feil: Exception) -> str:
     """A Norwegian message for a usage error from the option parser."""
     navn = type(feil).__name__
+    param = getattr(feil, "param", None)
     if navn == "NoSuchOption":
-        return f"Ukjent valg: {getattr(feil, 'option_name', '')}."
+        tekst = f"Ukjent valg: {getattr(feil, 'option_name', '')}."
+        forslag = sorted(getattr(feil, "possibilities", None) or [])
+        if forslag:
+            tekst += f" Mente du {' eller '.join(forslag)}?"
+        return tekst
     if navn == "MissingParameter":
-        param = getattr(feil, "param", None)
-        hint = "/".join(getattr(param, "opts", []) or []) or getattr(param, "name", "")
+        hint = _param_navn(param)
+        hjelp = (getattr(param, "help", None) or "").strip().rstrip(".")
+        if getattr(param, "param_type_name", "") == "argument" and hjelp:
+            return f"Mangler {hint}: {hjelp[:1].lower()}{hjelp[1:]}."
         return f"Mangler {hint}."
     if navn == "BadParameter":
-        param = getattr(feil, "param", None)
-        hint = "/".join(getattr(param, "opts", []) or []) or getattr(param, "name", "")
-        return f"Ugyldig verdi for {hint}."
+        hint = _param_navn(param)
+        typenavn = getattr(getattr(param, "type", None), "name", "")
+        krav = _TYPEKRAV.get(_TYPENAVN.get(typenavn, typenavn))
+        if krav is None:
+            return f"Ugyldig verdi for {hint}."
+        grenser = ""
+        type_ = param.type
+        if getattr(type_, "min", None) is not None:
+            grenser += f" på minst {type_.min}"
+        if getattr(type_, "max", None) is not None:
+            grenser += f"{' og' if grenser else ''} på høyst {type_.max}"
+        return f"Ugyldig verdi for {hint}: oppgi {krav}{grenser}."
     if navn == "BadOptionUsage":
         return f"Valget {getattr(feil, 'option_name', '')} trenger en verdi."
     tekst = str(getattr(feil, "message", "")) or str(feil)
@@ -75,7 +189,9 @@ def _bruksfeil_tekst(feil: Exception) -> str:
         return "Mangler kommando."
     if tekst.startswith("Got unexpected extra argument"):
         return "For mange argumenter."
-    return f"Feil bruk av kommandoen ({tekst})."
+    if "requires an argument" in tekst:
+        return f"Valget {tekst.split(chr(39))[1] if chr(39) in tekst else ''} trenger en verdi."
+    return "Feil bruk av kommandoen."
 
 
 def _valgfri_uke(args: list[str]) -> list[str]:
@@ -287,7 +403,7 @@ def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
 
 
 def _idag(tekst: str | None) -> date:
-    return _dato(tekst, "--dato")
+    return _dato(tekst, "--idag")
 
 
 def _tjeneste(tekst: str) -> str:
@@ -314,7 +430,12 @@ def _sp(verdi: int | None) -> int | None:
 
 DatoValg = Annotated[
     str | None,
-    typer.Option("--dato", help="Regn som om dagens dato var DATO (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)."),
+    typer.Option(
+        "--idag",
+        help="Regn som om dagens dato var DATO (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ). Tidligere --dato.",
+        metavar="DATO",
+        show_default=False,
+    ),
 ]
 JsonValg = Annotated[bool, typer.Option("--json", help="Skriv ett JSON-dokument til stdout.")]
 OverskrivValg = Annotated[bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")]
@@ -347,20 +468,6 @@ RefArg = Annotated[
 ]
 
 
-def _spor_eller_feil(verdi: str | None, valg: str, sporsmal: str) -> str:
-    """A required value: prompted for on a terminal, exit 2 when stdin is not one."""
-    if verdi is not None and verdi.strip():
-        return verdi
-    if not sys.stdin.isatty():
-        raise UgyldigInndata(f"Mangler {valg}.")
-    from rich.prompt import Prompt
-
-    while True:
-        svar = Prompt.ask(sporsmal).strip()
-        if svar:
-            return svar
-
-
 # --- patients ---------------------------------------------------------------------------
 
 
@@ -386,25 +493,41 @@ def ny_pasient(
     dato: DatoValg = None,
     json_ut: JsonValg = False,
 ) -> None:
-    """Registrer en ny pasient med forløp 1 og de tre samhandlingspunktene."""
+    """Registrer en ny pasient med forløp 1 og de tre samhandlingspunktene.
+
+    Mangler fødselsnummer, navn eller diagnosedato og du står i en terminal, spør kommandoen
+    etter hvert felt og sjekker det med en gang: ved feil får du meldingen og samme spørsmål
+    igjen. Enter hopper over feltene som kan stå tomme. Datoer kan skrives 15.1.26,
+    15.01.2026 eller 2026-01-15.
+    """
     idag = _idag(dato)
+    gitt = {
+        "fnr": fnr,
+        "navn": navn,
+        "diagnosedato": diagnosedato,
+        "diagnose": diagnose,
+        "kommune": kommune,
+        "fastlege": fastlege,
+        "koordinator": koordinator,
+        "telefon": telefon,
+    }
     if tjeneste is not None:
         _tjeneste(tjeneste)
-    fnr = _spor_eller_feil(fnr, "--fnr", "Fødselsnummer")
-    navn = _spor_eller_feil(navn, "--navn", "Navn")
-    diagnosedato = _spor_eller_feil(diagnosedato, "--diagnosedato", "Diagnosedato")
+    mangler = [f for f in ("fnr", "navn", "diagnosedato") if not (gitt[f] or "").strip()]
+    if mangler and not sys.stdin.isatty():
+        raise UgyldigInndata(f"Mangler --{mangler[0]}.")
     register = _miljo(ctx).register_for_oppretting(tjeneste)
-    pasient_id = register.ny_pasient(
-        fnr=fnr,
-        navn=navn,
-        diagnosedato=_dato(diagnosedato, "--diagnosedato"),
-        idag=idag,
-        diagnose=diagnose,
-        kommune=kommune,
-        fastlege=fastlege,
-        koordinator=koordinator,
-        telefon=telefon,
-    )
+    if mangler:
+        from . import visning
+        from .registrering import Kontroll, spor
+
+        def les(sporsmal: str) -> str:
+            return visning.feilkonsoll().input(f"{sporsmal}: ", markup=False)
+
+        verdier = spor(Kontroll(register, idag), gitt, les, visning.melding)
+    else:
+        verdier = {**gitt, "diagnosedato": _dato(diagnosedato, "--diagnosedato")}
+    pasient_id = register.ny_pasient(idag=idag, **verdier)
     data = register.vis_pasient(str(pasient_id), idag, handling="vis-ny")
     from . import visning
 
@@ -597,7 +720,10 @@ def holdt_kommando(
     dato: Annotated[
         str | None,
         typer.Option(
-            "--dato", help="Dagen samtalen ble holdt (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ).", show_default=False
+            "--samtaledato",
+            help="Dagen samtalen ble holdt (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ). Tidligere --dato.",
+            metavar="DATO",
+            show_default=False,
         ),
     ] = None,
     av: Annotated[
@@ -623,10 +749,10 @@ def holdt_kommando(
     for seg i statistikken.
     """
     if not dato:
-        raise UgyldigInndata("Mangler --dato: dagen den andre tjenesten holdt samtalen.")
+        raise UgyldigInndata("Mangler --samtaledato: dagen den andre tjenesten holdt samtalen.")
     if not av or not av.strip():
         raise UgyldigInndata("Mangler --av: hvem som holdt samtalen, for eksempel «Sykehuset Østfold».")
-    holdt_dato = _dato(dato, "--dato")
+    holdt_dato = _dato(dato, "--samtaledato")
     sammendrag = None
     if oppsummering is not None:
         from .filer import les_tekstfil
@@ -980,19 +1106,20 @@ def importer_kommando(
         )
     if resultat.feil:
         visning.melding(
-            f"{resultat.hoppet_over} rader med feil "
+            f"{norsk.antall(resultat.hoppet_over, 'rad')} med feil "
             + ("ville blitt hoppet over:" if proving else "er hoppet over:")
         )
         for feil in resultat.feil:
             visning.melding(f"  {feil.tekst()}")
     if proving:
         visning.melding(
-            f"Prøvekjøring: {resultat.gyldige} av {resultat.rader} rader kan importeres. Ingenting er lagret."
+            f"Prøvekjøring: {resultat.gyldige} av {norsk.antall(resultat.rader, 'rad')} kan importeres. "
+            "Ingenting er lagret."
         )
     elif resultat.importert:
         visning.melding(
-            f"Importerte {resultat.importert} pasienter (nr. {resultat.forste_id}–{resultat.siste_id}) "
-            f"fra {fil.name}."
+            f"Importerte {norsk.antall(resultat.importert, 'pasient')} "
+            f"(nr. {resultat.forste_id}–{resultat.siste_id}) fra {fil.name}."
         )
     else:
         visning.melding("Ingen gyldige rader. Ingenting er importert.")
@@ -1012,7 +1139,10 @@ def eksport_kommando(
     ut: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--ut", help="Filen (for «alt» som CSV: en mappe). Uten -o går utdata til stdout."
+            "-o",
+            "--ut",
+            help="Filen. «alt» som CSV: en mappe, eller en .zip-fil med én CSV-fil per tabell. "
+            "Uten -o går utdata til stdout.",
         ),
     ] = None,
     uten_personopplysninger: Annotated[
@@ -1055,12 +1185,15 @@ def eksport_kommando(
     )
     from .visning import melding
 
-    antall = ", ".join(f"{len(rader)} {tabell}" for tabell, rader in data.items())
+    entall = {"pasienter": "pasient", "samhandlingspunkter": "samhandlingspunkt", "tiltak": "tiltak"}
+    mengde = ", ".join(
+        norsk.antall(len(rader), entall.get(tabell, tabell), tabell) for tabell, rader in data.items()
+    )
     if not planer:
         sys.stdout.write(eksport.innhold(data, hva, format_, uten_personopplysninger, fil=False))
         return
     eksport.skriv(data, planer, format_, uten_personopplysninger, overskriv)
-    melding(f"Eksporterte {antall} til {', '.join(str(sti) for _, sti in planer)}.")
+    melding(f"Eksporterte {mengde} til {', '.join(str(sti) for _, sti in planer)}.")
 
 
 # --- demo data, settings, database --------------------------------------------------------
@@ -1098,7 +1231,9 @@ def eksempeldata(
             laget = eksempel.fyll(register, antall, seed, idag, lambda n: fremdrift.advance(oppgave, n))
     else:
         laget = eksempel.fyll(register, antall, seed, idag)
-    visning.melding(f"La inn {laget} syntetiske pasienter i {register.sti}.")
+    visning.melding(
+        f"La inn {norsk.antall(laget, 'syntetisk pasient', 'syntetiske pasienter')} i {register.sti}."
+    )
 
 
 @kommando("innstillinger")
@@ -1211,7 +1346,7 @@ def sjekk_guide(
     antall = len(guiden.alle_sporsmal())
     visning.melding(
         f"{fil} er en gyldig samtaleguide: «{guiden.tittel}» versjon {guiden.versjon}, "
-        f"{len(guiden.tema)} tema, {antall} spørsmål."
+        f"{norsk.antall(len(guiden.tema), 'tema')}, {norsk.antall(antall, 'spørsmål')}."
     )
 
 
@@ -1229,7 +1364,15 @@ def samtale_kommando(
         Path | None,
         typer.Option("--svar", help="Svarfil (JSON eller YAML) fra et utfylt kartleggingshefte."),
     ] = None,
-    dato: Annotated[str | None, typer.Option("--dato", help="Samtalens dato (standard: i dag).")] = None,
+    dato: Annotated[
+        str | None,
+        typer.Option(
+            "--samtaledato",
+            help="Dagen samtalen ble holdt (standard: i dag). Tidligere --dato.",
+            metavar="DATO",
+            show_default=False,
+        ),
+    ] = None,
     bekreft: BekreftValg = False,
 ) -> None:
     """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang.
@@ -1247,7 +1390,7 @@ def samtale_kommando(
             "Samtalen trenger en terminal for spørsmålene. Uten terminal: lagre svarene med "
             "«pakkehjem samtale REF --svar FIL» (se «pakkehjem guide --json» for spørsmålene)."
         )
-    samtaledato = _dato(dato, "--dato", idag)
+    samtaledato = _dato(dato, "--samtaledato", idag)
     if samtaledato > idag:
         raise UgyldigInndata("Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt.")
     register = _miljo(ctx).register()
@@ -1332,7 +1475,13 @@ def samtykke_kommando(
         bool, typer.Option("--nei", help="Pasienten motsetter seg deling med mottakeren.")
     ] = False,
     dato: Annotated[
-        str | None, typer.Option("--dato", help="Når pasienten sa det (standard: i dag).")
+        str | None,
+        typer.Option(
+            "--samtykkedato",
+            help="Dagen pasienten sa ja eller nei (standard: i dag). Tidligere --dato.",
+            metavar="DATO",
+            show_default=False,
+        ),
     ] = None,
     tema: Annotated[
         list[str] | None,
@@ -1382,7 +1531,7 @@ def samtykke_kommando(
             "--navn «Arbeidsgiver AS»."
         )
     idag = date.today()
-    nar = _dato(dato, "--dato", idag)
+    nar = _dato(dato, "--samtykkedato", idag)
     if nar > idag:
         raise UgyldigInndata("Datoen ligger fram i tid. Oppgi dagen pasienten sa ja eller nei.")
     register = _miljo(ctx).register()
@@ -1440,7 +1589,15 @@ SprakValg = Annotated[
         "--sprak", help="bokmal eller nynorsk. Standard: innstillingen brev_sprak.", show_default=False
     ),
 ]
-BrevDatoValg = Annotated[str | None, typer.Option("--dato", help="Brevets dato (standard: i dag).")]
+BrevDatoValg = Annotated[
+    str | None,
+    typer.Option(
+        "--brevdato",
+        help="Datoen brevet skrives med (standard: i dag). Tidligere --dato.",
+        metavar="DATO",
+        show_default=False,
+    ),
+]
 
 
 def _lever_brev(register: Any, brevet: Any, ut: Path | None, overskriv: bool) -> tuple[int, Path | None]:
@@ -1534,11 +1691,25 @@ def brev_kommando(
         if sp is not None:
             raise UgyldigInndata("--sp gjelder oppsummeringen fra en samtale, ikke --melding.")
         brevet = brev_modul.lag_melding(
-            register, ref, til, melding, idag=_idag(dato), format_=format_, sprak=sprak, mottaker_navn=navn
+            register,
+            ref,
+            til,
+            melding,
+            idag=_dato(dato, "--brevdato"),
+            format_=format_,
+            sprak=sprak,
+            mottaker_navn=navn,
         )
     else:
         brevet = brev_modul.lag_brev(
-            register, ref, til, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp), mottaker_navn=navn
+            register,
+            ref,
+            til,
+            idag=_dato(dato, "--brevdato"),
+            format_=format_,
+            sprak=sprak,
+            sp=_sp(sp),
+            mottaker_navn=navn,
         )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
@@ -1567,7 +1738,7 @@ def innkalling_kommando(
     _sjekk_brevfil(ut, overskriv)
     register = _miljo(ctx).register()
     brevet = brev_modul.lag_innkalling(
-        register, ref, idag=_idag(dato), format_=format_, sprak=sprak, sp=_sp(sp)
+        register, ref, idag=_dato(dato, "--brevdato"), format_=format_, sprak=sprak, sp=_sp(sp)
     )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
@@ -1673,7 +1844,14 @@ def avslutt_kommando(
         ),
     ] = None,
     dato: Annotated[
-        str | None, typer.Option("--dato", help="Dagen forløpet avsluttes (standard: i dag).")
+        str | None,
+        typer.Option(
+            "--sluttdato",
+            help="Dagen forløpet avsluttes: dødsdagen, flyttedagen eller dagen pasienten ba om det "
+            "(standard: i dag). Tidligere --dato.",
+            metavar="DATO",
+            show_default=False,
+        ),
     ] = None,
     til_kommune: Annotated[
         str | None,
@@ -1686,7 +1864,7 @@ def avslutt_kommando(
 
     kode = livslop.les_grunn(grunn)
     idag = date.today()
-    sluttdato = _dato(dato, "--dato", idag)
+    sluttdato = _dato(dato, "--sluttdato", idag)
     resultat = livslop.avslutt(_miljo(ctx).register(), ref, kode, sluttdato, idag, til_kommune=til_kommune)
     pid = resultat["pasient_id"]
     hint = None
@@ -1812,7 +1990,7 @@ def kalender_kommando(
     if not avtaler:
         visning.melding("Ingen avtalte samtaler å eksportere; kalenderen er tom.")
     elif fil is not None:
-        visning.melding(f"Skrev {len(avtaler)} avtaler til {fil}.")
+        visning.melding(f"Skrev {norsk.antall(len(avtaler), 'avtale')} til {fil}.")
 
 
 @kommando("logg")
@@ -1883,7 +2061,7 @@ def sjekk_kommando(ctx: typer.Context, json_ut: JsonValg = False) -> None:
         # The report is the output; stderr still says in one line that the check failed.
         antall = len(resultat["problemer"])
         raise PakkehjemFeil(
-            f"Sjekken fant {antall} {'problem' if antall == 1 else 'problemer'} i registeret; "
+            f"Sjekken fant {norsk.antall(antall, 'problem')} i registeret; "
             "se rapporten. Hent den siste sikkerhetskopien, eller kontakt den som drifter registeret."
         )
 

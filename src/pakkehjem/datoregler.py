@@ -110,11 +110,11 @@ def slutt(dato: date, diagnose: date, siste_holdt: date | None, idag: date) -> s
     if dato > idag:
         return f"Datoen {_d(dato)} ligger fram i tid. Et forløp avsluttes på en dag som har vært."
     if dato < diagnose:
-        return f"Datoen {_d(dato)} ligger før diagnosedatoen ({_d(diagnose)}). Sjekk --dato."
+        return f"Datoen {_d(dato)} ligger før diagnosedatoen ({_d(diagnose)}). Sjekk --sluttdato."
     if siste_holdt is not None and dato < siste_holdt:
         return (
             f"Datoen {_d(dato)} ligger før siste gjennomførte samtale i forløpet "
-            f"({_d(siste_holdt)}). Sjekk --dato."
+            f"({_d(siste_holdt)}). Sjekk --sluttdato."
         )
     return None
 

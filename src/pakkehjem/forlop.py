@@ -153,7 +153,7 @@ def uker_i_iso_ar(ar: int) -> int:
 def iso_uke(ar: int, uke: int) -> Periode:
     """Monday to Sunday of ISO week `uke` of ISO year `ar`."""
     if not 1 <= uke <= uker_i_iso_ar(ar):
-        raise ValueError(f"Uke {uke} finnes ikke i {ar} ({ar} har {uker_i_iso_ar(ar)} uker).")
+        raise ValueError(f"Uke {uke} finnes ikke i {ar} (siste uke i {ar} er uke {uker_i_iso_ar(ar)}).")
     mandag = date.fromisocalendar(ar, uke, 1)
     return Periode(mandag, mandag + timedelta(days=6))
 

@@ -29,6 +29,7 @@ from typing import Any
 from . import fnr as fnr_regler
 from .datoer import norsk_dato, parse_dato
 from .feil import UgyldigInndata
+from .norsk import antall as antall_ord
 from .register import Register, normaliser_diagnose, nye_punkter
 from .skjermtekst import forste_styretegn
 
@@ -540,7 +541,7 @@ def _legg_inn(
 def _feilmelding(resultat: Resultat, sti: Path) -> str:
     antall = len({f.linje for f in resultat.feil})
     linjer = [
-        f"{antall} av {resultat.rader} rader i {sti.name} har feil. Ingenting er importert.",
+        f"{antall} av {antall_ord(resultat.rader, 'rad')} i {sti.name} har feil. Ingenting er importert.",
         *(f"  {f.tekst()}" for f in resultat.feil),
         "Rett radene i regnearket og prøv igjen, eller importer bare de gyldige radene med --hopp-over-feil.",
     ]

@@ -26,6 +26,7 @@ from typing import Any
 from . import motor
 from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, finn_databasefil, lag_midlertidig, sjekk_ny_fil, utvid
+from .norsk import antall as antall_ord
 from .register import Register, ventetid_fra_miljo
 
 _MALMELDINGER = Meldinger(
@@ -201,7 +202,7 @@ def _bytt_ut(sti: Path, ny: Path) -> None:
 
 def oppsummer(resultat: dict[str, Any]) -> str:
     """The message after `krypter`."""
-    antall = f"{resultat['pasienter']} pasienter, alle tabeller kontrollert"
+    antall = f"{antall_ord(resultat['pasienter'], 'pasient')}, alle tabeller kontrollert"
     if resultat["pa_stedet"]:
         return (
             f"Registeret {resultat['til']} er nå kryptert ({antall}). Den ukrypterte filen er "

@@ -31,6 +31,7 @@ from .filer import (
     sjekk_ny_fil,
     utvid,
 )
+from .norsk import antall
 from .register import MIGRASJONER, Register
 
 # The access log's action codes in words, for people (JSON keeps the codes).
@@ -329,7 +330,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
         if brudd:
             tabeller = sorted({b[0] for b in brudd})
             problemer.append(
-                f"{len(brudd)} rader viser til rader som ikke finnes (tabell {', '.join(tabeller)})."
+                f"{antall(len(brudd), 'rad')} viser til rader som ikke finnes (tabell {', '.join(tabeller)})."
             )
         try:
             versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
@@ -467,7 +468,8 @@ def oppsummer_kopi(resultat: dict[str, Any]) -> str:
     """The message after a backup."""
     storrelse = resultat["storrelse"]
     mengde = f"{storrelse / 1_048_576:.1f} MB" if storrelse >= 1_048_576 else f"{storrelse // 1024} kB"
+    pasienter = antall(resultat["pasienter"], "pasient")
     return (
-        f"Sikkerhetskopi skrevet til {resultat['fil']} ({mengde}, {resultat['pasienter']} pasienter, "
+        f"Sikkerhetskopi skrevet til {resultat['fil']} ({mengde}, {pasienter}, "
         f"{norsk_dato(date.today())}). Integritetssjekken er ok. Filen kan bare leses av deg."
     )

@@ -18,6 +18,7 @@ from rich.text import Text
 from . import skjermtekst
 from .datoer import fra_iso, kort_dato, norsk_dato
 from .forlop import Periode, uke_for
+from .norsk import antall
 
 STATUS_TEKST = {
     "planlagt": "planlagt",
@@ -160,7 +161,7 @@ def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
     antall_forfalt = sum(1 for r in rader if r["tilstand"] == "forfalt")
     tabell = ny_tabell(
         title=f"Forfaller {tittel}",
-        caption=f"{len(rader)} samhandlingspunkt, {antall_forfalt} forfalt",
+        caption=f"{antall(len(rader), 'samhandlingspunkt')}, {antall_forfalt} forfalt",
         header_style="bold",
     )
     # On screen the columns that follow from others go: SP1 is always the hospital's,
@@ -234,7 +235,7 @@ def pasientliste(rader: list[dict[str, Any]]) -> None:
     if not er_terminal():
         tabulert(kolonner, (celler(r) for r in rader))
         return
-    tabell = ny_tabell(title="Pasienter", caption=f"{len(rader)} pasienter", header_style="bold")
+    tabell = ny_tabell(title="Pasienter", caption=antall(len(rader), "pasient"), header_style="bold")
     for navn in kolonner:
         tabell.add_column(navn, justify="right" if navn == "Nr" else "left")
     for r in rader:

@@ -75,6 +75,6 @@ def sjekkrapport(resultat: dict[str, Any]) -> None:
             for linje in detaljer:
                 _linje(f"    {linje}")
         for brudd in resultat["fremmednokler"]:
-            _linje(f"    {brudd['tabell']} rad {brudd['rad']} viser til {brudd['forelder']} som mangler")
+            _linje(f"    {brudd['tabell']}, rad {brudd['rad']}: viser til {brudd['forelder']} som mangler")
     for tekst in resultat.get("merknader", []):
         _linje(f"Merk: {tekst}")

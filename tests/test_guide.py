@@ -65,7 +65,7 @@ def test_standardguiden_lastes_med_id_versjon_og_kilde(guide: Guide) -> None:
 def test_standardguiden_har_temaene_i_standard_rekkefolge(guide: Guide) -> None:
     ider = [t.id for t in guide.tema]
     assert ider == [
-        "tilstede", "viktig", *OMRADER, "barn_som_parorende", "eksistensielt", "belastning",
+        "tilstede", "viktig", *OMRADER, "barn_som_parorende", "parorende", "eksistensielt", "belastning",
         "symptomer", "tiltak_samlet", "samtykke", "neste",
     ]  # fmt: skip
 

@@ -38,7 +38,7 @@ ENGELSK_MELDING = re.compile(
     r"value|try|aborted|does|exist|already|permission|denied)(?![-\w])",
     re.IGNORECASE,
 )
-PLASSHOLDER = re.compile(r"\{[^{}\s]*\}")
+PLASSHOLDER = re.compile(r"\{[^{}\s]*\}|%\(\w+\)[sd]")
 
 
 def _feil_i_tall(tekst: str) -> list[str]:

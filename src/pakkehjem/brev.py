@@ -67,6 +67,9 @@ _TILSTEDE_HVEM = "tilstede_hvem"
 _TILSTEDE_NAVN = "tilstede_navn"
 _VIKTIG = "hva_er_viktig"
 
+# Recipients whose letter carries the relatives' own needs (when the relative agreed).
+PARORENDE_MOTTAKERE = ("fastlege", "kommune")
+
 BEHOV = "behov"
 INGEN_BEHOV = "ingen behov"
 ONSKER_IKKE = "ønsker ikke å snakke om det"
@@ -492,6 +495,55 @@ def _fnr(nummer: str) -> str:
     return f"{nummer[:6]} {nummer[6:]}"
 
 
+def _parorende(
+    temaer: list[guide_modul.Tema],
+    svar: dict[str, Any],
+    alle_tiltak: list[Any],
+    mottaker: str,
+    t: dict[str, Any],
+    etikett: Any,
+    visning: Any,
+    tematittel: Any,
+) -> list[dict[str, Any]]:
+    """The relatives' own needs for the letter: only to the GP and the municipality, and only the
+    themes where the relative agreed to share in the conversation (the `_deling` question). The
+    letter itself follows the patient's consent, as every letter does."""
+    if mottaker not in PARORENDE_MOTTAKERE:
+        return []
+    ut = []
+    for tema in temaer:
+        deling = tema.deling_sporsmal()
+        if deling is None or svar.get(deling.id) is not True:
+            continue
+        skarer = []
+        for s in tema.sporsmal:
+            if s.type == "skala" and isinstance(svar.get(s.id), int):
+                flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
+                skarer.append({
+                    "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
+                    "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
+                })  # fmt: skip
+        detaljer = [
+            {"etikett": etikett(s), "verdi": visning(s, svar[s.id])}
+            for s in tema.sporsmal
+            if s.type in ("tekst", "valg", "flervalg", "dato") and svar.get(s.id) not in (None, "", [])
+        ]
+        ider = {s.id for s in tema.sporsmal}
+        tiltak = [
+            {
+                "hva": r["hva"],
+                "ansvarlig": r["ansvarlig"],
+                "frist": _dato(r["frist"]),
+                "utfort": r["status"] == "utfort",
+            }
+            for r in alle_tiltak
+            if (r["sporsmal_id"] or "") in ider
+        ]
+        if skarer or detaljer or tiltak:
+            ut.append({"tittel": tematittel(tema), "skarer": skarer, "detaljer": detaljer, "tiltak": tiltak})
+    return ut
+
+
 def bygg_kontekst(
     grunnlag: dict[str, Any],
     guiden: guide_modul.Guide,
@@ -552,7 +604,12 @@ def bygg_kontekst(
     samtykke_tillegg: dict[str, str] = {}  # consent kind -> who, from a follow-up question
 
     samtykke_sporsmal = {s.id: s.samtykke for s in guiden.alle_sporsmal() if s.samtykke}
+    parorende_tema = [tema for tema in guiden.tema if tema.parorende]
+    parorende_ider = {s.id for tema in parorende_tema for s in tema.sporsmal}
+    brukt |= parorende_ider  # the relative's own needs are never part of the patient's sections
     for tema in guiden.tema:
+        if tema.parorende:
+            continue
         tittel = tematittel(tema)
         behov_sp = next((s for s in tema.sporsmal if s.type == "valg" and s.id.endswith("_behov")), None)
         skala = [s for s in tema.sporsmal if s.type == "skala"]
@@ -643,7 +700,8 @@ def bygg_kontekst(
         hvem = samtykke_regler.navnenokkel(r["ansvarlig"])
         return hvem == "nav" if mottaker == "nav" else hvem == samtykke_regler.navnenokkel(mottaker_navn)
 
-    # Actions: from the register (they carry their status), in deadline order.
+    # Actions: from the register (they carry their status), in deadline order. The relative's
+    # own actions belong to the relative's section, if it is shared at all.
     tiltak = [
         {
             "hva": r["hva"],
@@ -654,8 +712,11 @@ def bygg_kontekst(
             "utfort": r["status"] == "utfort",
         }
         for r in grunnlag["tiltak"]
-        if tiltak_deles(r)
+        if tiltak_deles(r) and (r["sporsmal_id"] or "") not in parorende_ider
     ]
+    # A consent limited to some themes (omfang) carries the relative's section only when it names it.
+    delt_tema = [x for x in parorende_tema if omfang is None or x.id in omfang]
+    parorende = _parorende(delt_tema, svar, grunnlag["tiltak"], mottaker, t, etikett, visning, tematittel)
 
     egne_tiltak = []
     if mottaker == "fastlege":
@@ -784,6 +845,7 @@ def bygg_kontekst(
         "andre": andre if omfang is None else [],
         "tiltak": tiltak,
         "egne_tiltak": egne_tiltak,
+        "parorende": parorende,
         "neste": neste,
         "samtykke": {
             "liste": samtykker,

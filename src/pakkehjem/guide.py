@@ -46,7 +46,7 @@ _SIKKER_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _C_MAKS_DYBDE = 2000
 
 _TOPP_NOKLER = ("id", "tittel", "versjon", "tema")
-_TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal")
+_TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal", "parorende")
 _SPORSMAL_NOKLER = (
     "id", "tekst", "type", "hjelp", "pakrevd", "valg", "min", "max", "flagg_fra", "min_tekst",
     "max_tekst", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale", "samtykke_omfang",
@@ -162,15 +162,26 @@ class Tema:
     tittel: str
     hjelp: str
     sporsmal: tuple[Sporsmal, ...]
+    # The relative's own needs, not the patient's: kept out of the patient's needs, scores and
+    # statistics, and shared in a letter only when the relative agreed in the conversation.
+    parorende: bool = False
 
     def til_json(self) -> dict[str, Any]:
         """The theme as in `guide --json`."""
-        return {
+        ut: dict[str, Any] = {
             "id": self.id,
             "tittel": self.tittel,
             "hjelp": self.hjelp,
             "sporsmal": [s.til_json() for s in self.sporsmal],
         }
+        if self.parorende:
+            ut["parorende"] = True
+        return ut
+
+    def deling_sporsmal(self) -> Sporsmal | None:
+        """In a relatives' theme: the yes/no question where the relative agrees to share (id ends
+        with `_deling`)."""
+        return next((s for s in self.sporsmal if s.type == "janei" and s.id.endswith("_deling")), None)
 
 
 @dataclass(frozen=True)
@@ -485,6 +496,9 @@ class _Tolker:
             hjelp = ""
         if not isinstance(hjelp, str):
             self._meld(pos, hvem, "«hjelp» må være tekst.")
+        parorende = t.get("parorende", False)
+        if not isinstance(parorende, bool):
+            self._meld(pos, hvem, "«parorende» må være true eller false.")
         sporsmal = t.get("sporsmal")
         if not isinstance(sporsmal, list) or not sporsmal:
             self._meld(pos, hvem, "mangler «sporsmal»: en liste med minst ett spørsmål.")
@@ -494,7 +508,23 @@ class _Tolker:
             return None
         if any(b is None for b in bygde):
             return None
-        return Tema(id=tid, tittel=t["tittel"].strip(), hjelp=hjelp.strip(), sporsmal=tuple(bygde))
+        if parorende is True and not any(b.type == "janei" and b.id.endswith("_deling") for b in bygde if b):
+            self._meld(
+                pos,
+                hvem,
+                "er et pårørendetema (parorende: true) og må ha et ja/nei-spørsmål med id som slutter "
+                "på «_deling», der den pårørende sier om det kan deles i brev.",
+            )
+            return None
+        if not isinstance(parorende, bool):
+            return None
+        return Tema(
+            id=tid,
+            tittel=t["tittel"].strip(),
+            hjelp=hjelp.strip(),
+            sporsmal=tuple(bygde),
+            parorende=parorende,
+        )
 
     def sporsmal(self, pos: tuple[int, ...], si: int, s: object, tema_navn: str) -> Sporsmal | None:
         if not isinstance(s, dict):

@@ -447,9 +447,12 @@ def _terskler(register: Register, verdier: dict[str, str]) -> tuple[str, dict[st
                 guiden = guide_modul.fra_tekst(register.guide_kilde(ref), f"guide {ref}")
             except Exception:  # a stored guide that no longer parses: no thresholds from it
                 continue
+            # A relative's own strain is not the patient's need (guide themes with parorende: true).
             rader += [
                 (ref, s.id, s.flagg_fra)
-                for s in guiden.alle_sporsmal()
+                for tema in guiden.tema
+                if not tema.parorende
+                for s in tema.sporsmal
                 if s.type == "skala" and s.flagg_fra is not None
             ]
     if not rader:

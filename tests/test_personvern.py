@@ -329,6 +329,7 @@ INGEN_PASIENT: dict[str, tuple[str, list[str]]] = {
     "dbsti": ("prints a path; opens nothing", ["dbsti"]),
     "guide": ("the interview guide: data, not a patient's", ["guide", "--json"]),
     "sjekk-guide": ("checks a guide file; opens no register", ["sjekk-guide", "{guidefil}"]),
+    "hefte": ("the blank booklet from the guide: no patient in it", ["hefte", "--format", "txt"]),
     "innstillinger": ("the register's settings", ["innstillinger", "--json"]),
     # Counts per contact point and group, 1 to 4 shown as «<5» and shares of fewer than 5
     # as «n<5»: no name, number or row of any patient is shown, so no patient was looked at.

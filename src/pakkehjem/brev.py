@@ -384,10 +384,12 @@ def lag_innkalling(
     format_: str = "txt",
     sprak: str | None = None,
     sp: int | None = None,
+    med_hefte: bool = False,
 ) -> Brev:
     """The patient's invitation to the booked contact point (`sp`, or the first open one of
     the active episode). Avvist when it is not booked. Holds no diagnosis and no fødselsnummer:
-    it is a letter in a mailbox. The themes come from the guide in use."""
+    it is a letter in a mailbox. The themes come from the guide in use. With `med_hefte`, the
+    pre-visit booklet (hefte.py) follows the letter, from a new page."""
     format_ = (format_ or "txt").strip().lower()
     if format_ not in FORMATER:
         raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
@@ -400,10 +402,14 @@ def lag_innkalling(
     laster = _laster(maldir)
     tekster = last_tekster(laster, sprak, pasient=True)
     tekster = {**tekster, **(tekster.get("innkalling") or {})}
+    guiden = aktiv_guide(register)
     kontekst = bygg_innkalling_kontekst(
-        grunnlag, aktiv_guide(register), tekster, sprak=sprak, innstillinger=innst, idag=idag
+        grunnlag, guiden, tekster, sprak=sprak, innstillinger=innst, idag=idag
     )
-    innhold = render(kontekst, format_, laster, maldir, art="innkalling")
+    if med_hefte:
+        innhold = _med_hefte(kontekst, format_, laster, maldir, guiden, innst, sprak)
+    else:
+        innhold = render(kontekst, format_, laster, maldir, art="innkalling")
     advarsler = []
     if not kontekst["avsender"]["navn"] or not kontekst["avsender"]["telefon"]:
         advarsler.append(
@@ -1054,6 +1060,30 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
     miljo.filters["avsnitt"] = _avsnitt_html if html else _avsnitt_tekst
     _MILJOER[nokkel] = miljo
     return miljo
+
+
+def _med_hefte(
+    kontekst: dict[str, Any],
+    format_: str,
+    laster: jinja2.BaseLoader,
+    maldir: str | None,
+    guiden: guide_modul.Guide,
+    innstillinger: dict[str, Any],
+    sprak: str,
+) -> bytes:
+    """The invitation with the booklet after it: one HTML page flow (and PDF), or text after text."""
+    from . import hefte
+
+    if format_ in ("html", "pdf"):
+        html = render(kontekst, "html", laster, maldir, art="innkalling").decode("utf-8")
+        sider = '<div style="break-before: page"></div>' + hefte.html_innhold(guiden, innstillinger, sprak)
+        slutt = html.rfind("</body>")
+        html = html[:slutt] + sider + html[slutt:] if slutt >= 0 else html + sider
+        return html.encode("utf-8") if format_ == "html" else til_pdf(html, maldir)
+    brevet = render(kontekst, format_, laster, maldir, art="innkalling").decode("utf-8")
+    return (brevet + "\n\n" + bryt_linjer(hefte.tekst_innhold(guiden, innstillinger, sprak), BREDDE)).encode(
+        "utf-8"
+    )
 
 
 def render(

@@ -1730,6 +1730,13 @@ def innkalling_kommando(
     sprak: SprakValg = None,
     overskriv: OverskrivValg = False,
     dato: BrevDatoValg = None,
+    med_hefte: Annotated[
+        bool,
+        typer.Option(
+            "--med-hefte",
+            help="Legg kartleggingsheftet (som «pakkehjem hefte») ved etter brevet, fra en ny side.",
+        ),
+    ] = False,
 ) -> None:
     """Innkallingsbrevet til pasienten for en avtalt samtale: tid, sted, tema og hvem som kan ringes."""
     from . import brev as brev_modul
@@ -1738,7 +1745,13 @@ def innkalling_kommando(
     _sjekk_brevfil(ut, overskriv)
     register = _miljo(ctx).register()
     brevet = brev_modul.lag_innkalling(
-        register, ref, idag=_dato(dato, "--brevdato"), format_=format_, sprak=sprak, sp=_sp(sp)
+        register,
+        ref,
+        idag=_dato(dato, "--brevdato"),
+        format_=format_,
+        sprak=sprak,
+        sp=_sp(sp),
+        med_hefte=med_hefte,
     )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
     if skrevet is not None:
@@ -1788,6 +1801,65 @@ def motta_kommando(
         _linje(("  " if vis else "") + steg)
     if not vis and resultat["ny"]:
         _linje(f"Overføringen er lest inn. Se pasienten med «pakkehjem vis {resultat['pasient_id']}».")
+
+
+@kommando("hefte")
+def hefte_kommando(
+    ctx: typer.Context,
+    sprak: SprakValg = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="pdf, html, txt, eller svar (svarfilen heftet føres inn med, «samtale REF --svar FIL»).",
+        ),
+    ] = "pdf",
+    ut: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--ut",
+            help="Skriv heftet til denne filen (- for stdout). Standard: stdout, eller "
+            "kartleggingshefte.pdf i mappen du står i for pdf.",
+            show_default=False,
+        ),
+    ] = None,
+    overskriv: OverskrivValg = False,
+) -> None:
+    """Kartleggingsheftet pasienten kan fylle ut før samtalen, laget fra samtaleguiden som er i bruk.
+
+    Temaene og spørsmålene med avkrysningsbokser, linjer til fritekst og en rad fra 0 til 10 med
+    ankertekstene for hver skala, og tjenestens navn og telefon (fra «pakkehjem avsender»). Hvert
+    spørsmål har id-en sin med liten skrift, slik at svarene føres inn med «samtale REF --svar FIL»;
+    --format svar lager den tomme svarfilen. Tiltak, samtykke og neste avtale tas i samtalen og er
+    ikke med. Heftet har ingen pasientopplysninger.
+    """
+    from . import hefte, visning
+    from .filer import sjekk_ny_fil, skriv_privat
+
+    fil = None if ut is not None and str(ut) == "-" else ut
+    if ut is None and (format_ or "").strip().lower() == "pdf":
+        fil = Path("kartleggingshefte.pdf")
+    if fil is None and (format_ or "").strip().lower() == "pdf" and sys.stdout.isatty():
+        raise UgyldigInndata("En PDF kan ikke skrives til terminalen. Oppgi en fil med -o.")
+    if fil is not None:
+        sjekk_ny_fil(fil, overskriv)
+    from .samtale import aktiv_guide
+
+    register = _miljo(ctx).register()
+    innst = register.innstillinger()
+    data = hefte.lag(aktiv_guide(register), innst, sprak or innst.get("brev_sprak") or "bokmal", format_)
+    if fil is None:
+        sys.stdout.flush()
+        utstrom = getattr(sys.stdout, "buffer", None)
+        if utstrom is not None:
+            utstrom.write(data)
+            utstrom.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+        return
+    skriv_privat(fil, data, overskriv)
+    visning.melding(f"Kartleggingsheftet er skrevet til {fil}.")
 
 
 @kommando("avsender")

@@ -46,7 +46,7 @@ _SIKKER_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _C_MAKS_DYBDE = 2000
 
 _TOPP_NOKLER = ("id", "tittel", "versjon", "tema")
-_TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal", "parorende")
+_TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal", "parorende", "hefte")
 _SPORSMAL_NOKLER = (
     "id", "tekst", "type", "hjelp", "pakrevd", "valg", "min", "max", "flagg_fra", "min_tekst",
     "max_tekst", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale", "samtykke_omfang",
@@ -165,6 +165,8 @@ class Tema:
     # The relative's own needs, not the patient's: kept out of the patient's needs, scores and
     # statistics, and shared in a letter only when the relative agreed in the conversation.
     parorende: bool = False
+    # In the pre-visit booklet (`pakkehjem hefte`); false for themes only the coordinator fills in.
+    i_hefte: bool = True
 
     def til_json(self) -> dict[str, Any]:
         """The theme as in `guide --json`."""
@@ -176,6 +178,8 @@ class Tema:
         }
         if self.parorende:
             ut["parorende"] = True
+        if not self.i_hefte:
+            ut["hefte"] = False
         return ut
 
     def deling_sporsmal(self) -> Sporsmal | None:
@@ -499,6 +503,10 @@ class _Tolker:
         parorende = t.get("parorende", False)
         if not isinstance(parorende, bool):
             self._meld(pos, hvem, "«parorende» må være true eller false.")
+        i_hefte = t.get("hefte", True)
+        if not isinstance(i_hefte, bool):
+            self._meld(pos, hvem, "«hefte» må være true eller false.")
+            return None
         sporsmal = t.get("sporsmal")
         if not isinstance(sporsmal, list) or not sporsmal:
             self._meld(pos, hvem, "mangler «sporsmal»: en liste med minst ett spørsmål.")
@@ -524,6 +532,7 @@ class _Tolker:
             hjelp=hjelp.strip(),
             sporsmal=tuple(bygde),
             parorende=parorende,
+            i_hefte=i_hefte,
         )
 
     def sporsmal(self, pos: tuple[int, ...], si: int, s: object, tema_navn: str) -> Sporsmal | None:

@@ -672,6 +672,10 @@ def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
     terminal.sendline("")  # an empty answer is asked again
     terminal.expect("Diagnosedato")
     terminal.sendline("02.11.2026")
+    # Then the optional fields (diagnosis, municipality, GP, coordinator, phone): Enter skips each.
+    for _ in range(5):
+        terminal.expect_exact("(Enter hopper over): ")
+        terminal.sendline("")
     # The first patient of a register: which service it belongs to is asked for too.
     terminal.expect("Hvilken tjeneste")
     terminal.sendline("kommune")

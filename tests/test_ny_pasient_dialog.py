@@ -240,6 +240,9 @@ def test_the_whole_dialogue_in_a_real_terminal(testregister, syntetisk_fnr, kjor
         for _ in range(4):
             prosess.expect_exact("(Enter hopper over): ")
             prosess.sendline("")
+        # A new register: which service it belongs to is asked after the patient's fields.
+        prosess.expect_exact("Hvilken tjeneste")
+        prosess.sendline("kommune")
         prosess.expect_exact("Registrert som pasient nr. 1.")
         prosess.expect(pexpect.EOF)
     finally:

@@ -233,4 +233,4 @@ def test_tomt_register_og_ukjent_koordinator(kjor, testregister: Path) -> None:
 
 
 def test_ugyldig_dato_gir_exit_2(kjor, forvent_feil) -> None:
-    forvent_feil(kjor("oversikt", "--dato", "31.02.2026"), 2, "--dato")
+    forvent_feil(kjor("oversikt", "--dato", "31.02.2026"), 2, "--idag")

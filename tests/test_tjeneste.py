@@ -170,7 +170,7 @@ def test_holdt_uten_sp_i_kommuneregister_er_sykehusets_sp1_med_oppsummering(
         (["--sp", "1", "--dato", "2099-01-01", "--av", "Sykehuset"], 2, "fram i tid"),
         (["--sp", "1", "--dato", "2026-10-01", "--av", "Sykehuset"], 2, "før diagnosedatoen"),
         (["--sp", "1", "--dato", "2026-11-12"], 2, "--av"),
-        (["--sp", "1", "--av", "Sykehuset"], 2, "--dato"),
+        (["--sp", "1", "--av", "Sykehuset"], 2, "--samtaledato"),
         (["--sp", "4", "--dato", "2026-11-12", "--av", "Sykehuset"], 2, "1, 2 eller 3"),
         (["--sp", "1", "--dato", "31.02.2026", "--av", "Sykehuset"], 2, "finnes ikke"),
     ],

@@ -516,7 +516,6 @@ def ny_pasient(
     mangler = [f for f in ("fnr", "navn", "diagnosedato") if not (gitt[f] or "").strip()]
     if mangler and not sys.stdin.isatty():
         raise UgyldigInndata(f"Mangler --{mangler[0]}.")
-    register = _miljo(ctx).register_for_oppretting(tjeneste)
     if mangler:
         from . import visning
         from .registrering import Kontroll, spor
@@ -524,9 +523,11 @@ def ny_pasient(
         def les(sporsmal: str) -> str:
             return visning.feilkonsoll().input(f"{sporsmal}: ", markup=False)
 
-        verdier = spor(Kontroll(register, idag), gitt, les, visning.melding)
+        # The patient's fields first; which service a new register belongs to is asked after.
+        verdier = spor(Kontroll(_miljo(ctx).register(), idag), gitt, les, visning.melding)
     else:
         verdier = {**gitt, "diagnosedato": _dato(diagnosedato, "--diagnosedato")}
+    register = _miljo(ctx).register_for_oppretting(tjeneste)
     pasient_id = register.ny_pasient(idag=idag, **verdier)
     data = register.vis_pasient(str(pasient_id), idag, handling="vis-ny")
     from . import visning

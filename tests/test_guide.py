@@ -102,7 +102,7 @@ def test_ingen_plassholdere_i_teksten_til_standardguiden(guide: Guide) -> None:
 
 def test_hver_skala_i_standardguiden_har_ord_for_begge_ender(guide: Guide) -> None:
     skalaer = [s for s in guide.alle_sporsmal() if s.type == "skala"]
-    assert len(skalaer) == 11
+    assert len(skalaer) == 12  # 11 for the patient, 1 for the relative (parorende_belastning)
     assert all(s.min_tekst and s.max_tekst for s in skalaer)
     matlyst = guide.sporsmal("symptom_matlyst")
     assert matlyst.ankere() == "0 = normal matlyst, 10 = ingen matlyst i det hele tatt"

@@ -72,7 +72,8 @@ def test_a_relatives_theme_without_the_relatives_agreement_question_is_refused(k
         '  - id: viktig\n    tittel: "Viktig"\n    sporsmal:\n'
         '      - {id: hva_er_viktig, tekst: "Hva er viktig?", type: tekst}\n'
         '  - id: parorende\n    tittel: "Pårørende"\n    parorende: true\n    sporsmal:\n'
-        '      - {id: parorende_belastning, tekst: "Belastning?", type: skala, min: 0, max: 10}\n',
+        '      - {id: parorende_belastning, tekst: "Belastning?", type: skala, min: 0, max: 10,'
+        ' min_tekst: "ingen", max_tekst: "mye"}\n',
         encoding="utf-8",
     )
     resultat = kjor("sjekk-guide", str(fil))
@@ -93,7 +94,10 @@ def test_the_gp_and_municipality_letters_get_a_section_when_the_relative_agreed(
 
     seksjon = tekst[tekst.index("PÅRØRENDES EGNE BEHOV") :]
     assert "Den pårørende har i samtalen sagt ja til at dette deles" in seksjon
-    assert "Belastning siste uke: 8 av 10 – markert for oppfølging (4 eller mer)" in seksjon
+    assert (
+        "Belastning siste uke: 8 av 10 (0 = ingen belastning, 10 = ekstrem belastning) – "
+        "markert for oppfølging (4 eller mer)" in " ".join(seksjon.split())
+    )
     assert "Trenger selv: informasjon, avlastning" in seksjon
     assert "Vurdere avlastningsopphold" in seksjon
     assert "Pårørende: datter" in seksjon

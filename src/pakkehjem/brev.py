@@ -527,6 +527,7 @@ def _parorende(
                 flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
                 skarer.append({
                     "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
+                    "ankere": s.ankere() or "",
                     "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
                 })  # fmt: skip
         detaljer = [

@@ -89,7 +89,7 @@ def test_semikolon_bom_og_norske_overskrifter(
     assert resultat.exit_code == 0, resultat.output
     tekst = melding(resultat)
     assert "Importerte 2 pasienter (nr. 1–2)" in tekst
-    assert "1 kolonner har overskrifter pakkehjem ikke kjenner" in tekst
+    assert "1 kolonne har overskrifter pakkehjem ikke kjenner" in tekst
     assert "Merknad" not in tekst  # a header as written is not echoed
     forste = json_ut(kjor("vis", "1", "--dato", IDAG, "--json"))
     assert (

@@ -1102,8 +1102,8 @@ def importer_kommando(
         visning.melding(f"Filen ble lest som {resultat.koding} (ikke UTF-8).")
     if resultat.ubrukte_kolonner:
         visning.melding(
-            f"{len(resultat.ubrukte_kolonner)} kolonner har overskrifter pakkehjem ikke kjenner, og "
-            "blir ikke importert (se «pakkehjem importer --help»)."
+            f"{norsk.antall(len(resultat.ubrukte_kolonner), 'kolonne')} har overskrifter pakkehjem ikke "
+            "kjenner, og blir ikke importert (se «pakkehjem importer --help»)."
         )
     if resultat.feil:
         visning.melding(

@@ -277,7 +277,8 @@ def finn_kolonner(overskrift: list[str]) -> tuple[dict[str, int], list[str]]:
     if mangler:
         # The first row is not echoed: in a file without a header row it is a patient.
         raise UgyldigInndata(
-            f"Fant ingen kolonne for {' og '.join(mangler)} i første rad ({len(overskrift)} kolonner). "
+            f"Fant ingen kolonne for {' og '.join(mangler)} i første rad "
+            f"({antall_ord(len(overskrift), 'kolonne')}). "
             "Første rad må være overskrifter; kjente navn er for eksempel fødselsnummer (fnr, "
             "personnummer), navn, diagnosedato, diagnose (ICD-10), kommune, fastlege, koordinator og "
             "telefon. Ingenting er importert."

@@ -26,6 +26,7 @@ import jinja2
 import jinja2.sandbox
 
 from .feil import PakkehjemFeil
+from .norsk import ord_for
 
 MAKS_MALFIL = 1024 * 1024  # a template or a style sheet is a few KB
 MAKS_UT = 5 * 1024 * 1024  # a letter is a few KB of text; 5 MB is no letter
@@ -157,7 +158,7 @@ def _tidsgrense(sekunder: float) -> Iterator[None]:
         return
 
     def stopp(_signal: int, _ramme: Any) -> None:
-        raise Malgrense(f"mer enn {sekunder:g} sekunder")
+        raise Malgrense(f"mer enn {sekunder:g} {ord_for(sekunder, 'sekund')}")
 
     forrige_krok = sys.unraisablehook
 

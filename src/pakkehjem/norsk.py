@@ -44,7 +44,7 @@ FLERTALL: dict[str, str] = {
 }
 
 
-def ord_for(tall: int, entall: str, flertall: str | None = None) -> str:
+def ord_for(tall: float, entall: str, flertall: str | None = None) -> str:
     """The noun that goes with `tall`: singular for exactly 1 (and -1), else the plural."""
     if abs(tall) == 1:
         return entall

@@ -101,10 +101,10 @@ def test_en_lenke_inne_i_malmappen_er_grei(kjor, brevpasient, egne_maler: Path) 
         ('{{ "x" * 3000000000 }}', "tekst over"),
         ("{% set s = 'x' * 4000000 %}{{ s + s }}", "tekst over"),
         ("{{ 10 ** 9999999999 }}", "for stort"),
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "sekunder"),
+        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "sekund"),
         # A block is rendered whole before it is written out: the clock stops this one first.
-        ("{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}", "brev over|sekunder"),
-        ('{% include "bokmal/fastlege.j2" %}', "tar med seg selv|sekunder"),
+        ("{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}", "brev over|sekund"),
+        ('{% include "bokmal/fastlege.j2" %}', "tar med seg selv|sekund"),
     ],
     ids=["gange", "pluss", "potens", "lokker", "utdata", "rekursjon"],
 )

@@ -135,7 +135,7 @@ def test_a_wrong_icd10_code_is_asked_again(register, syntetisk_fnr):
 
     svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
 
-    assert feil == ["«brystkreft» er ikke en ICD-10-kode. Skriv for eksempel C50.9 eller C18."]
+    assert len(feil) == 1 and "er ikke en ICD-10-kode" in feil[0]
     assert svar["diagnose"] == "C50"
 
 

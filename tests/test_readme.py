@@ -8,8 +8,8 @@ at a fixed day), and must succeed; a line whose comment says `avvises` must be r
 stopped with Ctrl-C. Setup lines (git clone, the venv, PATH) are recognised and not run; any
 other kind of line fails the test, so a new example is never skipped by accident.
 
-Files the examples read (a spreadsheet to import, a filled booklet) are the ones in
-tests/fixtures/readme/, copied into the folder first.
+Files the examples read (a spreadsheet to import, a filled booklet) are in tests/fixtures/readme/;
+the README copies them with its own `cp` line, and the test does what that line says.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import time_machine
 
 ROT = Path(__file__).resolve().parent.parent
 README = ROT / "README.md"
-FILER = Path(__file__).resolve().parent / "fixtures" / "readme"
 # The day the examples run on: a Monday in week 48, like the other CLI tests.
 IDAG = "2026-11-23 10:00:00"
 
@@ -38,6 +37,8 @@ OPPSETT = (
     re.compile(r"^export PATH=\"\$PWD/\.venv/bin:\$PATH\"$"),
     re.compile(r"^\.venv/bin/python -m pytest( \S+)*$"),
 )
+# The example files: copied by the README's own command (the test does what it says).
+KOPI = re.compile(r"^cp (tests/fixtures/readme/\S+ )+\.$")
 PAKKEHJEM = re.compile(r"^(?:\.venv/bin/)?pakkehjem(?=\s|$)")
 
 
@@ -120,7 +121,7 @@ def eksempler() -> list[Eksempel | str]:
                 if PAKKEHJEM.match(del_):
                     ut.append(Eksempel(nr, del_, ""))
             continue
-        if kommando.startswith("read -rs PAKKEHJEM_NOKKEL"):
+        if KOPI.match(kommando) or kommando.startswith("read -rs PAKKEHJEM_NOKKEL"):
             ut.append(kommando)
             continue
         assert PAKKEHJEM.match(kommando), (
@@ -164,15 +165,18 @@ def _kjor_i_terminal(eksempel: Eksempel, mappe: Path, miljo: dict[str, str]) -> 
 def test_every_readme_example_runs_on_the_demo_register(kjor, tmp_path, monkeypatch):
     mappe = tmp_path / "pakkehjem"
     mappe.mkdir()
-    for fil in FILER.iterdir():
-        shutil.copy(fil, mappe / fil.name)
     monkeypatch.chdir(mappe)
     monkeypatch.delenv("PAKKEHJEM_DB")
     miljo: dict[str, str] = {}
     kjort = 0
+    kopiert = False
     with time_machine.travel(IDAG, tick=False):
         for eksempel in eksempler():
             if isinstance(eksempel, str):
+                if KOPI.match(eksempel):
+                    for kilde in eksempel.split()[1:-1]:
+                        shutil.copy(ROT / kilde, mappe / Path(kilde).name)
+                    kopiert = True
                 if eksempel.startswith("read -rs PAKKEHJEM_NOKKEL"):
                     miljo["PAKKEHJEM_NOKKEL"] = "en lang nøkkel bare for testen"
                 continue
@@ -192,3 +196,4 @@ def test_every_readme_example_runs_on_the_demo_register(kjor, tmp_path, monkeypa
                 assert resultat.exit_code == 0, f"{hvor}\n{feil}"
             kjort += 1
     assert kjort >= 50
+    assert kopiert, "README.md kopierer ikke eksempelfilene (cp tests/fixtures/readme/... .)"

@@ -349,6 +349,83 @@ def test_samtaledato_fram_i_tid_gir_exit_2(kjor: Callable, pasient: int, forvent
     forvent_feil(kjor("samtale", pasient, "--dato", NESTE_DATO.isoformat()), 2, "fram i tid")
 
 
+def tilgang(db_sti: Path, handling: str) -> int:
+    """Rows of the access log with this action."""
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        return tilkobling.execute(
+            "SELECT count(*) FROM tilgangslogg WHERE handling = ?", (handling,)
+        ).fetchone()[0]
+    finally:
+        tilkobling.close()
+
+
+def test_forkast_fjerner_en_samtale_uten_svar_og_logger_det(
+    kjor: Callable, pasient: int, db_sti: Path
+) -> None:
+    # Opened by mistake, nothing answered (one question skipped): it can go.
+    assert kjor("samtale", pasient, input=linjer("-", "pause")).exit_code == 0
+    assert vis(kjor, pasient)["samtaler"][0]["svar"] == {}
+    resultat = kjor("samtale", pasient, "--forkast")
+    assert resultat.exit_code == 0, resultat.output
+    assert "Den tomme samtalen for SP1 er forkastet" in " ".join(resultat.output.split())
+    data = vis(kjor, pasient)
+    assert data["samtaler"] == []
+    assert any("forkastet" in h["tekst"] for h in data["hendelser"])
+    assert tilgang(db_sti, "samtale-forkast") == 1
+
+
+def test_forkast_avviser_en_samtale_med_svar(
+    kjor: Callable, pasient: int, forvent_feil: Callable, db_sti: Path
+) -> None:
+    kjor("samtale", pasient, input=linjer("2", "pause"))
+    forvent_feil(kjor("samtale", pasient, "--forkast"), 1, "har 1 svar", "kan ikke forkastes")
+    assert vis(kjor, pasient)["samtaler"][0]["svar"] == {"form": "kontor"}
+    forvent_feil(kjor("samtale", pasient, "--sp", "2", "--forkast"), 1, "ingen påbegynt samtale for SP2")
+
+
+def test_hefte_og_saa_samtalen_fortsetter_ved_forste_spoersmaal_uten_svar(
+    kjor: Callable, pasient: int, tmp_path: Path
+) -> None:
+    hefte = svarfil(tmp_path, {"form": "kontor", "tilstede": ["pasient"], "belastning": 3}, "hefte.yaml")
+    typet = linjer("ingen behov", "ja", "", "", "")  # behov, samtykke, neste_dato, [J/n], no booking
+    resultat = kjor("samtale", pasient, "--svar", hefte, "--fortsett", input=typet)
+    assert resultat.exit_code == 0, resultat.output
+    ut = resultat.output
+    assert "3 svar fra heftet er lagret" in ut and "Fortsette der dere slapp?" not in ut
+    etter_hodet = ut.split("Kartleggingssamtale", 1)[1].split("Oppsummering", 1)[0]
+    assert "Hvordan holdes samtalen?" not in etter_hodet, "the booklet's answers are not asked again"
+    assert "Behov for hjelp med familien?" in etter_hodet
+    [samtalen] = vis(kjor, pasient)["samtaler"]
+    assert samtalen["status"] == "fullfort"
+    assert samtalen["svar"] == {
+        "form": "kontor",
+        "tilstede": ["pasient"],
+        "behov": "ingen behov",
+        "belastning": 3,
+        "samtykke_fastlege": True,
+    }
+
+
+def test_fortsett_uten_svarfil_og_forkast_med_svarfil_er_feil_bruk(
+    kjor: Callable, pasient: int, tmp_path: Path, forvent_feil: Callable
+) -> None:
+    forvent_feil(kjor("samtale", pasient, "--fortsett"), 2, "--fortsett hører til --svar")
+    hefte = svarfil(tmp_path, {"form": "kontor"})
+    forvent_feil(kjor("samtale", pasient, "--svar", hefte, "--forkast"), 2, "--forkast")
+    assert vis(kjor, pasient)["samtaler"] == []
+
+
+@pytest.mark.parametrize(
+    ("skrevet", "klokke"),
+    [("kl 10", "10:00"), ("kl. 9.30", "09:30"), ("14:15", "14:15"), ("klokka 8", "08:00")],
+)
+def test_klokkeslett_som_folk_skriver_det(skrevet: str, klokke: str) -> None:
+    from pakkehjem.register import normaliser_klokkeslett
+
+    assert normaliser_klokkeslett(skrevet) == klokke
+
+
 # --- answers files (--svar) ------------------------------------------------------------------
 
 GYLDIGE_SVAR = {

@@ -1375,17 +1375,42 @@ def samtale_kommando(
         ),
     ] = None,
     bekreft: BekreftValg = False,
+    fortsett: Annotated[
+        bool,
+        typer.Option(
+            "--fortsett",
+            help="Med --svar: lagre heftets svar og fortsett samtalen i terminalen fra første "
+            "spørsmål uten svar, i stedet for å fullføre.",
+        ),
+    ] = False,
+    forkast: Annotated[
+        bool,
+        typer.Option("--forkast", help="Fjern en påbegynt samtale som ikke har noen svar ennå."),
+    ] = False,
 ) -> None:
     """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang.
 
     En SP3-samtale lenge før vinduet (før vinduet for SP2 åpner, eller mindre enn 6 måneder
     etter diagnosen) avslutter forløpet, og krever --bekreft.
 
-    Enter lagrer svaret, Alt-Enter gir ny linje i et notat, piltastene redigerer og Tab
-    fullfører. Skriv «hopp over», «tilbake», «meny», «ferdig», «pause» eller «?» ved ledeteksten.
+    Uten --sp åpnes en påbegynt samtale først. Enter lagrer svaret, Alt-Enter gir
+    ny linje i et notat, piltastene redigerer og Tab fullfører. Skriv «hopp over»,
+    «tilbake», «meny», «ferdig», «pause» eller «?» først på linjen.
     """
     idag = date.today()
-    if svar is None and not har_terminal():
+    if fortsett and svar is None:
+        raise UgyldigInndata("--fortsett hører til --svar: heftets svar først, så samtalen.")
+    if forkast and (svar is not None or fortsett):
+        raise UgyldigInndata("--forkast kan ikke brukes sammen med --svar eller --fortsett.")
+    if forkast:
+        from . import visning
+
+        resultat = _miljo(ctx).register().forkast_samtale(ref, _sp(sp))
+        visning.melding(
+            f"Den tomme samtalen for SP{resultat['sp']} er forkastet (pasient nr. {resultat['pasient_id']})."
+        )
+        return
+    if (svar is None or fortsett) and not har_terminal():
         # Without a terminal no one can answer: start nothing, not even an empty conversation.
         raise UgyldigInndata(
             "Samtalen trenger en terminal for spørsmålene. Uten terminal: lagre svarene med "
@@ -1397,6 +1422,19 @@ def samtale_kommando(
     register = _miljo(ctx).register()
     from . import visning
 
+    if svar is not None and fortsett:
+        from .samtale import fra_svarfil
+        from .samtale_terminal import Terminalsamtale
+
+        resultat = fra_svarfil(
+            register, ref, _sp(sp), samtaledato, svar, idag=idag, bekreft=bekreft, fullfor=False
+        )
+        kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(
+            ref, resultat["sp"], samtaledato, fra_hefte=True
+        )
+        if kode:
+            raise typer.Exit(kode)
+        return
     if svar is not None:
         from .samtale import fra_svarfil
 

@@ -1975,11 +1975,14 @@ class Register:
         *,
         idag: date | None = None,
         bekreft: bool = False,
+        fullfor: bool = True,
     ) -> dict[str, Any]:
         """A whole conversation from an answers file, in ONE transaction: all or nothing (the
         guide too: `guide_ref` as for `apne_samtale`). The date rules of `datoregler` first:
         held on `dato` between the diagnosis and `idag` (default: `dato`), an SP3 long before
-        its window only with `bekreft`, deadlines and the next date after `dato`."""
+        its window only with `bekreft`, deadlines and the next date after `dato`.
+        `fullfor=False` (a booklet, then the conversation): the answers are stored and the
+        conversation stays open, to go on at the terminal."""
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
             punkt = self._punkt(pasient_id, sp)
@@ -2005,7 +2008,44 @@ class Register:
                     db, samtale_id, pasient_id, sporsmal_id, verdi, False, tiltak, samtykke, None
                 )
             self.logg(pasient_id, "samtale-svarfil")
+            if not fullfor:
+                return {"pasient_id": pasient_id, "samtale_id": samtale_id, "sp": punkt.sp}
             return self._fullfor(samtale_id, neste_avtale)
+
+    def forkast_samtale(self, ref: str, sp: int | None) -> dict[str, Any]:
+        """Remove a conversation begun by mistake, only while it holds no answer (skipped
+        questions and drafts go with it); logged in the access log and the timeline."""
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            rad = db.execute(
+                "SELECT s.id, p.sp, f.nr, s.las_eier, s.las_tid FROM samtale s"
+                " JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+                " JOIN forlop f ON f.id = p.forlop_id WHERE s.pasient_id = ? AND s.status = 'pagar'"
+                " AND f.status = 'aktiv' AND (? IS NULL OR p.sp = ?) ORDER BY f.nr DESC, p.sp LIMIT 1",
+                (pasient_id, sp, sp),
+            ).fetchone()
+            self.logg(pasient_id, "samtale-forkast")
+            if rad is None:
+                hvor = f" for SP{sp}" if sp else ""
+                raise Avvist(f"Det finnes ingen påbegynt samtale{hvor} å forkaste.")
+            samtale_id, nummer, forlop_nr, las_eier, las_tid = rad
+            if las_eier and las_er_i_bruk(las_eier, las_tid):
+                raise Avvist(f"Samtalen for SP{nummer} er åpen nå. Lukk den før den forkastes.")
+            antall = db.execute(
+                "SELECT count(*) FROM svar WHERE samtale_id = ? AND hoppet_over = 0", (samtale_id,)
+            ).fetchone()[0]
+            if antall:
+                raise Avvist(
+                    f"Samtalen for SP{nummer} har {antall} svar og kan ikke forkastes. Fortsett den "
+                    f"med «pakkehjem samtale {pasient_id} --sp {nummer}», eller begynn på nytt der."
+                )
+            for tabell in ("utkast", "svar"):
+                db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ?", (samtale_id,))
+            db.execute("DELETE FROM samtale WHERE id = ?", (samtale_id,))
+            self._hendelse(
+                pasient_id, forlop_nr, nummer, "samtale_forkastet", f"Tom samtale for SP{nummer} forkastet."
+            )
+            return {"pasient_id": pasient_id, "sp": nummer}
 
     # --- consent and letters -------------------------------------------------------------
 

@@ -325,17 +325,20 @@ def fra_svarfil(
     *,
     idag: date | None = None,
     bekreft: bool = False,
+    fullfor: bool = True,
 ) -> dict[str, Any]:
     """A whole conversation from an answers file: every answer checked first, then one
     transaction stores all of it and finishes the conversation. Nothing is stored on error.
-    The date rules (datoregler) are the register's: `idag` and `bekreft` go to it."""
+    The date rules (datoregler) are the register's: `idag` and `bekreft` go to it.
+    `fullfor=False`: the booklet's answers only; the conversation goes on at the terminal, so
+    a required question may still be open."""
     guide = aktiv_guide(register)
     try:
         svar = guide_modul.valider_svarsett(guide, les_svarfil(sti))
     except guide_modul.UgyldigeSvar as feil:
         linjer = "\n".join(f"  {sid}: {tekst}" for sid, tekst in feil.feil)
         raise UgyldigInndata(f"Svarfilen har ugyldige svar; ingenting er lagret:\n{linjer}") from None
-    mangler = guide_modul.mangler_pakrevd(guide, svar)
+    mangler = guide_modul.mangler_pakrevd(guide, svar) if fullfor else []
     if mangler:
         raise UgyldigInndata(
             "Svarfilen mangler påkrevde svar; ingenting er lagret: " + ", ".join(mangler) + "."
@@ -354,6 +357,7 @@ def fra_svarfil(
         neste_avtale(guide, svar),
         idag=idag,
         bekreft=bekreft,
+        fullfor=fullfor,
     )
 
 

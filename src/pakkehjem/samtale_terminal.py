@@ -288,8 +288,9 @@ class Terminalsamtale:
 
     # --- the run ------------------------------------------------------------------------------
 
-    def kjor(self, ref: str, sp: int | None, dato: date) -> int:
-        """Hold (or resume) the conversation; returns the exit code."""
+    def kjor(self, ref: str, sp: int | None, dato: date, *, fra_hefte: bool = False) -> int:
+        """Hold (or resume) the conversation; returns the exit code. `fra_hefte`: the booklet's
+        answers were just stored; go on from the first question without one, without asking."""
         gc.enable()  # an hour-long conversation is no short command (see cli.main)
         guide = aktiv_guide(self.register)
         eier = las_eier()
@@ -307,7 +308,12 @@ class Terminalsamtale:
                 self.k.print(
                     Text(f"Åpner {hva} for samhandlingspunkt {data['sp']} (SP{data['sp']}).", style="bold")
                 )
-            if not data["ny"] and (data["svar"] or data["hoppet_over"]):
+            if fra_hefte:
+                self.k.print(
+                    f"{len(data['svar'])} svar fra heftet er lagret. Samtalen fortsetter ved første "
+                    "spørsmål uten svar."
+                )
+            elif not data["ny"] and (data["svar"] or data["hoppet_over"]):
                 antall = len(data["svar"])
                 self.k.print(
                     f"Det finnes en påbegynt samtale for SP{data['sp']} fra "

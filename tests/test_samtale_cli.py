@@ -426,6 +426,53 @@ def test_klokkeslett_som_folk_skriver_det(skrevet: str, klokke: str) -> None:
     assert normaliser_klokkeslett(skrevet) == klokke
 
 
+def test_endre_en_fullfort_samtale_gir_en_ny_versjon_og_et_korrigert_brev(
+    kjor: Callable, pasient: int, db_sti: Path, forvent_feil: Callable
+) -> None:
+    assert kjor("samtale", pasient, input=linjer(*HEL_SAMTALE)).exit_code == 0
+    assert kjor("brev", pasient, "--til", "fastlege").exit_code == 0
+    forvent_feil(kjor("samtale", pasient, "--sp", "1"), 1, "allerede gjennomført", "--endre")
+
+    # The menu first; theme 3; the stored 6 stands in the editor and becomes 8; then the summary.
+    resultat = kjor("samtale", pasient, "--sp", "1", "--endre", input=linjer("3", "8", ""))
+    assert resultat.exit_code == 0, resultat.output
+    assert "den forrige versjonen beholdes" in " ".join(resultat.output.split())
+    assert "[standard: 6]" in resultat.output
+    assert "Endringene er lagret for SP1" in resultat.output
+
+    data = vis(kjor, pasient)
+    forste, andre = data["samtaler"]
+    assert (forste["status"], forste["svar"]["belastning"], forste["erstattet_av"]) == (
+        "fullfort",
+        6,
+        andre["id"],
+    )
+    assert (andre["status"], andre["svar"]["belastning"], andre["erstatter"]) == ("fullfort", 8, forste["id"])
+    assert {k: v for k, v in andre["svar"].items() if k != "belastning"} == {
+        k: v for k, v in forste["svar"].items() if k != "belastning"
+    }
+    assert len(data["tiltak"]) == 1, "the action moves to the new version; it is not doubled"
+    assert punkt(data, 1)["status"] == "gjennomfort"
+    tekster = [h["tekst"] for h in data["hendelser"]]
+    assert any("åpnet for endring" in h for h in tekster) and any("er endret" in h for h in tekster)
+    assert tilgang(db_sti, "samtale-endre") == 1
+    historikk = " ".join(kjor("vis", pasient).output.split())
+    assert f"erstattet av nr. {andre['id']}, beholdt som historikk" in historikk
+
+    brevet = kjor("brev", pasient, "--til", "fastlege")
+    assert brevet.exit_code == 0, brevet.output
+    idag = IDAG.strftime("%d.%m.%Y")
+    assert f"Korrigert {idag}. Erstatter brevet av {idag}." in brevet.stdout
+
+
+def test_endre_krever_sp_og_et_gjennomfort_punkt(
+    kjor: Callable, pasient: int, forvent_feil: Callable
+) -> None:
+    forvent_feil(kjor("samtale", pasient, "--endre"), 2, "--sp N")
+    forvent_feil(kjor("samtale", pasient, "--sp", "1", "--endre"), 1, "ikke gjennomført")
+    assert vis(kjor, pasient)["samtaler"] == []
+
+
 # --- answers files (--svar) ------------------------------------------------------------------
 
 GYLDIGE_SVAR = {

@@ -497,6 +497,23 @@ def _dato(iso_tekst: str | None) -> str:
     return norsk_dato(fra_iso(iso_tekst)) if iso_tekst else ""
 
 
+def _korrigert_tekst(t: dict[str, Any], korrigert: dict[str, Any] | None) -> str:
+    """«Korrigert DD.MM.ÅÅÅÅ» for a letter from an amended conversation, naming the date of the
+    letter it replaces when one was written from an earlier version."""
+    if not korrigert:
+        return ""
+    from datetime import datetime
+
+    def dag(tidspunkt: str) -> str:
+        return datetime.fromisoformat(tidspunkt).astimezone().strftime("%d.%m.%Y")
+
+    if korrigert.get("forrige_brev"):
+        return t["korrigert_brev"].format(
+            dato=dag(korrigert["endret"]), forrige=dag(korrigert["forrige_brev"])
+        )
+    return t["korrigert"].format(dato=dag(korrigert["endret"]))
+
+
 def _fnr(nummer: str) -> str:
     return f"{nummer[:6]} {nummer[6:]}"
 
@@ -831,6 +848,7 @@ def bygg_kontekst(
             "viktig": deles("viktig"),
             "skarer": omfang is None or bool(skarer),
         },
+        "korrigert": _korrigert_tekst(t, samtale.get("korrigert")),
         "samtale": {
             "id": samtale["id"],
             "sp": samtale["sp"],

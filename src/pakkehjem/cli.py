@@ -1387,6 +1387,13 @@ def samtale_kommando(
         bool,
         typer.Option("--forkast", help="Fjern en påbegynt samtale som ikke har noen svar ennå."),
     ] = False,
+    endre: Annotated[
+        bool,
+        typer.Option(
+            "--endre",
+            help="Endre den fullførte samtalen for --sp N: en ny versjon, den forrige beholdes.",
+        ),
+    ] = False,
 ) -> None:
     """Kartleggingssamtalen: ett spørsmål om gangen, hvert svar lagres med en gang.
 
@@ -1402,6 +1409,10 @@ def samtale_kommando(
         raise UgyldigInndata("--fortsett hører til --svar: heftets svar først, så samtalen.")
     if forkast and (svar is not None or fortsett):
         raise UgyldigInndata("--forkast kan ikke brukes sammen med --svar eller --fortsett.")
+    if endre and (svar is not None or forkast):
+        raise UgyldigInndata("--endre kan ikke brukes sammen med --svar eller --forkast.")
+    if endre and sp is None:
+        raise UgyldigInndata("Oppgi hvilken samtale som skal endres med --sp N.")
     if forkast:
         from . import visning
 
@@ -1448,6 +1459,12 @@ def samtale_kommando(
         return
     from .samtale_terminal import Terminalsamtale
 
+    if endre:
+        # The amendment keeps the conversation's own date; the point was held already.
+        kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(ref, _sp(sp), samtaledato, endre=True)
+        if kode:
+            raise typer.Exit(kode)
+        return
     # The date rules before the first question, not after the last answer.
     register.sjekk_samtale(ref, _sp(sp), samtaledato, idag, bekreft=bekreft)
     kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(ref, _sp(sp), samtaledato)

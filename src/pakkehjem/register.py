@@ -358,6 +358,15 @@ MIGRASJONER: tuple[str, ...] = (
     CREATE INDEX mottatt_pasient ON mottatt (pasient_id);
     ALTER TABLE tiltak ADD COLUMN mottatt_id INTEGER REFERENCES mottatt(id);
     """,
+    # 10: a finished conversation amended (`samtale --endre`) is a new revision: a new
+    # conversation that starts with a copy of the answers and replaces (`erstatter`) the one
+    # before, which stays stored as it was, as history. One revision replaces one conversation.
+    """
+    CREATE TABLE IF NOT EXISTS samtale_revisjon (
+        samtale_id INTEGER PRIMARY KEY REFERENCES samtale(id),
+        erstatter INTEGER NOT NULL UNIQUE REFERENCES samtale(id)
+    );
+    """,
 )
 
 
@@ -1008,6 +1017,17 @@ class Register:
                     "svar": svar,
                 }
             )
+        revisjoner = dict(
+            self.db.execute(
+                "SELECT r.samtale_id, r.erstatter FROM samtale_revisjon r JOIN samtale s"
+                " ON s.id = r.samtale_id WHERE s.pasient_id = ?",
+                (pasient_id,),
+            ).fetchall()
+        )
+        erstattet_av = {gammel: ny for ny, gammel in revisjoner.items()}
+        for samtale in samtaler:
+            samtale["erstatter"] = revisjoner.get(samtale["id"])
+            samtale["erstattet_av"] = erstattet_av.get(samtale["id"])
         return samtaler
 
     def pasienter(
@@ -1548,11 +1568,15 @@ class Register:
         guide_ref: int | tuple[str, str, str],
         eier: str | None,
         handling: str = "samtale",
+        *,
+        endre: bool = False,
     ) -> dict[str, Any]:
         """Find or start the conversation of a contact point, taking its lock for `eier`.
 
         `guide_ref`: a stored guide's row id, or (id, versjon, kilde) to store with the change.
         Returns the conversation with its stored answers; `ny` tells whether it was started now.
+        `endre`: amend the point's finished conversation as a new revision (or go on with the
+        revision begun); a finished point opens only for its revision.
         """
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
@@ -1569,13 +1593,23 @@ class Register:
                 sp = pagar[0] if pagar else None
             punkt = self._punkt(pasient_id, sp)
             guide_ref = self._guide_ref(guide_ref)
-            if not forlop.er_apen(punkt.status):
-                raise Avvist(f"Samhandlingspunkt {punkt.sp} er allerede {lukket_tekst(punkt.status)}.")
             rad = db.execute(
                 "SELECT id, las_eier, las_tid, guide_ref, dato FROM samtale"
                 " WHERE samhandlingspunkt_id = ? AND status = 'pagar'",
                 (punkt.id,),
             ).fetchone()
+            revisjon = rad is not None and self._erstatter(rad[0]) is not None
+            if endre and forlop.er_apen(punkt.status):
+                raise Avvist(
+                    f"Samhandlingspunkt {punkt.sp} er ikke gjennomført: fortsett samtalen uten --endre."
+                )
+            if not forlop.er_apen(punkt.status) and not revisjon and not endre:
+                raise Avvist(
+                    f"Samhandlingspunkt {punkt.sp} er allerede {lukket_tekst(punkt.status)}. En fullført "
+                    f"samtale endres med «pakkehjem samtale {pasient_id} --sp {punkt.sp} --endre»."
+                )
+            if endre and rad is None:
+                rad = self._ny_revisjon(pasient_id, punkt, eier)
             ny = rad is None
             if ny:
                 # Not in the future is the caller's check (it knows today); here: not before
@@ -1621,6 +1655,51 @@ class Register:
         data["ny"] = ny
         return data
 
+    def _erstatter(self, samtale_id: int) -> int | None:
+        """The conversation this one is a revision of, if any."""
+        rad = self.db.execute(
+            "SELECT erstatter FROM samtale_revisjon WHERE samtale_id = ?", (samtale_id,)
+        ).fetchone()
+        return rad[0] if rad else None
+
+    def _ny_revisjon(self, pasient_id: int, punkt: Punkt, eier: str | None) -> tuple:
+        """A new revision of the point's finished conversation, with a copy of its answers; the
+        actions move to it (they are live: done or not), the old answers stay as they were."""
+        db = self.db
+        forrige = db.execute(
+            "SELECT s.id, s.guide_ref, s.dato FROM samtale s WHERE s.samhandlingspunkt_id = ?"
+            " AND s.status = 'fullfort' AND NOT EXISTS"
+            " (SELECT 1 FROM samtale_revisjon r WHERE r.erstatter = s.id) ORDER BY s.id DESC LIMIT 1",
+            (punkt.id,),
+        ).fetchone()
+        if forrige is None:
+            raise Avvist(f"Det finnes ingen fullført samtale for SP{punkt.sp} å endre.")
+        forrige_id, guide_ref, dato = forrige
+        samtale_id = db.execute(
+            "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato, startet, bruker,"
+            " las_eier, las_tid) VALUES (?,?,?,?,?,?,?,?)",
+            (pasient_id, punkt.id, guide_ref, dato, _na(), bruker(), eier, _na() if eier else None),
+        ).lastrowid
+        db.execute(
+            "INSERT INTO samtale_revisjon (samtale_id, erstatter) VALUES (?,?)", (samtale_id, forrige_id)
+        )
+        db.execute(
+            "INSERT INTO svar (samtale_id, sporsmal_id, verdi, hoppet_over, rekkefolge, tid)"
+            " SELECT ?, sporsmal_id, verdi, hoppet_over, rekkefolge, tid FROM svar WHERE samtale_id = ?",
+            (samtale_id, forrige_id),
+        )
+        db.execute("UPDATE tiltak SET samtale_id = ? WHERE samtale_id = ?", (samtale_id, forrige_id))
+        self._hendelse(
+            pasient_id,
+            punkt.forlop_nr,
+            punkt.sp,
+            "samtale_endres",
+            f"Samtalen for SP{punkt.sp} fra {norsk_dato(fra_iso(dato))} åpnet for endring; "
+            "svarene før endringen beholdes.",
+        )
+        self.logg(pasient_id, "samtale-endre")
+        return (samtale_id, eier, _na() if eier else None, guide_ref, dato)
+
     def sjekk_samtale(
         self, ref: str, sp: int | None, dato: date, idag: date, *, bekreft: bool = False
     ) -> int:
@@ -1660,6 +1739,7 @@ class Register:
             ).fetchall()
         )
         return {
+            "erstatter": self._erstatter(samtale_id),
             "utkast": utkast,
             "id": rad[0],
             "pasient_id": rad[1],
@@ -1863,6 +1943,31 @@ class Register:
         samtale_dato = fra_iso(
             db.execute("SELECT dato FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[0]
         )
+        if self._erstatter(samtale_id) is not None:
+            # An amendment: the point was held already; only the record of what was said changes.
+            db.execute(
+                "UPDATE samtale SET status = 'fullfort', fullfort = ?, las_eier = NULL,"
+                " las_tid = NULL WHERE id = ?",
+                (_na(), samtale_id),
+            )
+            punkt = self._punkt_fra_id(sp_id)
+            self._hendelse(
+                pasient_id,
+                punkt.forlop_nr,
+                punkt.sp,
+                "samtale_endret",
+                f"Samtalen for SP{punkt.sp} er endret {norsk_dato(date.today())}; den forrige "
+                "versjonen er beholdt.",
+            )
+            self.logg(pasient_id, "samtale-fullfort")
+            return {
+                "pasient_id": pasient_id,
+                "samtale_id": samtale_id,
+                "sp": punkt.sp,
+                "neste": None,
+                "forlop_fullfort": False,
+                "endret": True,
+            }
         db.execute(
             "UPDATE samtale SET status = 'fullfort', fullfort = ?, las_eier = NULL,"
             " las_tid = NULL WHERE id = ?",
@@ -2118,6 +2223,22 @@ class Register:
             "gjeldende": gjeldende[mottaker]["svar"],
         }
 
+    def _korrigert(self, samtale_id: int) -> dict[str, Any] | None:
+        """For a revision: when it was amended, and when the last letter from an earlier
+        version was written (None if none was)."""
+        if self._erstatter(samtale_id) is None:
+            return None
+        endret = self.db.execute("SELECT fullfort FROM samtale WHERE id = ?", (samtale_id,)).fetchone()[0]
+        tidligere, neste = [], self._erstatter(samtale_id)
+        while neste is not None:
+            tidligere.append(neste)
+            neste = self._erstatter(neste)
+        skrevet = self.db.execute(
+            f"SELECT max(skrevet) FROM brev WHERE samtale_id IN ({','.join('?' * len(tidligere))})",
+            tidligere,
+        ).fetchone()[0]
+        return {"endret": endret, "forrige_brev": skrevet}
+
     def brevgrunnlag(
         self,
         ref: str,
@@ -2136,7 +2257,13 @@ class Register:
             gjeldende = self._gjeldende_samtykke(pasient_id)
             if kontroll is not None:
                 kontroll(pasient_id, gjeldende)
-            vilkar, verdier = "s.pasient_id = ? AND s.status = 'fullfort'", [pasient_id]
+            # A conversation amended since (a finished revision replaces it) is history.
+            vilkar, verdier = (
+                "s.pasient_id = ? AND s.status = 'fullfort' AND NOT EXISTS (SELECT 1 FROM"
+                " samtale_revisjon r JOIN samtale n ON n.id = r.samtale_id WHERE r.erstatter = s.id"
+                " AND n.status = 'fullfort')",
+                [pasient_id],
+            )
             if sp is not None:
                 vilkar += " AND p.sp = ?"
                 verdier.append(sp)
@@ -2159,6 +2286,7 @@ class Register:
                     + ", eller fullfør den som er påbegynt."
                 )
             samtale = self._samtale_data(rad[0])
+            samtale["korrigert"] = self._korrigert(rad[0])
             pasient = self._pasient_data(pasient_id, idag)
             tiltak = [
                 dict(zip(("id", "sporsmal_id", "hva", "ansvarlig", "frist", "status"), t, strict=True))

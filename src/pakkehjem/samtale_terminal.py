@@ -288,14 +288,18 @@ class Terminalsamtale:
 
     # --- the run ------------------------------------------------------------------------------
 
-    def kjor(self, ref: str, sp: int | None, dato: date, *, fra_hefte: bool = False) -> int:
+    def kjor(
+        self, ref: str, sp: int | None, dato: date, *, fra_hefte: bool = False, endre: bool = False
+    ) -> int:
         """Hold (or resume) the conversation; returns the exit code. `fra_hefte`: the booklet's
         answers were just stored; go on from the first question without one, without asking."""
         gc.enable()  # an hour-long conversation is no short command (see cli.main)
         guide = aktiv_guide(self.register)
         eier = las_eier()
         # The guide is stored with the conversation: a refusal leaves no guide row behind.
-        data = self.register.apne_samtale(ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier)
+        data = self.register.apne_samtale(
+            ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier, endre=endre
+        )
         self._data = data
         samtale_id = data["id"]
         if self.register.guide_kilde(data["guide_ref"]) != guide.kilde:
@@ -308,7 +312,16 @@ class Terminalsamtale:
                 self.k.print(
                     Text(f"Åpner {hva} for samhandlingspunkt {data['sp']} (SP{data['sp']}).", style="bold")
                 )
-            if fra_hefte:
+            if data["erstatter"] is not None:
+                self.k.print(
+                    Text(
+                        f"Endrer samtalen for SP{data['sp']} fra {norsk_dato(fra_iso(data['dato']))}: en ny "
+                        "versjon med svarene som står klare; den forrige versjonen beholdes. Velg temaet "
+                        "som skal endres, og skriv «ferdig» når endringene er gjort.",
+                        style="bold",
+                    )
+                )
+            elif fra_hefte:
                 self.k.print(
                     f"{len(data['svar'])} svar fra heftet er lagret. Samtalen fortsetter ved første "
                     "spørsmål uten svar."
@@ -329,6 +342,8 @@ class Terminalsamtale:
             )
             self._tilby_utkast(motor, data, samtale_id)
             self._hode(data, guide)
+            if data["erstatter"] is not None and not data["utkast"]:
+                self._meny(motor)
             return self._lop(motor, data, samtale_id)
         except (KeyboardInterrupt, EOFError, _Lukket, Pause) as avbrudd:
             # First the draft, then the words: on a closed terminal printing may fail.
@@ -729,6 +744,15 @@ class Terminalsamtale:
         avtale = neste_avtale(motor.guide, motor.svar)
         resultat = self.register.fullfor_samtale(samtale_id, neste_avtale=avtale)
         self.fullfort = True
+        if resultat.get("endret"):
+            self.k.print(
+                Text(
+                    f"Endringene er lagret for SP{data['sp']}. Den forrige versjonen er beholdt, og et nytt "
+                    "brev sier at det er korrigert.",
+                    style="green",
+                )
+            )
+            return True
         self.k.print(Text(f"Samtalen er fullført. SP{data['sp']} er gjennomført.", style="green"))
         neste = resultat["neste"]
         if neste is None:

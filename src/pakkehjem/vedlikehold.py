@@ -51,6 +51,7 @@ HANDLING_TEKST = {
     "samtale-svar": "lagret svar i samtalen",
     "samtale-utkast": "lagret utkast til et svar i samtalen",
     "samtale-forkast": "forkastet en tom samtale",
+    "samtale-endre": "åpnet en fullført samtale for endring",
     "samtale-svarfil": "lagret samtale fra svarfil",
     "samtale-fullfort": "fullførte samtalen",
     "samtale-angre": "angret et svar i samtalen",

@@ -294,10 +294,15 @@ def pasient(data: dict[str, Any], idag: date) -> None:
         k.print(Text("Samtaler", style="bold"))
         for samtale in data["samtaler"]:
             status = "fullført" if samtale["status"] == "fullfort" else "pågår"
+            if samtale.get("erstatter"):
+                status += f", endring av nr. {samtale['erstatter']}"
+            if samtale.get("erstattet_av"):
+                status += f"; erstattet av nr. {samtale['erstattet_av']}, beholdt som historikk"
             k.print(
                 Text(
                     f"  Nr. {samtale['id']}: forløp {samtale['forlop']}, SP{samtale['sp']}, "
-                    f"{norsk_dato(fra_iso(samtale['dato']))} ({status}), {len(samtale['svar'])} svar"
+                    f"{norsk_dato(fra_iso(samtale['dato']))} ({status}), {len(samtale['svar'])} svar",
+                    style="dim" if samtale.get("erstattet_av") else "",
                 )
             )
             for sporsmal, verdi in samtale.get("svar_tekst", []):

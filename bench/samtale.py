@@ -212,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         svar_ms, utkast_ms = lagre_svar(db, ref, valg.svar)
 
         print(f"Register: {db} ({db.stat().st_size / 1e6:.0f} MB), pasient nr. {ref}")
-        print(f"{'Måling':<44} {'median':>9} {'p95':>9} {'maks':>9}  mål")
+        print(
+            f"{'Måling':<44} {'median':>9} {'p95':>9} {'maks':>9}  mål (minste oppstart: {min(tider):.3f} s)"
+        )
         print(
             f"{'samtale REF: spørsmålet på skjermen (s)':<44} {statistics.median(tekst_tider):>9.3f} "
             f"{p95(tekst_tider):>9.3f} {max(tekst_tider):>9.3f}"

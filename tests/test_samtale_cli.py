@@ -438,6 +438,7 @@ def test_endre_en_fullfort_samtale_gir_en_ny_versjon_og_et_korrigert_brev(
     assert resultat.exit_code == 0, resultat.output
     assert "den forrige versjonen beholdes" in " ".join(resultat.output.split())
     assert "[standard: 6]" in resultat.output
+    assert "Lagre endringene som en ny versjon av samtalen?" in resultat.output
     assert "Endringene er lagret for SP1" in resultat.output
 
     data = vis(kjor, pasient)

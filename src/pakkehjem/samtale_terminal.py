@@ -738,7 +738,12 @@ class Terminalsamtale:
             self.k.print(Text("Påkrevde spørsmål uten svar: " + "; ".join(tekster), style="red"))
             self._meny(motor)
             return False
-        if not self._ja("Avslutte samtalen og sette samhandlingspunktet som gjennomført?", True):
+        sporsmal = (
+            "Lagre endringene som en ny versjon av samtalen?"
+            if data.get("erstatter") is not None
+            else "Avslutte samtalen og sette samhandlingspunktet som gjennomført?"
+        )
+        if not self._ja(sporsmal, True):
             self._meny(motor)
             return False
         avtale = neste_avtale(motor.guide, motor.svar)

@@ -2133,24 +2133,28 @@ class Register:
             if rad is None:
                 hvor = f" for SP{sp}" if sp else ""
                 raise Avvist(f"Det finnes ingen påbegynt samtale{hvor} å forkaste.")
-            samtale_id, nummer, forlop_nr, las_eier, las_tid = rad
+            samtale_id, punkt_sp, forlop_nr, las_eier, las_tid = rad
             if las_eier and las_er_i_bruk(las_eier, las_tid):
-                raise Avvist(f"Samtalen for SP{nummer} er åpen nå. Lukk den før den forkastes.")
+                raise Avvist(f"Samtalen for SP{punkt_sp} er åpen nå. Lukk den før den forkastes.")
             antall = db.execute(
                 "SELECT count(*) FROM svar WHERE samtale_id = ? AND hoppet_over = 0", (samtale_id,)
             ).fetchone()[0]
             if antall:
                 raise Avvist(
-                    f"Samtalen for SP{nummer} har {antall} svar og kan ikke forkastes. Fortsett den "
-                    f"med «pakkehjem samtale {pasient_id} --sp {nummer}», eller begynn på nytt der."
+                    f"Samtalen for SP{punkt_sp} har {antall} svar og kan ikke forkastes. Fortsett den "
+                    f"med «pakkehjem samtale {pasient_id} --sp {punkt_sp}», eller begynn på nytt der."
                 )
             for tabell in ("utkast", "svar"):
                 db.execute(f"DELETE FROM {tabell} WHERE samtale_id = ?", (samtale_id,))
             db.execute("DELETE FROM samtale WHERE id = ?", (samtale_id,))
             self._hendelse(
-                pasient_id, forlop_nr, nummer, "samtale_forkastet", f"Tom samtale for SP{nummer} forkastet."
+                pasient_id,
+                forlop_nr,
+                punkt_sp,
+                "samtale_forkastet",
+                f"Tom samtale for SP{punkt_sp} forkastet.",
             )
-            return {"pasient_id": pasient_id, "sp": nummer}
+            return {"pasient_id": pasient_id, "sp": punkt_sp}
 
     # --- consent and letters -------------------------------------------------------------
 

@@ -429,6 +429,7 @@ def test_klokkeslett_som_folk_skriver_det(skrevet: str, klokke: str) -> None:
 def test_endre_en_fullfort_samtale_gir_en_ny_versjon_og_et_korrigert_brev(
     kjor: Callable, pasient: int, db_sti: Path, forvent_feil: Callable
 ) -> None:
+    assert kjor("avsender", "--navn", "Randi Koordinator").exit_code == 0  # a letter needs a sender
     assert kjor("samtale", pasient, input=linjer(*HEL_SAMTALE)).exit_code == 0
     assert kjor("brev", pasient, "--til", "fastlege").exit_code == 0
     forvent_feil(kjor("samtale", pasient, "--sp", "1"), 1, "allerede gjennomført", "--endre")

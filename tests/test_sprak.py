@@ -318,7 +318,8 @@ def _strenger(data: Any, sti: str = "") -> Iterator[tuple[str, str]]:
 
 
 # The letter and booklet texts fill these by name (brev.py, hefte.py); any other {…} would reach the reader.
-BREVFELT = {"{grense}", "{sp}", "{svar}"}
+# {dato} and {forrige}: the «Korrigert DD.MM.ÅÅÅÅ» line of a letter from an amended conversation.
+BREVFELT = {"{grense}", "{sp}", "{svar}", "{dato}", "{forrige}"}
 
 
 @pytest.mark.parametrize("katalog", ["brev/tekster.yaml", "samtaleguide.yaml", "hefte/tekster.yaml"])

@@ -42,7 +42,9 @@ MAL_SVAR_MS = 20.0
 
 
 def miljo(mappe: Path, db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    # Without PYTHONDONTWRITEBYTECODE: every run would compile pakkehjem and prompt_toolkit from
+    # source (as bench/kjor.py says); an installed program reads its .pyc files.
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")}
     env.update(
         PAKKEHJEM_DB=str(db),
         HOME=str(mappe / "hjem"),

@@ -208,6 +208,8 @@ handling = st.one_of(
     st.tuples(st.just("samtale"), sp, dag, dag, st.none() | dag, st.booleans()),
     st.tuples(st.just("residiv"), dag),
     st.tuples(st.just("avslutt"), dag, st.sampled_from(["dod", "flyttet", "onske"])),
+    st.tuples(st.just("diagnosedato"), dag),
+    st.tuples(st.just("gjenapne"), sp),
 )
 
 
@@ -237,6 +239,10 @@ def _utfor(register: Register, steg: tuple) -> None:
         livslop.residiv(register, "1", arg[0], idag)
     elif navn == "avslutt":
         livslop.avslutt(register, "1", arg[1], arg[0], idag)
+    elif navn == "diagnosedato":
+        register.korriger("1", idag=idag, diagnosedato=arg[0])
+    elif navn == "gjenapne":
+        register.gjenapne("1", arg[0], "Lukket ved en feil", idag=idag)
 
 
 def _lagret(db: Path) -> list[datoregler.Forlopdatoer]:
@@ -284,7 +290,7 @@ def _lagret(db: Path) -> list[datoregler.Forlopdatoer]:
         tilkobling.close()
 
 
-@settings(max_examples=120)
+@settings(max_examples=150)
 @given(steg=st.lists(handling, min_size=1, max_size=12))
 def test_ingen_rekke_av_kommandoer_lagrer_datoer_i_en_rekkefolge_reglene_forbyr(steg: list[tuple]) -> None:
     from pakkehjem import fnr as fnr_regler

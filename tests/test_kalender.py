@@ -152,11 +152,15 @@ def test_varighet(kjor: Callable, avtaler: dict, forvent_feil: Callable) -> None
     forvent_feil(kjor("kalender", "--varighet", "0"), 2, "--varighet")
 
 
-def test_avsluttet_forlop_eksporteres_ikke(kjor: Callable, avtaler: dict) -> None:
+def test_avtalen_i_et_avsluttet_forlop_eksporteres_som_avlyst(kjor: Callable, avtaler: dict) -> None:
+    """A synced phone drops an event only when told: the booking stays, cancelled, same UID."""
+    for_ = {str(e["uid"]): e for e in les(kjor("kalender").stdout_bytes).walk("VEVENT")}
     assert kjor("avslutt", avtaler["klokke"]["id"], "--grunn", "dod").exit_code == 0
-    kalender = les(kjor("kalender").stdout_bytes)
-    assert f"nr. {avtaler['klokke']['id']})" not in kalender.to_ical().decode()
-    assert len(list(kalender.walk("VEVENT"))) == 2
+    etter = {str(e["uid"]): e for e in les(kjor("kalender").stdout_bytes).walk("VEVENT")}
+    assert etter.keys() == for_.keys()
+    avlyst = [uid for uid, e in etter.items() if str(e["status"]) == "CANCELLED"]
+    assert len(avlyst) == 1 and f"nr. {avtaler['klokke']['id']})" in str(etter[avlyst[0]]["summary"])
+    assert etter[avlyst[0]].decoded("dtstart") == for_[avlyst[0]].decoded("dtstart")
 
 
 def test_fil_skrives_med_modus_0600_og_skrives_ikke_over(

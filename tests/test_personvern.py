@@ -258,6 +258,8 @@ TILGANG: dict[str, tuple[list[str], set[tuple[int, str]], str | None]] = {
         _rader({3}, "sp-holdt"),
         None,
     ),
+    "gjenapne": (["gjenapne", "1", "--sp", "1", "--grunn", "Feil punkt"], _rader({1}, "gjenapne"), None),
+    "endre-diagnose": (["endre", "3", "--diagnose", "C50.9"], _rader({3}, "korriger"), None),
     # Every open contact point of an active episode from 2000 to 2100: patients 1, 2 and 3.
     "forfaller": (
         ["forfaller", "--fra", "2000-01-01", "--til", "2100-12-31", "--json"],

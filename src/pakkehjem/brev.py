@@ -138,6 +138,8 @@ def lag_brev(
         )
 
     def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
+        if mottaker == "pasient":
+            register.sjekk_ikke_dod(pasient_id)
         krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
 
     krev_avsender(innst)

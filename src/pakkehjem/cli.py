@@ -597,25 +597,83 @@ def endre(
         str | None, typer.Option("--koordinator", help="Ny koordinator ('' tømmer).")
     ] = None,
     telefon: Annotated[str | None, typer.Option("--telefon", help="Nytt telefonnummer ('' tømmer).")] = None,
+    diagnosedato: Annotated[
+        str | None,
+        typer.Option(
+            "--diagnosedato",
+            help="Rett diagnosedatoen for det aktive forløpet; vinduene for de åpne punktene flyttes.",
+            show_default=False,
+        ),
+    ] = None,
+    diagnose: Annotated[
+        str | None,
+        typer.Option("--diagnose", help="Rett ICD-10-koden for det aktive forløpet, for eksempel C50.9."),
+    ] = None,
+    fnr: Annotated[
+        str | None,
+        typer.Option(
+            "--fnr",
+            help="Nytt fødselsnummer, for eksempel når et H- eller D-nummer erstattes av fødselsnummeret.",
+            show_default=False,
+        ),
+    ] = None,
+    dato: DatoValg = None,
 ) -> None:
-    """Endre en pasients kontaktopplysninger."""
-    pasient_id = (
-        _miljo(ctx)
-        .register()
-        .endre_pasient(
-            ref,
-            {
-                "navn": navn,
-                "kommune": kommune,
-                "fastlege": fastlege,
-                "koordinator": koordinator,
-                "telefon": telefon,
-            },
-        )
-    )
-    from .visning import konsoll
+    """Endre en pasients kontaktopplysninger, eller rett diagnosedato, diagnose og fødselsnummer.
 
-    konsoll().print(f"Pasient nr. {pasient_id} er oppdatert.")
+    Rettelsene vises i tidslinjen med gammel og ny verdi.
+    """
+    idag = _idag(dato)
+    kontakt = {
+        "navn": navn,
+        "kommune": kommune,
+        "fastlege": fastlege,
+        "koordinator": koordinator,
+        "telefon": telefon,
+    }
+    rettelser = {"diagnosedato": diagnosedato, "diagnose": diagnose, "fnr": fnr}
+    if not any(v is not None for v in rettelser.values()):
+        pasient_id = _miljo(ctx).register().endre_pasient(ref, kontakt)
+    else:
+        pasient_id = (
+            _miljo(ctx)
+            .register()
+            .endre_pasient(
+                ref,
+                kontakt,
+                idag=idag,
+                diagnosedato=_dato(diagnosedato, "--diagnosedato") if diagnosedato is not None else None,
+                diagnose=diagnose,
+                fnr=fnr,
+            )
+        )
+    _linje(f"Pasient nr. {pasient_id} er oppdatert.")
+
+
+@kommando("gjenapne")
+def gjenapne_kommando(
+    ctx: typer.Context,
+    ref: RefArg,
+    sp: Annotated[
+        int | None, typer.Option("--sp", help="Samhandlingspunktet som skal åpnes igjen.", show_default=False)
+    ] = None,
+    grunn: Annotated[
+        str | None,
+        typer.Option("--grunn", help="Hvorfor: hva som ble lukket ved en feil.", show_default=False),
+    ] = None,
+    json_ut: JsonValg = False,
+) -> None:
+    """Åpne igjen et samhandlingspunkt som ble lukket ved en feil (gjennomført, bortfalt eller holdt
+    av annen tjeneste); et avsluttet forløp åpnes også."""
+    if sp is None:
+        raise UgyldigInndata("Mangler --sp: samhandlingspunktet som skal åpnes igjen.")
+    if not grunn or not grunn.strip():
+        raise UgyldigInndata("Mangler --grunn: hvorfor punktet åpnes igjen.")
+    data = _miljo(ctx).register().gjenapne(ref, sp, grunn, idag=date.today())
+    if json_ut:
+        utdata.skriv_json(data)
+        return
+    _linje(f"Pasient nr. {data['id']}: {data['hendelser'][-1]['tekst']}")
 
 
 # --- contact points ---------------------------------------------------------------------
@@ -2014,6 +2072,10 @@ def avslutt_kommando(
     if resultat["bortfalt"]:
         punkter = ", ".join(f"SP{sp}" for sp in resultat["bortfalt"])
         _linje(f"Satt som bortfalt: {punkter}.")
+    if resultat["tiltak_lukket"]:
+        _linje(f"Lukket {resultat['tiltak_lukket']} åpne tiltak.")
+    if resultat["samtaler_avbrutt"]:
+        _linje(f"Avbrøt {resultat['samtaler_avbrutt']} påbegynt samtale.")
     if resultat["pasient_avsluttet"]:
         _linje("Pasienten har ingen aktive forløp og er avsluttet i pakkeforløpet.")
     if hint:
@@ -2103,7 +2165,7 @@ def kalender_kommando(
     if fil is not None:
         sjekk_ny_fil(fil, overskriv)
     kalender.sjekk_varighet(varighet)
-    avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator)
+    avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator, idag=date.today())
     data = kalender.lag_ics(avtaler, med_navn=med_navn, varighet=varighet)
     if fil is None:
         sys.stdout.flush()
@@ -2115,10 +2177,12 @@ def kalender_kommando(
             sys.stdout.write(data.decode("utf-8"))
     else:
         skriv_privat(fil, data, overskriv)
+    avlyste = sum(1 for a in avtaler if a["avlyst"])
     if not avtaler:
         visning.melding("Ingen avtalte samtaler å eksportere; kalenderen er tom.")
     elif fil is not None:
-        visning.melding(f"Skrev {norsk.antall(len(avtaler), 'avtale')} til {fil}.")
+        tillegg = f" ({avlyste} av dem avlyst)" if avlyste else ""
+        visning.melding(f"Skrev {norsk.antall(len(avtaler), 'avtale')}{tillegg} til {fil}.")
 
 
 @kommando("logg")

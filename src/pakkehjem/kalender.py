@@ -12,6 +12,9 @@ Privacy, decided here (calendars sync to phones and are shared with colleagues):
   street address, when the calendar leaves the office).
 - UIDs are stable (`pakkehjem-sp-<contact point id>@pakkehjem`), so exporting again updates
   the same events instead of adding copies.
+- A booking called off (postponed, declined, not applicable, held elsewhere, or the pathway
+  ended) stays in the file as `STATUS:CANCELLED` under the same UID, so a calendar that synced
+  it removes it; cancelled bookings older than AVLYST_DAGER days are left out.
 
 `icalendar` is imported only here, when a calendar is made (start-up stays light).
 """
@@ -28,6 +31,7 @@ TIDSSONE = "Europe/Oslo"
 VARIGHET_STANDARD = 60  # minutes, when a booking has a time
 UID_DOMENE = "pakkehjem"
 PRODID = "-//pakkehjem//Pakkeforløp hjem//NO"
+AVLYST_DAGER = 60  # a cancelled booking this long past is no longer on anyone's phone
 
 
 def uid(punkt_id: int) -> str:
@@ -36,15 +40,26 @@ def uid(punkt_id: int) -> str:
 
 
 def avtaler(
-    register: Register, ref: str | None = None, *, koordinator: str | None = None
+    register: Register,
+    ref: str | None = None,
+    *,
+    koordinator: str | None = None,
+    idag: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Booked (`avtalt`) contact points of active episodes, by date and time.
+    """Booked (`avtalt`) contact points of active episodes, and with `idag` the bookings called
+    off since `idag` - AVLYST_DAGER (`avlyst` true: the booked date, time and place), by date.
 
     For one patient (`ref`) and/or one coordinator; every patient included is access-logged,
     and so is the one patient asked for even when nothing is booked.
     """
-    vilkar = ["s.status = 'avtalt'", "f.status = 'aktiv'"]
-    verdier: list[Any] = []
+    if idag is None:
+        vilkar = ["s.status = 'avtalt' AND f.status = 'aktiv'"]
+        verdier: list[Any] = []
+    else:
+        vilkar = [
+            "((s.status = 'avtalt' AND f.status = 'aktiv') OR (s.status != 'avtalt' AND s.avlyst_dato >= ?))"
+        ]
+        verdier = [(idag - timedelta(days=AVLYST_DAGER)).isoformat()]
     with register.transaksjon() as db:
         pasient_id = None
         if ref is not None:
@@ -54,11 +69,15 @@ def avtaler(
         if koordinator:
             vilkar.append("p.koordinator = ? COLLATE NOCASE")
             verdier.append(koordinator.strip())
+        avlyst = "s.status != 'avtalt'"
         rader = db.execute(
-            "SELECT s.id, p.id, p.navn, p.koordinator, f.nr, s.sp, s.ansvarlig, s.dato,"
-            " s.klokkeslett, s.sted FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
+            "SELECT s.id, p.id, p.navn, p.koordinator, f.nr, s.sp, s.ansvarlig,"
+            f" CASE WHEN {avlyst} THEN s.avlyst_dato ELSE s.dato END AS dag,"
+            f" CASE WHEN {avlyst} THEN s.avlyst_klokkeslett ELSE s.klokkeslett END AS kl,"
+            f" CASE WHEN {avlyst} THEN s.avlyst_sted ELSE s.sted END, {avlyst}"
+            " FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
             " JOIN pasient p ON p.id = f.pasient_id"
-            f" WHERE {' AND '.join(vilkar)} ORDER BY s.dato, s.klokkeslett IS NULL, s.klokkeslett, s.id",
+            f" WHERE {' AND '.join(vilkar)} ORDER BY dag, kl IS NULL, kl, s.id",
             verdier,
         ).fetchall()
         pasienter = {r[1] for r in rader}
@@ -76,8 +95,9 @@ def avtaler(
         "dato",
         "klokkeslett",
         "sted",
+        "avlyst",
     )
-    return [dict(zip(kolonner, r, strict=True)) for r in rader]
+    return [dict(zip(kolonner, (*r[:-1], bool(r[-1])), strict=True)) for r in rader]
 
 
 def sjekk_varighet(varighet: int) -> None:
@@ -142,7 +162,7 @@ def lag_ics(
             f"Se pasienten med «pakkehjem vis {a['pasient_id']}».",
         )
         hendelse.add("class", "PRIVATE")
-        hendelse.add("status", "CONFIRMED")
+        hendelse.add("status", "CANCELLED" if a.get("avlyst") else "CONFIRMED")
         kalender.add_component(hendelse)
     return kalender.to_ical()
 

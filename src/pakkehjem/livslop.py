@@ -132,8 +132,10 @@ def _avslutt(
     *,
     til_kommune: str | None = None,
     nytt_nr: int | None = None,
+    lukket: dict[str, int] | None = None,
 ) -> list[int]:
-    """End episode `f` in the running transaction; returns the SPs set bortfalt."""
+    """End episode `f` in the running transaction; returns the SPs set bortfalt. `lukket`, when
+    given, receives how many actions were closed and conversations ended."""
     db = register.db
     punktgrunn = _punktgrunn(grunn, til_kommune, nytt_nr)
     bortfalt = []
@@ -147,6 +149,13 @@ def _avslutt(
                 tekst=_hendelsestekst(punkt.sp, forlop.BORTFALT, None, None, None, punktgrunn),
             )
             bortfalt.append(punkt.sp)
+    # Death, moving and the patient's wish end the follow-up too: the episode's open actions
+    # are closed with the reason. Every ending ends a conversation left unfinished.
+    tiltak, samtaler = register.lukk_etter_forlop(
+        pasient_id, f.id, GRUNN_TEKST[grunn], lukk_tiltak=grunn in (DOD, FLYTTET, ONSKE)
+    )
+    if lukket is not None:
+        lukket.update(tiltak=tiltak, samtaler=samtaler)
     # The municipality moved to is kept for the moving letter (`brev --melding flytting`).
     db.execute(
         "UPDATE forlop SET status = 'avsluttet', avsluttet_dato = ?, avsluttet_grunn = ?, til_kommune = ?"
@@ -229,7 +238,8 @@ def avslutt(
                     f"hold den med «pakkehjem samtale {pasient_id} --sp 3», "
                     "eller avslutt med grunn dod, flyttet eller onske."
                 )
-        bortfalt = _avslutt(register, pasient_id, f, grunn, dato, til_kommune=til_kommune)
+        lukket: dict[str, int] = {}
+        bortfalt = _avslutt(register, pasient_id, f, grunn, dato, til_kommune=til_kommune, lukket=lukket)
         pasient_avsluttet = _avslutt_pasient_om_ferdig(register, pasient_id, dato)
         register.logg(pasient_id, "avslutt")
         data = register._pasient_data(pasient_id, idag)
@@ -240,6 +250,8 @@ def avslutt(
         "dato": dato.isoformat(),
         "til_kommune": til_kommune,
         "bortfalt": bortfalt,
+        "tiltak_lukket": lukket.get("tiltak", 0),
+        "samtaler_avbrutt": lukket.get("samtaler", 0),
         "pasient_avsluttet": pasient_avsluttet,
         "pasient": data,
     }

@@ -367,6 +367,60 @@ MIGRASJONER: tuple[str, ...] = (
         erstatter INTEGER NOT NULL UNIQUE REFERENCES samtale(id)
     );
     """,
+    # 11: the end of a pathway closes what belongs to it. An action can be closed unfinished
+    # (`lukket`, with the reason: the patient died, moved, or left the pathway), an unfinished
+    # conversation can be ended (`avbrutt`, with the reason), and a booking that was called off
+    # is remembered (`avlyst_*`) so the calendar keeps it as cancelled under the same UID.
+    # Both tables are rebuilt to change their CHECK; every row and index is kept.
+    """
+    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_dato TEXT;
+    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_klokkeslett TEXT;
+    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_sted TEXT;
+    CREATE TABLE tiltak_ny (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samtale_id INTEGER REFERENCES samtale(id),
+        sporsmal_id TEXT,
+        hva TEXT NOT NULL,
+        ansvarlig TEXT NOT NULL,
+        frist TEXT,
+        status TEXT NOT NULL DEFAULT 'apen' CHECK (status IN ('apen', 'utfort', 'lukket')),
+        utfort_dato TEXT,
+        opprettet TEXT NOT NULL,
+        mottatt_id INTEGER REFERENCES mottatt(id),
+        lukket_grunn TEXT
+    );
+    INSERT INTO tiltak_ny (id, pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, status,
+        utfort_dato, opprettet, mottatt_id)
+        SELECT id, pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, status,
+            utfort_dato, opprettet, mottatt_id FROM tiltak;
+    DROP TABLE tiltak;
+    ALTER TABLE tiltak_ny RENAME TO tiltak;
+    CREATE INDEX tiltak_pasient ON tiltak (pasient_id);
+    CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';
+    CREATE TABLE samtale_ny (
+        id INTEGER PRIMARY KEY,
+        pasient_id INTEGER NOT NULL REFERENCES pasient(id),
+        samhandlingspunkt_id INTEGER NOT NULL REFERENCES samhandlingspunkt(id),
+        guide_ref INTEGER NOT NULL REFERENCES guide(id),
+        dato TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pagar' CHECK (status IN ('pagar', 'fullfort', 'avbrutt')),
+        startet TEXT NOT NULL,
+        fullfort TEXT,
+        bruker TEXT NOT NULL,
+        las_eier TEXT,
+        las_tid TEXT,
+        avbrutt_grunn TEXT
+    );
+    INSERT INTO samtale_ny (id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,
+        fullfort, bruker, las_eier, las_tid)
+        SELECT id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,
+            fullfort, bruker, las_eier, las_tid FROM samtale;
+    DROP TABLE samtale;
+    ALTER TABLE samtale_ny RENAME TO samtale;
+    CREATE INDEX samtale_pasient ON samtale (pasient_id);
+    CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';
+    """,
 )
 
 
@@ -864,10 +918,30 @@ class Register:
         )
         return forlop_id
 
-    def endre_pasient(self, ref: str, endringer: dict[str, str | None]) -> int:
-        """Change a patient's contact details (empty text clears a field); returns the id."""
+    def endre_pasient(
+        self,
+        ref: str,
+        endringer: dict[str, str | None],
+        *,
+        idag: date | None = None,
+        diagnosedato: date | None = None,
+        diagnose: str | None = None,
+        fnr: str | None = None,
+    ) -> int:
+        """Change a patient's contact details (empty text clears a field), and with
+        `diagnosedato`, `diagnose` or `fnr` correct those (`korriger`), all in one transaction;
+        returns the id."""
         tillatt = ("navn", "kommune", "fastlege", "koordinator", "telefon")
         felt = {k: v for k, v in endringer.items() if k in tillatt and v is not None}
+        for k, v in felt.items():
+            sjekk_tekst(v, f"--{k}", maks=NAVN_MAKS)
+        if diagnosedato is not None or diagnose is not None or fnr is not None:
+            if "navn" in felt and not felt["navn"].strip():
+                raise UgyldigInndata("Navnet kan ikke være tomt.")
+            return self.korriger(
+                ref, idag=idag or date.today(), diagnosedato=diagnosedato, diagnose=diagnose, fnr=fnr,
+                kontakt=felt,
+            )  # fmt: skip
         if not felt:
             raise UgyldigInndata(
                 "Ingenting å endre. Oppgi minst ett av --navn, --kommune, --fastlege, "
@@ -875,23 +949,24 @@ class Register:
             )
         if "navn" in felt and not felt["navn"].strip():
             raise UgyldigInndata("Navnet kan ikke være tomt.")
-        for k, v in felt.items():
-            sjekk_tekst(v, f"--{k}", maks=NAVN_MAKS)
-        with self.transaksjon() as db:
-            pasient_id = self.finn_pasient_id(ref)
-            sett = ", ".join(f"{k} = ?" for k in felt)
-            db.execute(
-                f"UPDATE pasient SET {sett} WHERE id = ?",
-                [_tom_som_null(v) for v in felt.values()] + [pasient_id],
-            )
-            self._hendelse(
-                pasient_id,
-                None,
-                None,
-                "endret",
-                "Kontaktopplysninger endret: " + ", ".join(felt) + ".",
-            )
-            self.logg(pasient_id, "endre")
+        with self.transaksjon():
+            return self._endre_kontakt(ref, felt)
+
+    def _endre_kontakt(self, ref: str, felt: dict[str, str]) -> int:
+        pasient_id = self.finn_pasient_id(ref)
+        sett = ", ".join(f"{k} = ?" for k in felt)
+        self.db.execute(
+            f"UPDATE pasient SET {sett} WHERE id = ?",
+            [_tom_som_null(v) for v in felt.values()] + [pasient_id],
+        )
+        self._hendelse(
+            pasient_id,
+            None,
+            None,
+            "endret",
+            "Kontaktopplysninger endret: " + ", ".join(felt) + ".",
+        )
+        self.logg(pasient_id, "endre")
         return pasient_id
 
     def vis_pasient(self, ref: str, idag: date, handling: str = "vis") -> dict[str, Any]:
@@ -952,13 +1027,23 @@ class Register:
             "tiltak": [
                 dict(
                     zip(
-                        ("id", "hva", "ansvarlig", "frist", "status", "utfort_dato", "samtale"),
+                        (
+                            "id",
+                            "hva",
+                            "ansvarlig",
+                            "frist",
+                            "status",
+                            "utfort_dato",
+                            "samtale",
+                            "lukket_grunn",
+                        ),
                         t,
                         strict=True,
                     )
                 )
                 for t in db.execute(
-                    "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id FROM tiltak"
+                    "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id, lukket_grunn"
+                    " FROM tiltak"
                     " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
                     (pasient_id,),
                 )
@@ -1168,20 +1253,36 @@ class Register:
             "SELECT vindu_fra, vindu_til FROM samhandlingspunkt WHERE id = ?", (punkt.id,)
         ).fetchone()
         periode = forlop.forfallsperiode(status, fra_iso(vfra), fra_iso(vtil), dato)
+        # A booking called off (anything but a new booking or the conversation held) is kept
+        # as cancelled for the calendar; a new booking replaces it under the same UID.
+        avlys = "status = 'avtalt' AND :ny NOT IN ('avtalt', 'gjennomfort')"
+        beholdt = "CASE WHEN :ny = 'avtalt' THEN NULL ELSE {0} END"
         self.db.execute(
-            "UPDATE samhandlingspunkt SET status = ?, dato = ?, klokkeslett = ?, sted = ?,"
-            " grunn = ?, forfall_fra = ?, forfall_til = ?, holdt_av = ?, sammendrag = ? WHERE id = ?",
-            (
-                status,
-                iso(dato),
-                klokkeslett,
-                _tom_som_null(sted),
-                _tom_som_null(grunn),
-                iso(periode.fra) if periode else None,
-                iso(periode.til) if periode else None,
-                _tom_som_null(holdt_av),
-                _tom_som_null(sammendrag),
-                punkt.id,
+            "UPDATE samhandlingspunkt SET"
+            f" avlyst_dato = CASE WHEN {avlys} THEN dato ELSE {beholdt.format('avlyst_dato')} END,"
+            f" avlyst_klokkeslett = CASE WHEN {avlys} THEN klokkeslett"
+            f" ELSE {beholdt.format('avlyst_klokkeslett')} END,"
+            f" avlyst_sted = CASE WHEN {avlys} THEN sted ELSE {beholdt.format('avlyst_sted')} END,"
+            " status = :ny, dato = :dato, klokkeslett = :kl, sted = :sted, grunn = :grunn,"
+            " forfall_fra = :ffra, forfall_til = :ftil, holdt_av = :av, sammendrag = :sammendrag"
+            " WHERE id = :id",
+            dict(
+                zip(
+                    ("ny", "dato", "kl", "sted", "grunn", "ffra", "ftil", "av", "sammendrag", "id"),
+                    (
+                        status,
+                        iso(dato),
+                        klokkeslett,
+                        _tom_som_null(sted),
+                        _tom_som_null(grunn),
+                        iso(periode.fra) if periode else None,
+                        iso(periode.til) if periode else None,
+                        _tom_som_null(holdt_av),
+                        _tom_som_null(sammendrag),
+                        punkt.id,
+                    ),
+                    strict=True,
+                )
             ),
         )
         self._hendelse(punkt.pasient_id, punkt.forlop_nr, punkt.sp, status, tekst)
@@ -1459,6 +1560,263 @@ class Register:
         )
         self.logg(pasient_id, "motta")
         return {"steg": steg, "pasient_id": pasient_id, "ny": True, "ny_pasient": ny_pasient}
+
+    def lukk_etter_forlop(
+        self, pasient_id: int, forlop_id: int, grunn: str, *, lukk_tiltak: bool
+    ) -> tuple[int, int]:
+        """At the end of an episode (in the caller's transaction): end its unfinished
+        conversations, and with `lukk_tiltak` close its open actions, with the reason. Returns
+        (actions closed, conversations ended)."""
+        db = self.db
+        nr = db.execute("SELECT nr FROM forlop WHERE id = ?", (forlop_id,)).fetchone()[0]
+        samtaler = db.execute(
+            "SELECT s.id, p.sp FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+            " WHERE p.forlop_id = ? AND s.status = 'pagar' ORDER BY s.id",
+            (forlop_id,),
+        ).fetchall()
+        for samtale_id, sp in samtaler:
+            db.execute(
+                "UPDATE samtale SET status = 'avbrutt', avbrutt_grunn = ?, las_eier = NULL, las_tid = NULL"
+                " WHERE id = ?",
+                (grunn, samtale_id),
+            )
+            self._hendelse(
+                pasient_id,
+                nr,
+                sp,
+                "samtale_avbrutt",
+                f"Påbegynt samtale nr. {samtale_id} for SP{sp} avbrutt: {grunn}.",
+            )
+        tiltak = 0
+        if lukk_tiltak:
+            tiltak = db.execute(
+                "UPDATE tiltak SET status = 'lukket', lukket_grunn = ?"
+                " WHERE status = 'apen' AND samtale_id IN"
+                " (SELECT s.id FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+                " WHERE p.forlop_id = ?)",
+                (grunn, forlop_id),
+            ).rowcount
+            if tiltak:
+                self._hendelse(
+                    pasient_id, nr, None, "tiltak_lukket",
+                    f"{tiltak} åpne tiltak lukket: {grunn}.",
+                )  # fmt: skip
+        return tiltak, len(samtaler)
+
+    def er_dod(self, pasient_id: int) -> bool:
+        """True when an episode of the patient ended with the reason death."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM forlop WHERE pasient_id = ? AND avsluttet_grunn = 'dod'", (pasient_id,)
+            ).fetchone()
+            is not None
+        )
+
+    def sjekk_ikke_dod(self, pasient_id: int) -> None:
+        """Avvist when the patient is registered dead: letters TO the patient are not written
+        (letters ABOUT the patient, to the GP and others, still are)."""
+        if self.er_dod(pasient_id):
+            raise Avvist(
+                f"Pasient nr. {pasient_id} er registrert som død. Brev til pasienten lages ikke; "
+                "brev om pasienten (til fastlegen, kommunen, sykehuset) kan fortsatt lages."
+            )
+
+    def gjenapne(self, ref: str, sp: int, grunn: str, *, idag: date) -> dict[str, Any]:
+        """Reopen a contact point closed by mistake (gjennomført, bortfalt, held elsewhere) in
+        the patient's latest episode, with the reason; the episode (and the patient) too when it
+        was ended. One transaction, in the timeline and the access log."""
+        grunn = " ".join((grunn or "").split())
+        if not grunn:
+            raise UgyldigInndata("Oppgi hvorfor punktet åpnes igjen med --grunn.")
+        if sp not in forlop.SP_NUMRE:
+            raise UgyldigInndata(f"--sp {sp}: et samhandlingspunkt er 1, 2 eller 3.")
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            rad = db.execute(
+                "SELECT f.id, f.nr, f.status, f.avsluttet_grunn, s.id, s.status, s.vindu_fra, s.vindu_til"
+                " FROM forlop f JOIN samhandlingspunkt s ON s.forlop_id = f.id AND s.sp = ?"
+                " WHERE f.pasient_id = ? ORDER BY f.nr DESC LIMIT 1",
+                (sp, pasient_id),
+            ).fetchone()
+            if rad is None:
+                raise Avvist("Pasienten har ikke noe forløp.")
+            forlop_id, nr, forlop_status, avsluttet_grunn, punkt_id, status, vfra, vtil = rad
+            if forlop.er_apen(status):
+                raise Avvist(f"SP{sp} i forløp {nr} er ikke lukket ({status}); det er ingenting å åpne.")
+            if forlop_status != "aktiv":
+                if avsluttet_grunn == "residiv":
+                    raise Avvist(
+                        f"Forløp {nr} ble avsluttet av et residiv; punktene i det kan ikke åpnes igjen."
+                    )
+                db.execute(
+                    "UPDATE forlop SET status = 'aktiv', avsluttet_dato = NULL, avsluttet_grunn = NULL"
+                    " WHERE id = ?",
+                    (forlop_id,),
+                )
+                db.execute("UPDATE pasient SET status = 'aktiv' WHERE id = ?", (pasient_id,))
+                self._hendelse(
+                    pasient_id, nr, None, "forlop_gjenapnet", f"Forløp {nr} gjenåpnet. Grunn: {grunn}."
+                )
+            db.execute(
+                "UPDATE samhandlingspunkt SET status = 'planlagt', dato = NULL, klokkeslett = NULL,"
+                " sted = NULL,"
+                " grunn = NULL, holdt_av = NULL, sammendrag = NULL, forfall_fra = vindu_fra,"
+                " forfall_til = vindu_til WHERE id = ?",
+                (punkt_id,),
+            )
+            self._hendelse(
+                pasient_id, nr, sp, "gjenapnet",
+                f"SP{sp} gjenåpnet (var {lukket_tekst(status)}). Grunn: {grunn}.",
+            )  # fmt: skip
+            self.logg(pasient_id, "gjenapne")
+            data = self._pasient_data(pasient_id, idag)
+        return data
+
+    def korriger(
+        self,
+        ref: str,
+        *,
+        idag: date,
+        diagnosedato: date | None = None,
+        diagnose: str | None = None,
+        fnr: str | None = None,
+        kontakt: dict[str, str] | None = None,
+    ) -> int:
+        """Correct what the windows and the identity hang on, in one transaction (with the contact
+        details in `kontakt`, as `endre_pasient`), each change in
+        the timeline with the old and the new value: the active (else latest) episode's
+        diagnosis date (moving the windows of its open points), its ICD-10 code, and the
+        fødselsnummer (an H- or D-number replaced by the fødselsnummer). Returns the patient id."""
+        ny_diagnose = normaliser_diagnose(diagnose) if diagnose is not None else None
+        if diagnose is not None and ny_diagnose is None:
+            raise UgyldigInndata("--diagnose: oppgi en ICD-10-kode, for eksempel C50.9.")
+        nummer = None
+        if fnr is not None:
+            try:
+                nummer = fnr_regler.valider(fnr, idag, self.innstillinger()["tillat_syntetiske"])
+            except fnr_regler.UgyldigFnr as feil:
+                raise UgyldigInndata(f"Ugyldig fødselsnummer: {feil}") from None
+        with self.transaksjon() as db:
+            pasient_id = self.finn_pasient_id(ref)
+            gammelt_fnr, fodt = db.execute(
+                "SELECT fnr, fodselsdato FROM pasient WHERE id = ?", (pasient_id,)
+            ).fetchone()
+            fodselsdato = date.fromisoformat(fodt)
+            if nummer is not None and nummer.nummer != gammelt_fnr:
+                funnet = db.execute("SELECT id FROM pasient WHERE fnr = ?", (nummer.nummer,)).fetchone()
+                if funnet:
+                    raise Duplikat(
+                        f"Fødselsnummeret er allerede i bruk, for pasient nr. {funnet[0]}. "
+                        "Et nummer kan bare høre til én pasient."
+                    )
+                fodselsdato = nummer.fodselsdato
+                forste = db.execute(
+                    "SELECT min(diagnosedato) FROM forlop WHERE pasient_id = ?", (pasient_id,)
+                ).fetchone()[0]
+                if forste and date.fromisoformat(forste) < fodselsdato:
+                    raise UgyldigInndata(
+                        "Det nye fødselsnummeret gir en fødselsdato etter diagnosedatoen. Sjekk nummeret."
+                    )
+                db.execute(
+                    "UPDATE pasient SET fnr = ?, fodselsdato = ? WHERE id = ?",
+                    (nummer.nummer, fodselsdato.isoformat(), pasient_id),
+                )
+                self._hendelse(
+                    pasient_id, None, None, "fnr_endret",
+                    f"Fødselsnummer endret fra {gammelt_fnr} til {nummer.nummer}.",
+                )  # fmt: skip
+            rader = db.execute(
+                "SELECT id, nr, diagnosedato, diagnose, status FROM forlop WHERE pasient_id = ? ORDER BY nr",
+                (pasient_id,),
+            ).fetchall()
+            aktive = [r for r in rader if r[4] == "aktiv"]
+            f = aktive[-1] if aktive else rader[-1]
+            fid, nr, gammel_ddato, gammel_diagnose = f[0], f[1], date.fromisoformat(f[2]), f[3]
+            if ny_diagnose is not None and ny_diagnose != gammel_diagnose:
+                db.execute("UPDATE forlop SET diagnose = ? WHERE id = ?", (ny_diagnose, fid))
+                self._hendelse(
+                    pasient_id, nr, None, "diagnose_endret",
+                    f"Diagnose endret fra {gammel_diagnose or 'ikke oppgitt'} til {ny_diagnose}.",
+                )  # fmt: skip
+            if diagnosedato is not None and diagnosedato != gammel_ddato:
+                self._flytt_diagnosedato(
+                    pasient_id, fid, nr, gammel_ddato, diagnosedato, fodselsdato, rader, idag
+                )
+            if kontakt:
+                self._endre_kontakt(str(pasient_id), kontakt)
+            self.logg(pasient_id, "korriger")
+        return pasient_id
+
+    def _flytt_diagnosedato(
+        self,
+        pasient_id: int,
+        forlop_id: int,
+        nr: int,
+        gammel: date,
+        ny: date,
+        fodselsdato: date,
+        rader: list[tuple],
+        idag: date,
+    ) -> None:
+        db = self.db
+        holdt = db.execute(
+            "SELECT min(d) FROM (SELECT dato AS d FROM samhandlingspunkt WHERE forlop_id = :f"
+            " AND status IN ('gjennomfort', 'holdt_annet_sted') UNION ALL SELECT s.dato FROM samtale s"
+            " JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id WHERE p.forlop_id = :f"
+            " UNION ALL SELECT avsluttet_dato FROM forlop WHERE id = :f)",
+            {"f": forlop_id},
+        ).fetchone()[0]
+        planlagt = db.execute(
+            "SELECT min(dato) FROM samhandlingspunkt WHERE forlop_id = ?"
+            " AND status IN ('avtalt', 'utsatt', 'avslatt')",
+            (forlop_id,),
+        ).fetchone()[0]
+        for_ = [r for r in rader if r[1] < nr]
+        etter = [r for r in rader if r[1] > nr]
+        forrige_holdt = None
+        if for_:
+            forrige_holdt = db.execute(
+                "SELECT max(dato) FROM samhandlingspunkt WHERE forlop_id = ?"
+                " AND status IN ('gjennomfort', 'holdt_annet_sted')",
+                (for_[-1][0],),
+            ).fetchone()[0]
+        _regel(
+            datoregler.ny_diagnosedato(
+                ny, fodselsdato, idag,
+                tidligste_holdt=fra_iso(holdt),
+                tidligste_planlagt=fra_iso(planlagt),
+                forrige_diagnose=date.fromisoformat(for_[-1][2]) if for_ else None,
+                forrige_siste_holdt=fra_iso(forrige_holdt),
+                neste_diagnose=date.fromisoformat(etter[0][2]) if etter else None,
+            )
+        )  # fmt: skip
+        db.execute("UPDATE forlop SET diagnosedato = ? WHERE id = ?", (ny.isoformat(), forlop_id))
+        flyttet = []
+        vinduer = forlop.vinduer(ny, self.innstillinger()["sp1_uker"])
+        for punkt_id, sp, status, dato in db.execute(
+            "SELECT id, sp, status, dato FROM samhandlingspunkt WHERE forlop_id = ? ORDER BY sp", (forlop_id,)
+        ).fetchall():
+            if not forlop.er_apen(status):
+                continue
+            vindu = vinduer[sp]
+            periode = forlop.forfallsperiode(status, vindu.fra, vindu.til, fra_iso(dato))
+            assert periode is not None
+            db.execute(
+                "UPDATE samhandlingspunkt SET vindu_fra = ?, vindu_til = ?, forfall_fra = ?, forfall_til = ?"
+                " WHERE id = ?",
+                (
+                    vindu.fra.isoformat(),
+                    vindu.til.isoformat(),
+                    periode.fra.isoformat(),
+                    periode.til.isoformat(),
+                    punkt_id,
+                ),
+            )
+            flyttet.append(f"SP{sp}")
+        tekst = f"Diagnosedato endret fra {norsk_dato(gammel)} til {norsk_dato(ny)}."
+        if flyttet:
+            tekst += f" Vinduene for {', '.join(flyttet)} er flyttet."
+        self._hendelse(pasient_id, nr, None, "diagnosedato_endret", tekst)
 
     # --- the work list -----------------------------------------------------------------
 
@@ -2343,6 +2701,7 @@ class Register:
         transaction. Avvist, with nothing logged, when the point is not booked."""
         with self.transaksjon() as db:
             pasient_id = self.finn_pasient_id(ref)
+            self.sjekk_ikke_dod(pasient_id)
             punkt = self._punkt(pasient_id, sp)
             if punkt.status != forlop.AVTALT:
                 med_sp = f" --sp {sp}" if sp is not None else ""

@@ -47,6 +47,8 @@ HANDLING_TEKST = {
     "sp-avslatt": "registrerte at pasienten takket nei",
     "sp-bortfalt": "satte samhandlingspunkt som bortfalt",
     "sp-holdt": "registrerte samhandlingspunkt som holdt av annen tjeneste",
+    "korriger": "rettet diagnosedato, diagnose eller fødselsnummer",
+    "gjenapne": "åpnet et lukket samhandlingspunkt igjen",
     "samtale": "åpnet kartleggingssamtalen",
     "samtale-svar": "lagret svar i samtalen",
     "samtale-utkast": "lagret utkast til et svar i samtalen",

@@ -293,7 +293,7 @@ def pasient(data: dict[str, Any], idag: date) -> None:
     if data.get("samtaler"):
         k.print(Text("Samtaler", style="bold"))
         for samtale in data["samtaler"]:
-            status = "fullført" if samtale["status"] == "fullfort" else "pågår"
+            status = {"fullfort": "fullført", "avbrutt": "avbrutt"}.get(samtale["status"], "pågår")
             if samtale.get("erstatter"):
                 status += f", endring av nr. {samtale['erstatter']}"
             if samtale.get("erstattet_av"):
@@ -318,7 +318,9 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 t["hva"],
                 t["ansvarlig"],
                 kort_dato(fra_iso(t["frist"])),
-                "utført" if t["status"] == "utfort" else ("FORFALT" if forfalt else "åpen"),
+                {"utfort": "utført", "lukket": f"lukket: {t.get('lukket_grunn') or ''}"}.get(
+                    t["status"], "FORFALT" if forfalt else "åpen"
+                ),
                 style="red" if forfalt else None,
             )
         k.print(tabell)

@@ -318,7 +318,7 @@ def test_tom_arbeidsliste_er_ikke_en_feil(kjor: Callable, arbeidsliste: dict) ->
     assert "Ingenting forfaller" in melding(for_mennesker)
 
 
-def test_tomt_register_gir_tom_liste(kjor: Callable) -> None:
+def test_tomt_register_gir_tom_liste(kjor: Callable, testregister: Path) -> None:
     resultat = kjor("forfaller", "--json")
     assert resultat.exit_code == 0, resultat.output
     assert json_ut(resultat) == []
@@ -621,9 +621,48 @@ def test_dbsti_uten_valg_og_miljovariabel_er_i_brukerens_datamappe(kjor: Callabl
 
 def test_databasen_lages_ved_forste_bruk_med_modus_0600(kjor: Callable, tmp_path: Path) -> None:
     sti = tmp_path / "ny" / "mappe" / "register.db"
-    assert kjor("--db", sti, "forfaller", "--json").exit_code == 0
+    assert kjor("--db", sti, "innstillinger", "--json").exit_code == 0
     assert sti.exists()
     assert sti.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["forfaller", "--uke"],
+        ["vis", "1"],
+        ["pasienter", "--json"],
+        ["oversikt"],
+        ["statistikk"],
+        ["logg"],
+        ["avtal", "1", "2027-02-10"],
+        ["kalender"],
+        ["avsender", "--navn", "Kari"],
+        ["guide"],
+    ],
+)
+def test_en_kommando_som_ikke_lager_registre_finner_ikke_en_feilskrevet_db(
+    kjor: Callable, tmp_path: Path, forvent_feil: Callable, args: list[str]
+) -> None:
+    """A mistyped --db used to become an empty register that said nothing was due."""
+    sti = tmp_path / "feilskrevet.db"
+    tekst = forvent_feil(kjor("--db", sti, *args), 1, f"Fant ikke registeret {sti}", "pakkehjem dbsti")
+    assert "ny-pasient" in tekst
+    assert not sti.exists() and not sti.parent.joinpath("feilskrevet.db-wal").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["innstillinger", "--json"],
+        ["eksempeldata", "--antall", "1"],
+        ["ny-pasient", "--fnr", "01856512345", "--navn", "X", "--diagnosedato", "2026-01-01"],
+    ],
+)
+def test_kommandoene_som_lager_et_register(kjor: Callable, tmp_path: Path, args: list[str]) -> None:
+    sti = tmp_path / "nytt.db"
+    kjor("--db", sti, *args)  # ny-pasient refuses the test number in a real register, after making it
+    assert sti.exists()
 
 
 def test_konsollskriptet_lager_databasen_med_modus_0600_selv_med_aapen_umask(tmp_path: Path) -> None:

@@ -318,12 +318,28 @@ class Miljo:
 
         return user_data_path("pakkehjem", appauthor=False) / "pakkehjem.db"
 
-    def register(self) -> Any:
-        """The open register."""
+    def register(self, *, opprett: bool = False) -> Any:
+        """The open register. Only the commands that make one (ny-pasient, eksempeldata,
+        importer, innstillinger) pass `opprett`: a mistyped --db must not become an empty
+        register that then reports that nothing is due."""
         if self._register is None:
             from .register import Register
 
-            self._register = Register.apne(self.sti(), kryptert=self.kryptert)
+            sti = self.sti()
+            if not opprett:
+                from .filer import utvid
+
+                try:
+                    finnes = utvid(sti).exists()
+                except OSError:
+                    finnes = True  # let Register.apne give its own message
+                if not finnes:
+                    raise PakkehjemFeil(
+                        f"Fant ikke registeret {sti}. Sjekk --db eller PAKKEHJEM_DB («pakkehjem dbsti» "
+                        "viser stien som brukes). Et nytt register lages med «pakkehjem ny-pasient», "
+                        "«pakkehjem importer» eller «pakkehjem eksempeldata»."
+                    )
+            self._register = Register.apne(sti, kryptert=self.kryptert)
         return self._register
 
     def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Any:
@@ -332,7 +348,7 @@ class Miljo:
         terminal when the register is new, else `standard`. A register that already knows its
         service keeps it; a different `--tjeneste` is refused (change it with innstillinger)."""
         valgt = _tjeneste(tjeneste) if tjeneste is not None else None
-        register = self.register()
+        register = self.register(opprett=True)
         navarende = register.innstillinger()["tjeneste"]
         if navarende is not None:
             if valgt is not None and valgt != navarende:
@@ -464,7 +480,11 @@ BekreftValg = Annotated[
 ]
 RefArg = Annotated[
     str,
-    typer.Argument(help="Pasientens nummer eller fødselsnummer (11 siffer).", show_default=False),
+    typer.Argument(
+        help="Pasientens nummer, fødselsnummer (11 siffer), eller begynnelsen av navnet når bare én "
+        "aktiv pasient passer.",
+        show_default=False,
+    ),
 ]
 
 
@@ -584,6 +604,41 @@ def pasienter(
         utdata.skriv_json(rader)
     else:
         visning.pasientliste(rader)
+
+
+@kommando("finn")
+def finn_kommando(
+    ctx: typer.Context,
+    tekst: Annotated[str, typer.Argument(help="Hele eller begynnelsen av navnet, for eksempel «kari nor».")],
+    alle: Annotated[bool, typer.Option("--alle", help="Ta med avsluttede pasienter.")] = False,
+    json_ut: JsonValg = False,
+) -> None:
+    """Finn pasienter på navn (store og små bokstaver og aksenter likt, men æ, ø og å er egne
+    bokstaver); fødselsnummeret vises maskert. Hvert treff føres i tilgangsloggen."""
+    rader = _miljo(ctx).register().finn(tekst, alle=alle)
+    if json_ut:
+        utdata.skriv_json(rader)
+        return
+    from . import visning
+
+    if not rader:
+        visning.melding("Ingen pasienter passer til søket.")
+        return
+    visning.tabulert_eller_tabell(
+        "Treff",
+        ("Nr", "Navn", "Fødselsnr.", "Kommune", "Koordinator", "Status"),
+        [
+            (
+                str(r["pasient_id"]),
+                r["navn"],
+                r["fnr"],
+                r["kommune"] or "",
+                r["koordinator"] or "",
+                r["status"],
+            )
+            for r in rader
+        ],
+    )
 
 
 @kommando("endre")
@@ -916,7 +971,7 @@ def forfaller(
     if not rader:
         visning.melding(f"Ingenting forfaller {tittel}, og ingenting er forfalt.")
         return
-    visning.arbeidsliste(rader, tittel)
+    visning.arbeidsliste(rader, tittel, idag)
 
 
 # --- overview, statistics, import and export -------------------------------------------------
@@ -1305,7 +1360,7 @@ def innstillinger_kommando(
     """Vis innstillingene, eller endre én: pakkehjem innstillinger NAVN VERDI."""
     from . import innstillinger, visning
 
-    register = _miljo(ctx).register()
+    register = _miljo(ctx).register(opprett=True)
     if navn is not None:
         if verdi is None:
             raise UgyldigInndata(f"Oppgi en ny verdi: pakkehjem innstillinger {navn} VERDI.")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 MANEDER = (
     "januar", "februar", "mars", "april", "mai", "juni",
@@ -73,3 +74,55 @@ def iso(dato: date | None) -> str | None:
 def fra_iso(tekst: str | None) -> date | None:
     """The inverse of `iso`, for values read back from the register."""
     return None if tekst is None else date.fromisoformat(tekst)
+
+
+# --- times: stored in UTC, shown in the local time zone ---------------------------------------
+
+STANDARD_SONE = "Europe/Oslo"
+
+
+def lokal_sone() -> tzinfo:
+    """The zone times are shown in: TZ when it names a zone zoneinfo knows (the `tzdata`
+    package where the system has no zone files), else Europe/Oslo."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    navn = os.environ.get("TZ", "").lstrip(":").strip()
+    if navn:
+        try:
+            return ZoneInfo(navn)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    return ZoneInfo(STANDARD_SONE)
+
+
+def na_utc() -> str:
+    """Now, as stored: ISO 8601 in UTC to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def vis_tid(tekst: str | None) -> str:
+    """A stored time (any offset; older rows carry the local one) as `2026-11-23 10:56` in
+    the local zone; an empty string for none."""
+    if not tekst:
+        return ""
+    try:
+        tid = datetime.fromisoformat(tekst)
+    except ValueError:
+        return tekst[:16].replace("T", " ")
+    if tid.tzinfo is not None:
+        tid = tid.astimezone(lokal_sone())
+    return tid.strftime("%Y-%m-%d %H:%M")
+
+
+def dag_start_utc(dag: date) -> str:
+    """The start of a local day as a stored (UTC) time, for filters on whole days."""
+    return (
+        datetime(dag.year, dag.month, dag.day, tzinfo=lokal_sone())
+        .astimezone(UTC)
+        .isoformat(timespec="seconds")
+    )
+
+
+def neste_dag_start_utc(dag: date) -> str:
+    """The start of the day after `dag`, as `dag_start_utc`."""
+    return dag_start_utc(dag + timedelta(days=1))

@@ -40,10 +40,12 @@ def _d(dato: date) -> str:
     return norsk_dato(dato)
 
 
-def diagnosedato(dato: date, fodselsdato: date, idag: date) -> str | None:
-    """A diagnosis date has been, and lies on or after the birth date."""
+def diagnosedato(dato: date, fodselsdato: date, idag: date, *, vis_dato: bool = True) -> str | None:
+    """A diagnosis date has been, and lies on or after the birth date. `vis_dato` False: the
+    rule without the date itself (an import error names the rule, never a cell)."""
     if dato > idag:
-        return f"Diagnosedatoen {_d(dato)} ligger fram i tid. Oppgi dagen pasienten fikk diagnosen."
+        hvilken = f"Diagnosedatoen {_d(dato)}" if vis_dato else "Diagnosedatoen"
+        return f"{hvilken} ligger fram i tid. Oppgi dagen pasienten fikk diagnosen."
     if dato < fodselsdato:
         return "Diagnosedatoen ligger før fødselsdatoen i fødselsnummeret. Sjekk begge."
     return None

@@ -13,6 +13,15 @@ class IkkeFunnet(PakkehjemFeil):
     """No patient, episode or contact point by that reference."""
 
 
+class FlereTreff(PakkehjemFeil):
+    """A name given as a reference matches more than one active patient. The message lists
+    them (masked), and the register logs the access to each one listed."""
+
+    def __init__(self, melding: str, pasient_ider: list[int]):
+        super().__init__(melding)
+        self.pasient_ider = pasient_ider
+
+
 class Duplikat(PakkehjemFeil):
     """The record is there already."""
 

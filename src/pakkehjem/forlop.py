@@ -142,6 +142,44 @@ def tilstand(status: str, vindu_fra: date, vindu_til: date, dato: date | None, i
     return I_VINDU
 
 
+def _dager(n: int) -> str:
+    return "1 dag" if n == 1 else f"{n} dager"
+
+
+def _kort(dato: date) -> str:
+    return dato.strftime("%d.%m")
+
+
+def tilstand_tekst(status: str, vindu_fra: date, vindu_til: date, dato: date | None, idag: date) -> str:
+    """The state of an open contact point in words for the work list, as of `idag`:
+    `forfalt for 12 dager siden`, `vinduet lukkes i dag`, `avtalt om 4 dager`, `spør igjen 05.12`.
+    An empty string for a closed one."""
+    periode = forfallsperiode(status, vindu_fra, vindu_til, dato)
+    if periode is None:
+        return ""
+    if idag > periode.til:
+        siden = (idag - periode.til).days
+        tekst = "forfalt i går" if siden == 1 else f"forfalt for {_dager(siden)} siden"
+        if status != PLANLAGT and dato is not None:
+            hva = {AVTALT: "avtalt", UTSATT: "utsatt til", AVSLATT: "spør igjen"}[status]
+            tekst += f" ({hva} {_kort(dato)})"
+        return tekst
+    if status == PLANLAGT or dato is None:
+        if idag < vindu_fra:
+            til = (vindu_fra - idag).days
+            return "åpner i morgen" if til == 1 else f"åpner om {_dager(til)}"
+        if idag == vindu_til:
+            return "vinduet lukkes i dag"
+        til = (vindu_til - idag).days
+        return "i vindu, lukkes i morgen" if til == 1 else f"i vindu, lukkes om {_dager(til)}"
+    if status == AVTALT:
+        til = (dato - idag).days
+        return "avtalt i dag" if til == 0 else "avtalt i morgen" if til == 1 else f"avtalt om {_dager(til)}"
+    if status == UTSATT:
+        return "utsatt til i dag" if dato == idag else f"utsatt til {_kort(dato)}"
+    return "spør igjen i dag" if dato == idag else f"spør igjen {_kort(dato)}"
+
+
 # --- ISO weeks and periods -------------------------------------------------------------
 
 
@@ -169,7 +207,8 @@ _UKE_NR = re.compile(r"^\s*(\d{1,2})\s*$", re.ASCII)
 
 
 def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:
-    """The period of `--uke`: current week when empty, `48` in the current ISO year, `2027-W02`."""
+    """The period of `--uke`: current week when empty; `48` the next week 48 that has not yet
+    ended (this ISO year's, or next year's once it has passed); `2027-W02` that exact week."""
     if spesifikasjon is None or not spesifikasjon.strip():
         ar, uke = uke_for(idag)
         return iso_uke(ar, uke)
@@ -182,7 +221,14 @@ def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:
         return iso_uke(ar, int(treff.group(2)))
     treff = _UKE_NR.match(spesifikasjon)
     if treff:
-        return iso_uke(uke_for(idag)[0], int(treff.group(1)))
+        uke = int(treff.group(1))
+        ar = uke_for(idag)[0]
+        if 1 <= uke <= uker_i_iso_ar(ar) and iso_uke(ar, uke).til >= idag:
+            return iso_uke(ar, uke)
+        # A week that has ended (week 6 asked in December) means next year's: plans look ahead.
+        if uke > uker_i_iso_ar(ar + 1) and 1 <= uke <= uker_i_iso_ar(ar):
+            raise ValueError(f"Uke {uke} i {ar} er over, og {ar + 1} har bare {uker_i_iso_ar(ar + 1)} uker.")
+        return iso_uke(ar + 1, uke)
     raise ValueError(f"Ukjent uke «{spesifikasjon}». Skriv et ukenummer (48) eller år og uke (2027-W02).")
 
 

@@ -22,12 +22,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import datoregler
 from . import fnr as fnr_regler
-from .datoer import norsk_dato, parse_dato
+from .datoer import na_utc, norsk_dato, parse_dato
 from .feil import UgyldigInndata
 from .norsk import antall as antall_ord
 from .register import Register, normaliser_diagnose, nye_punkter
@@ -364,10 +365,12 @@ def _sjekk_rad(
             diagnosedato = parse_dato(tekst, ekko=False)
         except ValueError as e:
             rad_feil("diagnosedato", str(e))
-        if diagnosedato is not None and diagnosedato > idag:
-            rad_feil("diagnosedato", "Diagnosedatoen ligger fram i tid.")
-        elif diagnosedato is not None and nummer is not None and diagnosedato < nummer.fodselsdato:
-            rad_feil("diagnosedato", "Diagnosedatoen ligger før fødselsdatoen i fødselsnummeret.")
+        if diagnosedato is not None:
+            # The same rule as ny-pasient (datoregler), worded without the date.
+            fodt = nummer.fodselsdato if nummer is not None else date.min
+            brudd = datoregler.diagnosedato(diagnosedato, fodt, idag, vis_dato=False)
+            if brudd:
+                rad_feil("diagnosedato", brudd)
         if feil and feil[-1].felt == "diagnosedato":
             diagnosedato = None
     diagnose = None
@@ -502,7 +505,7 @@ def _legg_inn(
     antall_rader: int,
 ) -> None:
     """Insert the checked rows in the running transaction, in batches (executemany)."""
-    opprettet = datetime.now().astimezone().isoformat(timespec="seconds")
+    opprettet = na_utc()
     pasient_id = register.neste_id("pasient")
     forlop_id = register.neste_id("forlop")
     resultat.forste_id = pasient_id

@@ -24,10 +24,11 @@ from typing import Any
 
 from . import datoregler, forlop, innstillinger, motor
 from . import fnr as fnr_regler
-from .datoer import fra_iso, iso, norsk_dato
+from .datoer import fra_iso, iso, na_utc, norsk_dato, vis_tid
 from .feil import (
     Avvist,
     Duplikat,
+    FlereTreff,
     IkkeFunnet,
     Opptatt,
     PakkehjemFeil,
@@ -507,7 +508,8 @@ def sjekk_tekst(verdi: str | None, feltnavn: str, *, maks: int = TEKST_MAKS) -> 
 
 
 def _na() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    # Stored in UTC; shown in the local zone (datoer.vis_tid).
+    return na_utc()
 
 
 def normaliser_diagnose(tekst: str | None) -> str | None:
@@ -641,6 +643,7 @@ class Register:
         tilkobling.create_collation("NORSK", _norsk_sammenligning)
         tilkobling.create_function("masker", 1, fnr_regler.masker, deterministic=True)
         tilkobling.create_function("tilstand", 5, _tilstand_sql, deterministic=True)
+        tilkobling.create_function("navnetreff", 2, navnetreff, deterministic=True)
         register = cls(tilkobling, sti, nokkel)
         try:
             tilkobling.execute("PRAGMA foreign_keys = ON")
@@ -734,6 +737,13 @@ class Register:
         except motor.Error as feil:
             self._rull_tilbake()
             raise _feil_fra_sqlite(feil) from None
+        except FlereTreff as feil:
+            # Nothing of the command is kept, but the patients the message lists were shown.
+            self._rull_tilbake()
+            self._logg = []
+            with self.transaksjon():
+                self.logg(feil.pasient_ider, "finn")
+            raise
         except BaseException:
             self._rull_tilbake()
             raise
@@ -802,6 +812,8 @@ class Register:
             if rad is None:
                 raise IkkeFunnet("Ingen pasient med det fødselsnummeret i registeret.")
             return rad[0]
+        if any(tegn.isalpha() for tegn in tekst):
+            return self._finn_pa_navn(tekst)
         # isascii: "²" and other Unicode digits pass isdigit() but not int().
         if not (tekst.isascii() and tekst.isdigit()):
             raise UgyldigInndata(
@@ -833,6 +845,50 @@ class Register:
                     "Bruk «pakkehjem vis» for å se pasienten."
                 )
         return nummer
+
+    def _finn_pa_navn(self, tekst: str) -> int:
+        """The one active patient whose name (a word of it) begins with `tekst` (navnetreff);
+        IkkeFunnet for none, FlereTreff listing them for several."""
+        rader = self.db.execute(
+            "SELECT id, navn, fnr FROM pasient WHERE status = 'aktiv' AND navnetreff(navn, ?)"
+            " ORDER BY navn COLLATE NORSK, id LIMIT 21",
+            (tekst,),
+        ).fetchall()
+        if not rader:
+            raise IkkeFunnet(
+                f"Ingen aktiv pasient har et navn som begynner på «{tekst}». Søk med «pakkehjem finn», "
+                "eller oppgi nummeret eller fødselsnummeret."
+            )
+        if len(rader) > 1:
+            linjer = "\n".join(f"  nr. {pid}: {navn} ({fnr_regler.masker(f)})" for pid, navn, f in rader[:20])
+            flere = "\n  ..." if len(rader) > 20 else ""
+            raise FlereTreff(
+                f"Flere aktive pasienter passer til «{tekst}». Oppgi nummeret:\n{linjer}{flere}",
+                [r[0] for r in rader[:20]],
+            )
+        return rader[0][0]
+
+    def finn(self, tekst: str, *, alle: bool = False) -> list[dict[str, Any]]:
+        """Patients whose name matches `tekst` (every word of it begins a word of the name,
+        case- and accent-insensitive, æøå kept apart), active ones unless `alle`; masked, by
+        name. Each patient listed is access-logged (`finn`)."""
+        if not navn_nokkel(tekst).split():
+            raise UgyldigInndata("Skriv hele eller begynnelsen av navnet du søker etter.")
+        aktive = "" if alle else " AND p.status = 'aktiv'"
+        with self.transaksjon() as db:
+            rader = db.execute(
+                "SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, p.status FROM pasient p"
+                f" WHERE navnetreff(p.navn, ?){aktive} ORDER BY p.navn COLLATE NORSK, p.id",
+                (tekst,),
+            ).fetchall()
+            self.logg([r[0] for r in rader], "finn")
+        return [
+            {
+                "pasient_id": pid, "navn": navn, "fnr": fnr_regler.masker(nummer), "kommune": kommune,
+                "koordinator": koordinator, "status": status,
+            }
+            for pid, navn, nummer, kommune, koordinator, status in rader
+        ]  # fmt: skip
 
     def ny_pasient(
         self,
@@ -2001,7 +2057,7 @@ class Register:
                     if las_eier and las_eier != eier and las_er_i_bruk(las_eier, las_tid):
                         raise Avvist(
                             f"Samtalen for SP{punkt.sp} er åpen hos en annen bruker "
-                            f"(siden {las_tid[11:16] if las_tid else '?'}). Vent til den er "
+                            f"(siden {vis_tid(las_tid)[11:16] if las_tid else '?'}). Vent til den er "
                             "lukket, eller be den andre avslutte."
                         )
                     db.execute(
@@ -2985,6 +3041,31 @@ def _tilstand_sql(status: str, vindu_fra: str, vindu_til: str, dato: str | None,
     thousand argument sets.
     """
     return forlop.tilstand(status, fra_iso(vindu_fra), fra_iso(vindu_til), fra_iso(dato), fra_iso(idag))
+
+
+def navn_nokkel(tekst: str) -> str:
+    """A name folded for search: lower case, accents off (é, ü, ñ), but æ, ø and å kept as the
+    letters of their own they are in Norwegian (Åse is not Ase)."""
+    import unicodedata
+
+    ut = []
+    for tegn in tekst.casefold():
+        if tegn in "æøå":
+            ut.append(tegn)
+            continue
+        ut.extend(t for t in unicodedata.normalize("NFD", tegn) if not unicodedata.combining(t))
+    return "".join(ut).replace("-", " ")
+
+
+@functools.lru_cache(maxsize=4096)
+def _navneord(navn: str) -> tuple[str, ...]:
+    return tuple(navn_nokkel(navn).split())
+
+
+def navnetreff(navn: str, sok: str) -> bool:
+    """True when every word of `sok` begins a word of `navn` (navn_nokkel on both)."""
+    ord_ = _navneord(navn)
+    return all(any(o.startswith(s) for o in ord_) for s in navn_nokkel(sok).split())
 
 
 def _norsk_sammenligning(a: str, b: str) -> int:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import fnr as fnr_regler
 from . import motor
-from .datoer import norsk_dato
+from .datoer import dag_start_utc, neste_dag_start_utc, norsk_dato
 from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
 from .filer import (
     Meldinger,
@@ -49,6 +49,7 @@ HANDLING_TEKST = {
     "sp-holdt": "registrerte samhandlingspunkt som holdt av annen tjeneste",
     "korriger": "rettet diagnosedato, diagnose eller fødselsnummer",
     "gjenapne": "åpnet et lukket samhandlingspunkt igjen",
+    "finn": "fant pasienten i et navnesøk",
     "samtale": "åpnet kartleggingssamtalen",
     "samtale-svar": "lagret svar i samtalen",
     "samtale-utkast": "lagret utkast til et svar i samtalen",
@@ -120,12 +121,13 @@ def tilgangslogg(
     if grense is not None and grense < 1:
         raise UgyldigInndata("--grense må være minst 1.")
     vilkar, verdier = ["1 = 1"], []
+    # Whole local days, as the stored UTC times they span.
     if fra:
         vilkar.append("l.tid >= ?")
-        verdier.append(fra.isoformat())
+        verdier.append(dag_start_utc(fra))
     if til:
         vilkar.append("l.tid < ?")
-        verdier.append((til + timedelta(days=1)).isoformat())
+        verdier.append(neste_dag_start_utc(til))
     if bruker:
         vilkar.append("l.bruker = ?")
         verdier.append(bruker.strip())

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import skjermtekst
-from .datoer import fra_iso, kort_dato, norsk_dato
+from .datoer import fra_iso, kort_dato, norsk_dato, vis_tid
 from .forlop import Periode, uke_for
 from .norsk import antall
 
@@ -121,8 +121,23 @@ def _avtale(rad: dict[str, Any]) -> str:
     return tekst
 
 
-def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
-    """The work list: a rich table on a terminal, tab-separated lines when piped."""
+def _tilstand_tekst(r: dict[str, Any], idag: date) -> str:
+    from .forlop import tilstand_tekst
+
+    return tilstand_tekst(
+        r["status"], fra_iso(r["vindu_fra"]), fra_iso(r["vindu_til"]), fra_iso(r["dato"]), idag
+    )
+
+
+# The work list's optional columns on a terminal, most needed first: when the terminal is
+# too narrow, the last ones go before any name is squeezed.
+_VALGFRIE_KOLONNER = ("Fødselsnr.", "Vindu", "Avtale", "Kommune")
+_NAVN_BREDDE = 24  # a name longer than this wraps onto a second line; it is never cut
+
+
+def arbeidsliste(rader: list[dict[str, Any]], tittel: str, idag: date) -> None:
+    """The work list: a rich table on a terminal, tab-separated lines when piped. Each row
+    says its state in words (forlop.tilstand_tekst)."""
     kolonner = (
         "Nr",
         "Navn",
@@ -153,11 +168,47 @@ def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
                         _vindu(r),
                         STATUS_TEKST[r["status"]],
                         _avtale(r),
-                        TILSTAND_TEKST.get(r["tilstand"], ""),
+                        _tilstand_tekst(r, idag),
                     )
                 )
             )
         return
+    celler: dict[str, list[str]] = {
+        navn: [] for navn in ("Nr", "Navn", "SP", "Tilstand", *_VALGFRIE_KOLONNER)
+    }
+    for r in rader:
+        celler["Nr"].append(str(r["pasient_id"]))
+        celler["Navn"].append(r["navn"])
+        celler["SP"].append(str(r["sp"]) if r["forlop"] == 1 else f"{r['sp']} (forløp {r['forlop']})")
+        celler["Tilstand"].append(_tilstand_tekst(r, idag))
+        celler["Fødselsnr."].append(r["fnr"])
+        celler["Vindu"].append(f"{_kort_ar(r['vindu_fra'])}–{_kort_ar(r['vindu_til'])}")
+        avtale = r["klokkeslett"] or "" if r["status"] == "avtalt" else ""
+        if r["status"] == "avtalt" and r.get("sted"):
+            avtale = f"{avtale} {r['sted']}".strip()
+        celler["Avtale"].append(avtale)
+        celler["Kommune"].append(r["kommune"] or "")
+
+    def bredde(navn: str) -> int:
+        lengst = max((len(c) for c in celler[navn]), default=0)
+        if navn == "Navn":
+            lengst = min(lengst, _NAVN_BREDDE)
+        return max(len(navn), lengst)
+
+    # A rich table with lines: one border per column and one more, and a space each side.
+    plass = konsoll().width - 1
+    valgt = ["Nr", "Navn", "SP", "Tilstand"]
+    brukt = sum(bredde(n) + 3 for n in valgt) + 1
+    for navn in _VALGFRIE_KOLONNER:
+        if not any(celler[navn]):
+            continue
+        if brukt + bredde(navn) + 3 <= plass:
+            valgt.append(navn)
+            brukt += bredde(navn) + 3
+    rekkefolge = [
+        n for n in ("Nr", "Navn", "Fødselsnr.", "Kommune", "SP", "Vindu", "Avtale", "Tilstand") if n in valgt
+    ]
+
     antall_forfalt = sum(1 for r in rader if r["tilstand"] == "forfalt")
     tabell = ny_tabell(
         title=f"Forfaller {tittel}",
@@ -166,36 +217,18 @@ def arbeidsliste(rader: list[dict[str, Any]], tittel: str) -> None:
     )
     # On screen the columns that follow from others go: SP1 is always the hospital's,
     # SP2 and SP3 the municipality's, and a second episode shows in the SP column.
-    for navn, kwargs in (
-        ("Nr", {"justify": "right", "no_wrap": True}),
-        ("Navn", {}),
-        ("Fødselsnr.", {"no_wrap": True}),
-        ("Kommune", {}),
-        ("SP", {"no_wrap": True}),
-        ("Vindu", {"no_wrap": True}),
-        ("Status", {}),
-        ("Avtalt", {}),
-        ("Tilstand", {"no_wrap": True}),
-    ):
-        tabell.add_column(navn, **kwargs)
-    for r in rader:
-        sp = str(r["sp"]) if r["forlop"] == 1 else f"{r['sp']} (forløp {r['forlop']})"
-        vindu = f"{_kort_ar(r['vindu_fra'])}–{_kort_ar(r['vindu_til'])}"
-        avtalt = _kort_ar(r["dato"]) if r.get("dato") else ""
-        if r.get("klokkeslett"):
-            avtalt += f" {r['klokkeslett']}"
-        if r.get("sted"):
-            avtalt += f" {r['sted']}"
+    for navn in rekkefolge:
+        if navn == "Navn":
+            tabell.add_column(navn, min_width=min(bredde("Navn"), 12), overflow="fold")
+        elif navn == "Nr":
+            tabell.add_column(navn, justify="right", no_wrap=True)
+        elif navn in ("Kommune", "Avtale"):
+            tabell.add_column(navn, overflow="fold")
+        else:
+            tabell.add_column(navn, no_wrap=True)
+    for i, r in enumerate(rader):
         tabell.add_row(
-            str(r["pasient_id"]),
-            r["navn"],
-            r["fnr"],
-            r["kommune"] or "",
-            sp,
-            vindu,
-            STATUS_TEKST[r["status"]],
-            avtalt,
-            TILSTAND_TEKST.get(r["tilstand"], ""),
+            *(celler[navn][i] for navn in rekkefolge),
             style="red" if r["tilstand"] == "forfalt" else None,
         )
     konsoll().print(tabell)
@@ -353,7 +386,7 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 til += " – innkalling"
             tabell.add_row(
                 str(b["id"]),
-                b["skrevet"][:16].replace("T", " "),
+                vis_tid(b["skrevet"]),
                 til,
                 str(b["samtale"] or "–"),
                 b["format"],
@@ -363,7 +396,20 @@ def pasient(data: dict[str, Any], idag: date) -> None:
     if data.get("hendelser"):
         k.print(Text("Tidslinje", style="bold"))
         for h in data["hendelser"]:
-            k.print(Text(f"  {h['tid'][:16].replace('T', ' ')}  {h['bruker']}: {h['tekst']}"))
+            k.print(Text(f"  {vis_tid(h['tid'])}  {h['bruker']}: {h['tekst']}"))
+
+
+def tabulert_eller_tabell(tittel: str, kolonner: tuple[str, ...], rader: list[tuple[str, ...]]) -> None:
+    """A plain list: a rich table on a terminal, tab-separated lines when piped."""
+    if not er_terminal():
+        tabulert(kolonner, rader)
+        return
+    tabell = ny_tabell(title=tittel, caption=f"{len(rader)} treff", header_style="bold")
+    for navn in kolonner:
+        tabell.add_column(navn, justify="right" if navn == "Nr" else "left", overflow="fold")
+    for rad in rader:
+        tabell.add_row(*rad)
+    konsoll().print(tabell)
 
 
 def tiltaksliste(rader: list[dict[str, Any]], idag: date) -> None:

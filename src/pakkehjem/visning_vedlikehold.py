@@ -7,11 +7,12 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from .datoer import vis_tid
 from .visning import er_terminal, konsoll, melding, tabulert
 
 
 def _tid(tekst: str) -> str:
-    return tekst[:16].replace("T", " ")
+    return vis_tid(tekst)  # stored in UTC, shown in the local zone
 
 
 def tilgangslogg(rader: list[dict[str, Any]], pasient: str | None) -> None:

@@ -1,0 +1,150 @@
+"""A work list a coordinator reads at a glance: the state in words, 80 columns without cut
+names, `--uke N` looking ahead, and times shown in the local time zone."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hjelp import IDAG, json_ut
+from pakkehjem import forlop
+from pakkehjem.forlop import tilstand_tekst, uke_periode
+
+DAG = date(2026, 12, 1)
+VINDU = (date(2026, 11, 2), date(2026, 11, 30))
+
+
+@pytest.mark.parametrize(
+    ("status", "dato", "idag", "tekst"),
+    [
+        ("planlagt", None, date(2026, 12, 12), "forfalt for 12 dager siden"),
+        ("planlagt", None, date(2026, 12, 1), "forfalt i går"),
+        ("planlagt", None, date(2026, 11, 30), "vinduet lukkes i dag"),
+        ("planlagt", None, date(2026, 11, 20), "i vindu, lukkes om 10 dager"),
+        ("planlagt", None, date(2026, 10, 31), "åpner om 2 dager"),
+        ("avtalt", date(2026, 12, 5), date(2026, 12, 1), "avtalt om 4 dager"),
+        ("avtalt", date(2026, 12, 1), date(2026, 12, 1), "avtalt i dag"),
+        ("avtalt", date(2026, 11, 28), date(2026, 12, 1), "forfalt for 3 dager siden (avtalt 28.11)"),
+        ("avslatt", date(2026, 12, 5), date(2026, 12, 1), "spør igjen 05.12"),
+        ("utsatt", date(2027, 1, 4), date(2026, 12, 1), "utsatt til 04.01"),
+        ("gjennomfort", date(2026, 11, 10), date(2026, 12, 1), ""),
+    ],
+)
+def test_tilstanden_i_ord(status: str, dato: date | None, idag: date, tekst: str) -> None:
+    assert tilstand_tekst(status, *VINDU, dato, idag) == tekst
+
+
+@given(
+    status=st.sampled_from(forlop.STATUSER),
+    fra=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    lengde=st.integers(min_value=0, max_value=184),
+    dato=st.none() | st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    idag=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+)
+def test_ordene_stemmer_med_den_avledede_tilstanden(
+    status: str, fra: date, lengde: int, dato: date | None, idag: date
+) -> None:
+    til = fra + timedelta(days=lengde)
+    if status != "planlagt" and forlop.er_apen(status) and dato is None:
+        dato = fra
+    tekst = tilstand_tekst(status, fra, til, dato, idag)
+    avledet = forlop.tilstand(status, fra, til, dato, idag)
+    assert (avledet is None) == (tekst == "")
+    assert (avledet == forlop.FORFALT) == tekst.startswith("forfalt")
+
+
+def test_uke_n_er_neste_uke_n_som_ikke_er_over() -> None:
+    assert uke_periode("6", date(2026, 12, 1)).fra == date(2027, 2, 8)  # week 6 of 2027
+    assert uke_periode("49", date(2026, 12, 1)).fra == date(2026, 11, 30)  # this week
+    assert uke_periode("48", date(2026, 12, 1)).fra == date(2027, 11, 29)  # ended: next year's
+    assert uke_periode("2026-W06", date(2026, 12, 1)).fra == date(2026, 2, 2)  # exact week stays
+    with pytest.raises(ValueError, match="53"):
+        uke_periode("53", date(2027, 1, 4))  # 2026's week 53 has ended; 2027 has 52 weeks
+
+
+LANGE_NAVN = ("Gunnhild Kristiansen-Aasgaard", "Bjørnstjerne Martinussen", "Åse Øvrebø-Haugland")
+
+
+def test_arbeidslisten_i_80_kolonner_kutter_aldri_et_navn(
+    kjor: Callable, testregister: Path, ny_pasient: Callable
+) -> None:
+    for navn in LANGE_NAVN:
+        ny_pasient("2026-08-03", navn=navn, kommune="Nordre Follo")
+    skjerm = kjor(
+        "forfaller", "--alle", "--maned", "--dato", IDAG,
+        env={"TTY_COMPATIBLE": "1", "COLUMNS": "80", "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert skjerm.exit_code == 0, skjerm.output
+    linjer = [re.sub(r"\x1b\[[0-9;]*m", "", linje) for linje in skjerm.stdout.splitlines()]
+    assert all(len(linje) <= 80 for linje in linjer), max(linjer, key=len)
+    assert "…" not in skjerm.stdout
+    tekst = " ".join(" ".join(linjer).split())
+    for navn in LANGE_NAVN:
+        for del_ in navn.split():
+            assert del_ in skjerm.stdout, del_
+    assert "forfalt for" in tekst and "i vindu, lukkes om" in tekst
+
+
+def test_smal_terminal_dropper_kolonner_foer_navnet(
+    kjor: Callable, testregister: Path, ny_pasient: Callable
+) -> None:
+    ny_pasient("2026-08-03", navn="Gunnhild Kristiansen-Aasgaard", kommune="Nordre Follo")
+    bred = kjor(
+        "forfaller", "--alle", "--maned", "--dato", IDAG, env={"TTY_COMPATIBLE": "1", "COLUMNS": "160"}
+    )
+    from pakkehjem import visning
+
+    visning._ut = None  # each command is a new process with its own console width
+    smal = kjor(
+        "forfaller", "--alle", "--maned", "--dato", IDAG, env={"TTY_COMPATIBLE": "1", "COLUMNS": "60"}
+    )
+    assert "Kommune" in bred.stdout and "Fødselsnr." in bred.stdout
+    assert "Kommune" not in smal.stdout and "Gunnhild" in smal.stdout and "…" not in smal.stdout
+
+
+def test_piped_arbeidsliste_har_tilstanden_i_ord(
+    kjor: Callable, testregister: Path, ny_pasient: Callable
+) -> None:
+    ny_pasient("2026-08-03")
+    linjer = kjor("forfaller", "--alle", "--maned", "--dato", IDAG).stdout.splitlines()
+    assert linjer[0].endswith("Tilstand")
+    assert linjer[1].split("\t")[-1].startswith("forfalt for")
+
+
+# --- times in the local time zone -------------------------------------------------------------
+
+
+def test_tider_lagres_i_utc_og_vises_i_lokal_tid(
+    kjor: Callable, testregister: Path, ny_pasient: Callable, db_sti: Path
+) -> None:
+    ny_pasient("2026-08-03")
+    with sqlite3.connect(db_sti) as db:
+        tid = db.execute("SELECT tid FROM hendelse ORDER BY id LIMIT 1").fetchone()[0]
+        logg = db.execute("SELECT tid FROM tilgangslogg ORDER BY id LIMIT 1").fetchone()[0]
+    assert tid.endswith("+00:00") and logg.endswith("+00:00")
+    from zoneinfo import ZoneInfo
+
+    for sone in ("Europe/Oslo", "America/New_York"):
+        lokal = datetime.fromisoformat(tid).astimezone(ZoneInfo(sone)).strftime("%Y-%m-%d %H:%M")
+        assert lokal in kjor("vis", "1", env={"TZ": sone}).stdout
+        assert (
+            datetime.fromisoformat(logg).astimezone(ZoneInfo(sone)).strftime("%Y-%m-%d %H:%M")
+            in kjor("logg", "1", env={"TZ": sone}).stdout
+        )
+    # Without TZ, the tool shows Norwegian time.
+    oslo = datetime.fromisoformat(tid).astimezone(ZoneInfo("Europe/Oslo")).strftime("%Y-%m-%d %H:%M")
+    assert oslo in kjor("vis", "1", env={"TZ": None}).stdout
+
+
+def test_logg_fra_til_er_lokale_dager(kjor: Callable, testregister: Path, ny_pasient: Callable) -> None:
+    ny_pasient("2026-08-03")
+    idag = date.today().isoformat()
+    rader = json_ut(kjor("logg", "--fra", idag, "--til", idag, "--json", env={"TZ": "Europe/Oslo"}))
+    assert rader

@@ -446,6 +446,12 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
         f"CASE WHEN {i} < s.forfall_fra THEN 'ikke_apnet' WHEN {i} > s.forfall_til THEN 'forfalt'"
         " ELSE 'i_vindu' END"
     )
+    # The list shows the points of the register's service (the setting `tjeneste`), as
+    # pakkehjem does; a register without the setting (or the table: older code) shows all.
+    tjeneste = """AND coalesce(s.ansvarlig = (
+            SELECT CASE json_extract(verdi, '$') WHEN 'kommune' THEN 'kommunen'
+                   WHEN 'sykehus' THEN 'spesialisthelsetjenesten' END
+            FROM innstilling WHERE navn = 'tjeneste'), 1)"""
     forfaller = f"""
         SELECT p.id, json_object(
             'pasient_id', p.id, 'navn', p.navn, 'fnr', substr(p.fnr, 1, 6) || '*****',
@@ -459,6 +465,7 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
         WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'
           AND (s.forfall_til < {i} OR (s.forfall_til BETWEEN {fra} AND '{til_senest}'
                AND s.forfall_fra <= {til}))
+          {tjeneste}
         ORDER BY s.forfall_til < {i} DESC, s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp;
     """
     pid = int(vis_ref)

@@ -327,14 +327,16 @@ def test_the_current_week_holds_today(idag):
     assert periode.fra <= idag <= periode.til
 
 
-def test_a_bare_week_number_is_in_the_current_iso_year():
+def test_a_bare_week_number_is_the_next_such_week_that_has_not_ended():
     assert uke_periode("48", date(2026, 6, 1)) == Periode(MANDAG_UKE_48, date(2026, 11, 29))
-    assert uke_periode(" 2 ", date(2026, 6, 1)) == Periode(date(2026, 1, 5), date(2026, 1, 11))
+    # Week 2 of 2026 is over in June: coordinators plan ahead, so it is week 2 of 2027.
+    assert uke_periode(" 2 ", date(2026, 6, 1)) == Periode(date(2027, 1, 11), date(2027, 1, 17))
+    assert uke_periode("48", MANDAG_UKE_48 + timedelta(days=6)) == Periode(MANDAG_UKE_48, date(2026, 11, 29))
 
 
 def test_a_bare_week_number_around_new_year_uses_the_iso_year_of_today():
-    # Saturday 2 January 2027 lies in week 53 of ISO year 2026.
-    assert uke_periode("48", date(2027, 1, 2)) == iso_uke(2026, 48)
+    # Saturday 2 January 2027 lies in week 53 of ISO year 2026; week 48 of 2026 is over.
+    assert uke_periode("48", date(2027, 1, 2)) == iso_uke(2027, 48)
     assert uke_periode("53", date(2027, 1, 3)) == Periode(date(2026, 12, 28), date(2027, 1, 3))
     # Tuesday 31 December 2024 lies in week 1 of ISO year 2025.
     assert uke_periode("48", date(2024, 12, 31)) == iso_uke(2025, 48)
@@ -342,11 +344,17 @@ def test_a_bare_week_number_around_new_year_uses_the_iso_year_of_today():
 
 @REGLER
 @given(idag=alle_datoer, data=st.data())
-def test_a_bare_week_number_is_that_week_of_the_iso_year_of_today(idag, data):
+def test_a_bare_week_number_is_that_week_of_this_iso_year_or_the_next_when_it_has_ended(idag, data):
     iso_ar = idag.isocalendar().year
     uke = data.draw(st.integers(min_value=1, max_value=uker_i_iso_ar(iso_ar)), label="uke")
-
-    assert uke_periode(str(uke), idag) == iso_uke(iso_ar, uke)
+    denne = iso_uke(iso_ar, uke)
+    if denne.til >= idag:
+        assert uke_periode(str(uke), idag) == denne
+    elif uke <= uker_i_iso_ar(iso_ar + 1):
+        assert uke_periode(str(uke), idag) == iso_uke(iso_ar + 1, uke)
+    else:
+        with pytest.raises(ValueError, match="er over"):
+            uke_periode(str(uke), idag)
 
 
 @pytest.mark.parametrize("spesifikasjon", ["2027-W02", "2027W02", "2027-w2", " 2027-W02 "])

@@ -215,7 +215,8 @@ def test_uten_nokkel_og_uten_terminal_gir_melding_om_nokkelen_og_kode_1(
 def test_et_nytt_kryptert_register_uten_nokkel_er_bruksfeil(
     kjor: Callable, db_sti: Path, forvent_feil: Callable
 ) -> None:
-    forvent_feil(kjor("--kryptert", "pasienter"), 2, "trenger en nøkkel", "PAKKEHJEM_NOKKEL")
+    # A register is made only by the commands that make one (innstillinger here).
+    forvent_feil(kjor("--kryptert", "innstillinger"), 2, "trenger en nøkkel", "PAKKEHJEM_NOKKEL")
     assert not db_sti.exists() or db_sti.stat().st_size == 0
 
 
@@ -223,7 +224,7 @@ def test_for_kort_nokkel_til_et_nytt_register_avvises_med_kode_2(
     kjor: Callable, db_sti: Path, forvent_feil: Callable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAKKEHJEM_NOKKEL", "kort-11tgn")
-    tekst = forvent_feil(kjor("pasienter"), 2, "for kort", "minst 12 tegn")
+    tekst = forvent_feil(kjor("innstillinger"), 2, "for kort", "minst 12 tegn")
     assert "kort-11tgn" not in tekst
     assert not db_sti.exists()  # nothing made, not even an empty file; the next try starts afresh
 
@@ -275,7 +276,7 @@ def test_uten_sqlcipher3_sier_meldingen_hvordan_det_installeres(
 ) -> None:
     monkeypatch.setitem(sys.modules, "sqlcipher3", None)
     monkeypatch.setitem(sys.modules, "sqlcipher3.dbapi2", None)
-    forvent_feil(kjor("pasienter"), 1, "sqlcipher3", "pip install 'pakkehjem[kryptering]'")
+    forvent_feil(kjor("innstillinger"), 1, "sqlcipher3", "pip install 'pakkehjem[kryptering]'")
 
 
 # --- backup ----------------------------------------------------------------------------------------
@@ -530,7 +531,7 @@ def test_nokkelen_skrives_skjult_i_terminalen_to_ganger_for_et_nytt_register(tmp
 
 def test_to_ulike_nokler_i_terminalen_lager_ingenting(tmp_path: Path) -> None:
     db = tmp_path / "terminal.db"
-    p = terminal(db, "--kryptert", "pasienter")
+    p = terminal(db, "--kryptert", "innstillinger")
     p.expect_exact("Velg en nøkkel for det nye registeret: ")
     p.sendline(NOKKEL)
     p.expect_exact("Skriv nøkkelen en gang til: ")

@@ -770,7 +770,7 @@ def sjekk_guide_json(data: dict[str, Any]) -> list[str]:
     return ider
 
 
-def test_guide_json_for_standardguiden(kjor: Callable) -> None:
+def test_guide_json_for_standardguiden(kjor: Callable, testregister: Path) -> None:
     data = json_ut(kjor("guide", "--json"))
     ider = sjekk_guide_json(data)
     assert data["id"] == "pakkehjem-standard" and len(data["tema"]) >= 16

@@ -296,3 +296,20 @@ def test_eksempeldata_lager_et_kommuneregister_med_sp1_holdt_paa_sykehuset(kjor:
     punkter = json_ut(kjor("eksport", "alt", "--format", "json"))["samhandlingspunkter"]
     holdt = [s for s in punkter if s["status"] == "holdt_annet_sted"]
     assert holdt and all(s["sp"] == 1 for s in holdt)
+
+
+def test_eksempeldata_har_fullforte_samtaler_som_brevene_lages_fra(kjor: Callable, db_sti: Path) -> None:
+    assert kjor("eksempeldata", "--antall", "80", "--dato", IDAG).exit_code == 0
+    with sqlite3.connect(db_sti) as db:
+        samtaler = db.execute(
+            "SELECT s.pasient_id, p.sp, s.dato, p.dato FROM samtale s"
+            " JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id WHERE s.status = 'fullfort'"
+        ).fetchall()
+        tiltak = db.execute("SELECT count(*) FROM tiltak").fetchone()[0]
+    assert samtaler and tiltak
+    assert all(sp in (2, 3) and dato == punktdato for _, sp, dato, punktdato in samtaler)
+    brev = kjor("brev", str(samtaler[0][0]), "--til", "fastlege", "--dato", IDAG)
+    assert brev.exit_code == 0, brev.output
+    assert "HVA ER VIKTIG" in brev.stdout
+    data = json_ut(kjor("vis", str(samtaler[0][0]), "--json", "--dato", IDAG))
+    assert data["samtaler"][0]["status"] == "fullfort" and data["samtaler"][0]["svar"]["hva_er_viktig"]

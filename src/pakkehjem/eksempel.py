@@ -44,14 +44,61 @@ STEDER = ("Hjemmebesøk", "Kreftkoordinators kontor", "Telefon", "Video", "Helse
 SYKEHUS = ("Sykehuset Østfold", "Sørlandet sykehus", "St. Olavs hospital", "Haukeland universitetssjukehus")
 
 
+# Finished conversations in the demo register: the first this many held points get one, with
+# answers, actions and consent, so letters and statistics have something to show; a very large
+# demo register (the benchmarks) stays as quick to make as before.
+DEMOSAMTALER = 5000
+VIKTIG = (
+    "Å kunne være hjemme så lenge som mulig.",
+    "At barna har det bra.",
+    "Å komme tilbake i jobb.",
+    "Å orke turene med hunden.",
+    "Å få sove om nettene.",
+)
+TEMAER = ("familie", "jobb", "okonomi", "hjemmet", "fysisk", "ernaering", "psykisk")
+TILTAK = {
+    "familie": ("Samtale med helsesykepleier om barna", "kommunen"),
+    "jobb": ("Møte med NAV om gradert sykmelding", "NAV"),
+    "okonomi": ("Søke om grunnstønad", "pasienten"),
+    "hjemmet": ("Vurdering av hjelpemidler i hjemmet", "kommunen"),
+    "fysisk": ("Henvisning til fysioterapeut", "fastlegen"),
+    "ernaering": ("Time hos klinisk ernæringsfysiolog", "sykehuset"),
+    "psykisk": ("Samtale med psykiatrisk sykepleier", "kommunen"),
+}
+
+
 @dataclass
 class Demodata:
-    """Rows ready for Register.legg_inn_mange."""
+    """Rows ready for Register.legg_inn_mange (and legg_inn_samtaler)."""
 
     pasienter: list[tuple] = field(default_factory=list)
     forlop: list[tuple] = field(default_factory=list)
     punkter: list[tuple] = field(default_factory=list)
     hendelser: list[tuple] = field(default_factory=list)
+    # (pasient_id, forlop_id, sp, dato, svar {id: value}, tiltak [(hva, ansvarlig, frist)], fastlege ja)
+    samtaler: list[tuple] = field(default_factory=list)
+
+
+def _demosamtale(rng: random.Random, dato: date) -> tuple[dict, list[tuple[str, str, str]], bool]:
+    """The answers of a finished demo conversation held on `dato`, its actions and consent."""
+    svar: dict = {
+        "tilstede_hvem": ["pasient"] if rng.random() < 0.6 else ["pasient", "pårørende"],
+        "samtaleform": rng.choice(("hjemmebesøk", "kontor", "telefon", "video")),
+        "hva_er_viktig": rng.choice(VIKTIG),
+    }
+    tiltak = []
+    for tema in rng.sample(TEMAER, 3):
+        behov = rng.random() < 0.35
+        svar[f"{tema}_behov"] = "behov" if behov else "ingen behov"
+        if behov:
+            hva, ansvarlig = TILTAK[tema]
+            frist = (dato + timedelta(days=rng.randint(7, 60))).isoformat()
+            svar[f"{tema}_tiltak"] = [{"hva": hva, "ansvarlig": ansvarlig, "frist": frist}]
+            tiltak.append((hva, ansvarlig, frist))
+    svar["belastning_grad"] = rng.randint(0, 9)
+    fastlege = rng.random() < 0.9
+    svar["samtykke_fastlege"] = fastlege
+    return svar, tiltak, fastlege
 
 
 def _punkt_tilstand(
@@ -110,6 +157,9 @@ def lag(
     hospital's register, SP2 and SP3 held are recorded as held by the municipality.
     """
     rng = random.Random(seed)
+    # The conversations' contents come from their own generator: the rest stays as before.
+    samtale_rng = random.Random(seed + 1_000_003)
+    samtaler = 0
     opprettet = datetime.combine(idag, datetime.min.time()).astimezone().isoformat()
     pasient_id, forlop_id = forste_pasient_id, forste_forlop_id
     bunke = Demodata()
@@ -154,6 +204,9 @@ def lag(
                 # Chosen by number, not by `rng`, so the rest of the data stays as before.
                 status = forlop.HOLDT_ANNET_STED
                 holdt_av = SYKEHUS[pasient_id % len(SYKEHUS)] if sp == 1 else f"{kommune} kommune"
+            if status == forlop.GJENNOMFORT and dato is not None and samtaler < DEMOSAMTALER:
+                samtaler += 1
+                bunke.samtaler.append((pasient_id, forlop_id, sp, dato, *_demosamtale(samtale_rng, dato)))
             periode = forlop.forfallsperiode(status, vindu.fra, vindu.til, dato)
             bunke.punkter.append(
                 (
@@ -229,9 +282,15 @@ def fyll(
         forlop_id = register.neste_id("forlop")
         opptatte = register.registrerte_fnr()
         tjeneste = innst["tjeneste"]
+        from .samtale import aktiv_guide
+
+        guiden = aktiv_guide(register)
+        guide = (guiden.id, guiden.versjon, guiden.kilde)
         sp1_uker = innst["sp1_uker"]
         for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift, tjeneste):
             register.legg_inn_mange(
                 bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
             )
+            if bunke.samtaler:
+                register.legg_inn_samtaler(bunke.samtaler, guide)
     return antall

@@ -2966,6 +2966,62 @@ class Register:
         )
         self.logg((p[0] for p in pasienter), handling)
 
+    def legg_inn_samtaler(self, samtaler: Sequence[tuple], guide: tuple[str, str, str]) -> None:
+        """Finished conversations of demo data, in the running transaction: (pasient_id,
+        forlop_id, sp, dato, answers, actions [(hva, ansvarlig, frist)], GP consent) each, held
+        with `guide` (id, versjon, kilde) on the contact point's date."""
+        db = self.db
+        guide_ref = self._guide_ref(guide)
+        tid, hvem = _na(), bruker()
+        neste = (db.execute("SELECT max(id) FROM samtale").fetchone()[0] or 0) + 1
+        punkt_id = {
+            (fid, sp): sid
+            for sid, fid, sp in db.execute(
+                "SELECT id, forlop_id, sp FROM samhandlingspunkt WHERE forlop_id BETWEEN ? AND ?",
+                (min(s[1] for s in samtaler), max(s[1] for s in samtaler)),
+            )
+        }
+        samtale_rader, svar_rader, tiltak_rader, samtykke_rader = [], [], [], []
+        # The actions are read from the answers (as a conversation stores them); the tuple's own
+        # list of them is for readers of the demo data.
+        for nr, (pid, fid, sp, dato, svar, _tiltak, fastlege) in enumerate(samtaler, neste):
+            samtale_rader.append(
+                (nr, pid, punkt_id[(fid, sp)], guide_ref, dato.isoformat(), "fullfort", tid, tid, hvem)
+            )
+            svar_rader += [
+                (nr, sid, json.dumps(verdi, ensure_ascii=False), i, tid)
+                for i, (sid, verdi) in enumerate(svar.items(), 1)
+            ]
+            tiltak_rader += [
+                (pid, nr, sid, t["hva"], t["ansvarlig"], t["frist"], tid)
+                for sid, verdi in svar.items()
+                if sid.endswith("_tiltak")
+                for t in verdi
+            ]
+            samtykke_rader.append(
+                (pid, "fastlege", "ja" if fastlege else "nei", dato.isoformat(), "samtale", nr, tid, hvem)
+            )
+        db.executemany(
+            "INSERT INTO samtale (id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,"
+            " fullfort, bruker) VALUES (?,?,?,?,?,?,?,?,?)",
+            samtale_rader,
+        )
+        db.executemany(
+            "INSERT INTO svar (samtale_id, sporsmal_id, verdi, hoppet_over, rekkefolge, tid)"
+            " VALUES (?,?,?,0,?,?)",
+            svar_rader,
+        )
+        db.executemany(
+            "INSERT INTO tiltak (pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, opprettet)"
+            " VALUES (?,?,?,?,?,?,?)",
+            tiltak_rader,
+        )
+        db.executemany(
+            "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id, registrert, bruker)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            samtykke_rader,
+        )
+
     def tillat_syntetiske(self) -> None:
         """Mark the register as a demo register that takes synthetic numbers."""
         self._lagre_innstilling(self.db, "tillat_syntetiske", True)

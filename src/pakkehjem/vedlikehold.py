@@ -121,12 +121,13 @@ def tilgangslogg(
     if grense is not None and grense < 1:
         raise UgyldigInndata("--grense må være minst 1.")
     vilkar, verdier = ["1 = 1"], []
-    # Whole local days, as the stored UTC times they span.
+    # Whole local days, as the UTC times they span; julianday reads any stored offset (rows
+    # written before times were stored in UTC carry the local one).
     if fra:
-        vilkar.append("l.tid >= ?")
+        vilkar.append("julianday(l.tid) >= julianday(?)")
         verdier.append(dag_start_utc(fra))
     if til:
-        vilkar.append("l.tid < ?")
+        vilkar.append("julianday(l.tid) < julianday(?)")
         verdier.append(neste_dag_start_utc(til))
     if bruker:
         vilkar.append("l.bruker = ?")

@@ -439,10 +439,12 @@ def test_handlingene_kommer_i_tidslinjen(kjor: Callable, arbeidsliste: dict) -> 
 
 
 def uten_tidspunkt(data: dict) -> dict:
-    """A patient's JSON without the wall-clock times of its timeline."""
+    """A patient's JSON without the wall-clock times of its timeline and of its consents (the
+    demo data's conversations record consent when the data is made)."""
     return {
         **data,
         "hendelser": [{k: v for k, v in h.items() if k != "tid"} for h in data.get("hendelser", [])],
+        "samtykke": [{k: v for k, v in s.items() if k != "registrert"} for s in data.get("samtykke", [])],
     }
 
 

@@ -1915,11 +1915,15 @@ class Register:
         for navn, verdi, kolonne in (
             ("koordinator", koordinator, "p.koordinator"),
             ("kommune", kommune, "p.kommune"),
-            ("ansvarlig", ansvarlig, "s.ansvarlig"),
         ):
             if verdi:
                 vilkar.append(f"{kolonne} = :{navn} COLLATE NORSK")
                 verdier[navn] = verdi
+        if ansvarlig:
+            # The stored word itself (forlop.les_ansvarlig): a plain comparison, no Python
+            # collation called for every row of the index range.
+            vilkar.append("s.ansvarlig = :ansvarlig")
+            verdier["ansvarlig"] = forlop.les_ansvarlig(ansvarlig)
         # Each row leaves SQLite as a finished JSON object (masking and the derived state are
         # the Python rules, registered as SQL functions in `apne`): on 100,000 patients the
         # week's list is 17,000 rows, and building them as Python objects cost a third of

@@ -2001,14 +2001,7 @@ class Register:
             if sp is None:
                 # A paused conversation comes first: opening an empty SP1 beside a paused SP2
                 # with answers in it would hide the work already done.
-                pagar = db.execute(
-                    "SELECT p.sp FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
-                    " JOIN forlop f ON f.id = p.forlop_id WHERE s.pasient_id = ? AND s.status = 'pagar'"
-                    " AND f.status = 'aktiv' ORDER BY f.nr DESC,"
-                    " (SELECT count(*) FROM svar WHERE svar.samtale_id = s.id) DESC, p.sp LIMIT 1",
-                    (pasient_id,),
-                ).fetchone()
-                sp = pagar[0] if pagar else None
+                sp = self._pagar_sp(pasient_id)
             punkt = self._punkt(pasient_id, sp)
             guide_ref = self._guide_ref(guide_ref)
             rad = db.execute(
@@ -2126,11 +2119,23 @@ class Register:
         to the patient; returns the contact point it will be for."""
         with self.transaksjon():
             pasient_id = self.finn_pasient_id(ref)
-            punkt = self._punkt(pasient_id, sp)
+            punkt = self._punkt(pasient_id, sp if sp is not None else self._pagar_sp(pasient_id))
             if forlop.er_apen(punkt.status):
                 self._sjekk_holdt(punkt, dato, idag, bekreft, "Samtaledatoen")
             self.logg(pasient_id, "samtale")
         return punkt.sp
+
+    def _pagar_sp(self, pasient_id: int) -> int | None:
+        """The contact point of the patient's paused conversation (the one with most answers),
+        which `samtale` without --sp resumes before it opens a new one; None when there is none."""
+        pagar = self.db.execute(
+            "SELECT p.sp FROM samtale s JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"
+            " JOIN forlop f ON f.id = p.forlop_id WHERE s.pasient_id = ? AND s.status = 'pagar'"
+            " AND f.status = 'aktiv' ORDER BY f.nr DESC,"
+            " (SELECT count(*) FROM svar WHERE svar.samtale_id = s.id) DESC, p.sp LIMIT 1",
+            (pasient_id,),
+        ).fetchone()
+        return pagar[0] if pagar else None
 
     def _samtale_data(self, samtale_id: int) -> dict[str, Any]:
         rad = self.db.execute(

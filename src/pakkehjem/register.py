@@ -1442,6 +1442,7 @@ class Register:
         Without `sp`: the first open point the other service is responsible for. Called by
         `pakkehjem holdt` and by whatever reads in a handover from the other service.
         """
+        sjekk_tekst(av, "--av", maks=NAVN_MAKS)
         av = " ".join((av or "").split())
         if not av:
             raise UgyldigInndata("Oppgi hvem som holdt samtalen med --av, for eksempel «Sykehuset Østfold».")
@@ -1681,6 +1682,7 @@ class Register:
         """Reopen a contact point closed by mistake (gjennomført, bortfalt, held elsewhere) in
         the patient's latest episode, with the reason; the episode (and the patient) too when it
         was ended. One transaction, in the timeline and the access log."""
+        sjekk_tekst(grunn, "--grunn")
         grunn = " ".join((grunn or "").split())
         if not grunn:
             raise UgyldigInndata("Oppgi hvorfor punktet åpnes igjen med --grunn.")

@@ -153,7 +153,7 @@ def test_en_plantet_fil_fra_en_annen_bruker_blir_ikke_registeret(
 @pytest.mark.parametrize("modus", [0o644, 0o660, 0o604])
 def test_et_register_andre_kan_lese_blir_ikke_apnet(kjor, forvent_feil, db_sti: Path, modus: int) -> None:
     FORSOK["register: lesbar for andre"] += 1
-    assert kjor("pasienter").exit_code == 0
+    assert kjor("innstillinger").exit_code == 0  # only the creating commands make a register
     db_sti.chmod(modus)
     forvent_feil(kjor("pasienter"), 1, "kan leses eller endres av andre", f"chmod 600 {db_sti}")
 
@@ -170,7 +170,7 @@ def test_en_enhet_eller_en_lenke_som_ikke_peker_noe_sted_blir_ikke_registeret(
 
 
 def test_sjekk_melder_en_fremmed_eier(kjor, db_sti: Path) -> None:
-    assert kjor("pasienter").exit_code == 0
+    assert kjor("innstillinger").exit_code == 0
     os.chown(db_sti, ANNEN_UID, ANNEN_UID)
     resultat = kjor("sjekk")
     assert resultat.exit_code == 1 and "eies av en annen bruker" in " ".join(resultat.stdout.split())
@@ -363,7 +363,7 @@ def test_uker_utenfor_kalenderen_gir_en_norsk_melding(kjor, forvent_feil, testre
 @pytest.mark.parametrize("verdi", ["abc", "-1", "nan", "1e400"])
 def test_ugyldig_ventetid_i_miljoet_gir_en_melding(kjor, forvent_feil, verdi: str) -> None:
     FORSOK["PAKKEHJEM_VENTETID"] += 1
-    forvent_feil(kjor("pasienter", env={"PAKKEHJEM_VENTETID": verdi}), 2, "PAKKEHJEM_VENTETID")
+    forvent_feil(kjor("innstillinger", env={"PAKKEHJEM_VENTETID": verdi}), 2, "PAKKEHJEM_VENTETID")
 
 
 def test_full_disk_sier_ikke_kjor_pa_nytt() -> None:
@@ -376,13 +376,13 @@ def test_full_disk_sier_ikke_kjor_pa_nytt() -> None:
 def test_kryptert_uten_nokkel_etterlater_ingen_tom_fil(kjor, forvent_feil, tmp_path: Path) -> None:
     FORSOK["--kryptert uten nøkkel"] += 1
     db = tmp_path / "ny.db"
-    forvent_feil(kjor("--db", db, "--kryptert", "pasienter"), 2, "nøkkel")
+    forvent_feil(kjor("--db", db, "--kryptert", "innstillinger"), 2, "nøkkel")
     assert not db.exists()
 
 
 def test_en_drept_kommandos_midlertidige_fil_fjernes_av_neste_kjoring_og_av_sjekk(kjor, db_sti: Path) -> None:
     FORSOK["rester etter drept kommando"] += 2
-    assert kjor("pasienter").exit_code == 0
+    assert kjor("innstillinger").exit_code == 0
     # What a killed `krypter` (or backup) leaves: a 0600 file named for a process that is gone.
     dod = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

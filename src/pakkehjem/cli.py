@@ -330,7 +330,8 @@ class Miljo:
                 from .filer import utvid
 
                 try:
-                    finnes = utvid(sti).exists()
+                    # lexists: a dangling link or a device is Register.apne's to refuse in its words.
+                    finnes = os.path.lexists(utvid(sti))
                 except OSError:
                     finnes = True  # let Register.apne give its own message
                 if not finnes:

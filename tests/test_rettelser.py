@@ -229,6 +229,12 @@ def test_brev_til_en_avdod_pasient_avvises_men_brev_om_pasienten_lages(
     assert (
         kjor("samtale", "1", "--sp", "2", "--svar", _svarfil(tmp_path), "--dato", samtaledato).exit_code == 0
     )
+    assert (
+        kjor(
+            "avsender", "--navn", "Siri Solheim", "--rolle", "kreftkoordinator", "--telefon", "55 55 55 55"
+        ).exit_code
+        == 0
+    )
     assert kjor("avslutt", "1", "--grunn", "dod").exit_code == 0
     tekst = forvent_feil(kjor("brev", "1", "--til", "pasient"), 1, "registrert som død")
     assert "fastlegen" in tekst

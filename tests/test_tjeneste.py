@@ -308,6 +308,12 @@ def test_eksempeldata_har_fullforte_samtaler_som_brevene_lages_fra(kjor: Callabl
         tiltak = db.execute("SELECT count(*) FROM tiltak").fetchone()[0]
     assert samtaler and tiltak
     assert all(sp in (2, 3) and dato == punktdato for _, sp, dato, punktdato in samtaler)
+    assert (
+        kjor(
+            "avsender", "--navn", "Siri Solheim", "--rolle", "kreftkoordinator", "--telefon", "55 55 55 55"
+        ).exit_code
+        == 0
+    )
     brev = kjor("brev", str(samtaler[0][0]), "--til", "fastlege", "--dato", IDAG)
     assert brev.exit_code == 0, brev.output
     assert "HVA ER VIKTIG" in brev.stdout

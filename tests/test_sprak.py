@@ -121,7 +121,8 @@ def test_a_missing_argument_is_named_and_explained(kjor):
     resultat = kjor("avtal")
     assert resultat.exit_code == 2
     assert melding(resultat) == (
-        "Mangler REF: pasientens nummer eller fødselsnummer (11 siffer). Se «pakkehjem avtal --help»."
+        "Mangler REF: pasientens nummer, fødselsnummer (11 siffer), eller begynnelsen av navnet når "
+        "bare én aktiv pasient passer. Se «pakkehjem avtal --help»."
     )
 
 

@@ -1856,6 +1856,7 @@ def brev_kommando(
     from . import visning
 
     _sjekk_brevfil(ut, overskriv)
+    _dato(dato, "--brevdato")  # a bad date is bad input (exit 2) before the register is looked for
     register = _miljo(ctx).register()
     if melding is not None:
         if sp is not None:
@@ -1913,6 +1914,7 @@ def innkalling_kommando(
     from . import visning
 
     _sjekk_brevfil(ut, overskriv)
+    _dato(dato, "--brevdato")  # a bad date is bad input (exit 2) before the register is looked for
     register = _miljo(ctx).register()
     brevet = brev_modul.lag_innkalling(
         register,

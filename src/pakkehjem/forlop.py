@@ -143,7 +143,8 @@ def tilstand(status: str, vindu_fra: date, vindu_til: date, dato: date | None, i
 
 
 def _dager(n: int) -> str:
-    return "1 dag" if n == 1 else f"{n} dager"
+    # forlop imports nothing of the project; norsk.antall is the one plural helper elsewhere.
+    return ("{} dag" if n == 1 else "{} dager").format(n)
 
 
 def _kort(dato: date) -> str:
@@ -227,7 +228,7 @@ def uke_periode(spesifikasjon: str | None, idag: date) -> Periode:
             return iso_uke(ar, uke)
         # A week that has ended (week 6 asked in December) means next year's: plans look ahead.
         if uke > uker_i_iso_ar(ar + 1) and 1 <= uke <= uker_i_iso_ar(ar):
-            raise ValueError(f"Uke {uke} i {ar} er over, og {ar + 1} har bare {uker_i_iso_ar(ar + 1)} uker.")
+            raise ValueError(f"Uke {uke} i {ar} er over, og {ar + 1} har ingen uke {uke}.")
         return iso_uke(ar + 1, uke)
     raise ValueError(f"Ukjent uke «{spesifikasjon}». Skriv et ukenummer (48) eller år og uke (2027-W02).")
 

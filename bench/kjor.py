@@ -395,7 +395,8 @@ def lag_importfil(db: Path, mappe: Path, miljo: dict[str, str]) -> str | None:
     """Untimed setup for the import measure: a CSV of IMPORT_RADER patients none of whom is in
     the register (demo data added to a copy, exported, the new rows kept). Returns what went wrong."""
     kilde = mappe / "importkilde.db"
-    shutil.copyfile(db, kilde)
+    # copy2 keeps the mode (0600): pakkehjem refuses a register others can read.
+    shutil.copy2(db, kilde)
     alle = mappe / "importkilde.csv"
     for steg in (
         ["eksempeldata", "--antall", str(IMPORT_RADER), "--seed", str(SEED + 1)],

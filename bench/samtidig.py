@@ -417,7 +417,11 @@ class Arbeider:
         fil = self.mappe / f"svar-{self.teller}.json"
         fil.write_text(json.dumps(svar, ensure_ascii=False), encoding="utf-8")
         idag = self.o.idag.isoformat()  # given, so a run past midnight still knows the date
-        args = ["samtale", str(pasient.id), "--svar", str(fil), "--dato", idag]
+        args = ["samtale", str(pasient.id), "--svar", str(fil), "--samtaledato", idag]
+        if sp == 3:
+            # The mix holds a patient's points in quick succession, so an SP3 comes long before
+            # its window; the date rules ask a coordinator to confirm that, and so does the mix.
+            args.append("--bekreft")
         kall = self._run("samtale", args, pasient.id, sp=sp, svar=svar)
         if kall.kode != 0:
             return self._avvist_uten_spor(kall, pasient)

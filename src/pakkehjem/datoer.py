@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import overload
 
 MANEDER = (
     "januar", "februar", "mars", "april", "mai", "juni",
@@ -69,6 +70,14 @@ def kort_dato(dato: date | None) -> str:
 def iso(dato: date | None) -> str | None:
     """`YYYY-MM-DD` for JSON, None stays None."""
     return None if dato is None else dato.isoformat()
+
+
+@overload
+def fra_iso(tekst: str) -> date: ...
+@overload
+def fra_iso(tekst: None) -> None: ...
+@overload
+def fra_iso(tekst: str | None) -> date | None: ...
 
 
 def fra_iso(tekst: str | None) -> date | None:

@@ -70,7 +70,7 @@ def normaliser(tekst: str) -> str:
     """Strip spaces, dashes and dots the way people type the number."""
     if tekst.isascii() and tekst.isdigit():  # as stored, and as most people type it
         return tekst
-    return _stdnum().compact(tekst.replace(".", ""))
+    return str(_stdnum().compact(tekst.replace(".", "")))
 
 
 def ser_ut_som_fnr(tekst: str) -> bool:
@@ -200,10 +200,10 @@ def lag_syntetisk(fodselsdato: date, rng: random.Random) -> str:
             f"{fodselsdato.day:02d}{fodselsdato.month + SYNTETISK_TENOR:02d}"
             f"{fodselsdato.year % 100:02d}{individ:03d}"
         )
-        k1 = _stdnum().calc_check_digit1(ni)
+        k1: str = _stdnum().calc_check_digit1(ni)
         if len(k1) != 1:
             continue
-        k2 = _stdnum().calc_check_digit2(ni + k1)
+        k2: str = _stdnum().calc_check_digit2(ni + k1)
         if len(k2) != 1:
             continue
         return ni + k1 + k2

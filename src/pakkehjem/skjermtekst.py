@@ -43,7 +43,7 @@ def _bilde(treff: re.Match[str]) -> str:
     return ERSTATNING
 
 
-def rens(tekst: Any, *, linjeskift: bool = True) -> str:
+def rens(tekst: object, *, linjeskift: bool = True) -> str:
     """`tekst` safe for a terminal: control characters shown, never acted on.
 
     With `linjeskift` a line break stays a line break; without it (one table cell, one line

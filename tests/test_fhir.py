@@ -92,6 +92,34 @@ def test_svarene_viser_til_guiden_som_questionnaire(kjor: Callable, full_pasient
     assert grad["answer"] == [{"valueInteger": 6}]
 
 
+def test_skaarene_har_med_hva_endene_betyr(kjor: Callable, full_pasient: int) -> None:
+    data = bunt(kjor, full_pasient, "fastlege")
+    r = ressurser(data)
+    skarer = next(s for s in r["Composition"]["section"] if s["title"] == "Skårer")
+    assert (
+        "Belastning siste uke: 6 av 10 (0 = ingen belastning, 10 = ekstrem belastning)"
+        in skarer["text"]["div"]
+    )
+    grad = next(
+        i for g in r["QuestionnaireResponse"]["item"] for i in g["item"] if i["linkId"] == "belastning_grad"
+    )
+    assert grad["text"].endswith("(0 = ingen belastning, 10 = ekstrem belastning)")
+    skjema = json.loads(kjor("guide", "--format", "fhir").stdout)
+    assert (
+        next(i for g in skjema["item"] for i in g["item"] if i["linkId"] == "belastning_grad")["text"]
+        == grad["text"]
+    )
+    # In a nynorsk letter the narrative carries the guide's nynorsk words for the ends.
+    nn = ressurser(bunt(kjor, full_pasient, "fastlege", "--sprak", "nynorsk"))["Composition"]
+    assert "6 av 10 (0 = inga belastning, 10 = ekstrem belastning)" in json.dumps(nn, ensure_ascii=False)
+
+
+def test_dokumentet_viser_ikke_til_en_profil_som_ikke_er_publisert(kjor: Callable, full_pasient: int) -> None:
+    data = bunt(kjor, full_pasient)
+    assert "urn:pakkehjem:profil" not in json.dumps(data)
+    assert all("meta" not in e["resource"] for e in data["entry"])
+
+
 @pytest.mark.parametrize("til", ["nav", "annen", "pasient"])
 def test_fhir_bare_til_helsetjenesten(
     kjor: Callable, full_pasient: int, forvent_feil: Callable, til: str

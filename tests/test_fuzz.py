@@ -740,7 +740,7 @@ JSONVERDI = st.recursive(
     lambda barn: st.lists(barn, max_size=4) | st.dictionaries(KORT_TEKST, barn, max_size=4),
     max_leaves=12,
 )
-ANSVARLIGE = st.sampled_from(guide_modul.TILTAK_ANSVARLIGE)
+ANSVARLIGE = st.sampled_from(guide_modul.STANDARD_TILTAK_ANSVARLIGE)
 
 
 def nesten_gyldig_svar(sporsmal: guide_modul.Sporsmal) -> st.SearchStrategy[Any]:

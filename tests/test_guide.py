@@ -564,3 +564,89 @@ def test_omfanget_til_et_samtykke_ma_navngi_guidens_tema() -> None:
     # A nested list is reported as a bad choice list, not a crash.
     with pytest.raises(GuideFeil):
         fra_tekst(tekst.replace("valg: [jobb, okonomi,", "valg: [[jobb], okonomi,", 1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Who can be responsible for an action: data of each guide
+
+
+def test_standardguiden_har_listen_over_hvem_som_kan_ha_ansvaret_for_et_tiltak(guide: Guide) -> None:
+    assert guide.tiltak_ansvarlige == (
+        "pasienten", "pårørende", "fastlegen", "kommunen", "sykehuset", "NAV", "Kreftforeningen", "LMS",
+    )  # fmt: skip
+    assert guide.til_json()["tiltak_ansvarlige"][:3] == ["pasienten", "pårørende", "fastlegen"]
+
+
+def test_en_guide_uten_egen_liste_bruker_standardlisten(tmp_path: Path) -> None:
+    assert last_guide(skriv(tmp_path, GYLDIG)).tiltak_ansvarlige == last_guide().tiltak_ansvarlige
+
+
+def test_en_kommune_kan_ha_sin_egen_liste_over_ansvarlige(tmp_path: Path) -> None:
+    guide = last_guide(
+        skriv(
+            tmp_path,
+            GYLDIG.replace("tema:\n", "tiltak_ansvarlige: [hjemmetjenesten, Frisklivssentralen]\ntema:\n", 1),
+        )
+    )
+    assert guide.tiltak_ansvarlige == ("hjemmetjenesten", "Frisklivssentralen")
+
+
+@pytest.mark.parametrize(
+    ("liste", "melding"),
+    [
+        ("[]", "må være en liste med hvem som kan ha ansvaret"),
+        ("fastlegen", "må være en liste med hvem som kan ha ansvaret"),
+        ("[fastlegen, 12]", "nr. 2 er ikke tekst"),
+        ("[fastlegen, Fastlegen]", "har «Fastlegen» to ganger"),
+        ("[fastlegen, annen]", "skal ikke ha med «annen»"),
+        ('[fastlegen, "sykehuset: lege"]', "kan ikke være et tall eller ha kolon"),
+        ('[fastlegen, "3"]', "kan ikke være et tall eller ha kolon"),
+    ],
+)
+def test_en_odelagt_liste_over_ansvarlige_avvises_med_norsk_melding(
+    tmp_path: Path, liste: str, melding: str
+) -> None:
+    fil = skriv(tmp_path, GYLDIG.replace("tema:\n", f"tiltak_ansvarlige: {liste}\ntema:\n", 1))
+    with pytest.raises(GuideFeil) as feil:
+        last_guide(fil)
+    assert str(fil) in str(feil.value) and melding in str(feil.value)
+
+
+def test_en_svarfil_skriver_en_ansvarlig_fra_listen_slik_guiden_staver_den(guide: Guide) -> None:
+    svar = {"barn_under_18": True, "barn_behov": "behov", "barn_tiltak": [
+        {"hva": "Time", "ansvarlig": "Fastlegen"},
+        {"hva": "Møte", "ansvarlig": "nav"},
+        {"hva": "Ringe", "ansvarlig": "helsesykepleier på skolen"},
+    ]}  # fmt: skip
+    tiltak = valider_svarsett(guide, svar)["barn_tiltak"]
+    assert [t["ansvarlig"] for t in tiltak] == ["fastlegen", "NAV", "helsesykepleier på skolen"]
+
+
+# --------------------------------------------------------------------------------------------------
+# A scale's anchors in nynorsk
+
+
+def test_skalaens_ender_paa_nynorsk_til_nynorske_brev(guide: Guide) -> None:
+    matlyst = guide.sporsmal("symptom_matlyst")
+    assert matlyst.ankere("nynorsk") == "0 = normal matlyst, 10 = inga matlyst i det heile"
+    assert vis_verdi(matlyst, 7, "nynorsk") == "7 av 10 (0 = normal matlyst, 10 = inga matlyst i det heile)"
+    assert all(s.min_tekst_nn and s.max_tekst_nn for s in guide.alle_sporsmal() if s.type == "skala")
+
+
+def test_en_guide_uten_nynorske_ender_bruker_bokmaal_ogsaa_paa_nynorsk(tmp_path: Path) -> None:
+    tekst = GYLDIG + (
+        "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
+        '        min_tekst: "ingen smerte"\n        max_tekst: "verst tenkelige smerte"\n'
+    )
+    smerte = last_guide(skriv(tmp_path, tekst)).sporsmal("smerte")
+    assert smerte.ankere("nynorsk") == smerte.ankere() == "0 = ingen smerte, 10 = verst tenkelige smerte"
+
+
+def test_bare_den_ene_nynorske_enden_avvises(tmp_path: Path) -> None:
+    tekst = GYLDIG + (
+        "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
+        '        min_tekst: "ingen smerte"\n        max_tekst: "verst tenkelige smerte"\n'
+        '        min_tekst_nn: "ingen smerte"\n'
+    )
+    feil = valider_fil(skriv(tmp_path, tekst))
+    assert len(feil) == 1 and "«min_tekst_nn» må ha «max_tekst_nn» med seg" in feil[0]

@@ -835,6 +835,15 @@ def test_sjekk_guide_paa_ugyldig_yaml_og_manglende_fil(
     forvent_feil(kjor("sjekk-guide", tmp_path / "borte.yaml"), 2, "borte.yaml", "finnes ikke")
 
 
+def test_en_guide_med_en_odelagt_liste_over_ansvarlige_avvises_uten_traceback(
+    kjor: Callable, testregister: Path, tmp_path: Path, forvent_feil: Callable
+) -> None:
+    tekst = TESTGUIDE.replace("tema:\n", "tiltak_ansvarlige: [fastlegen, fastlegen]\ntema:\n", 1)
+    sti = skriv_guide(tmp_path, tekst, "odelagt.yaml")
+    forvent_feil(kjor("sjekk-guide", sti), 2, "odelagt.yaml", "«tiltak_ansvarlige» har «fastlegen» to ganger")
+    forvent_feil(kjor("innstillinger", "guide", sti), 2, "to ganger")
+
+
 def test_innstillingen_guide_godtar_ikke_en_odelagt_guide(
     kjor: Callable, testregister: Path, tmp_path: Path, forvent_feil: Callable
 ) -> None:

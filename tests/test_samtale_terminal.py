@@ -25,7 +25,7 @@ import pexpect
 import pytest
 
 from hjelp import json_ut
-from samtalehjelp import skriv_guide
+from samtalehjelp import TESTGUIDE, skriv_guide
 
 IDAG = date.today()
 # Keys as a terminal sends them.
@@ -441,6 +441,32 @@ def test_et_tiltak_rettet_blir_til_to_tiltak(kjor: Callable, pasient: int, samta
         {"hva": "Ringe helsesykepleier", "ansvarlig": "annen: helsesykepleier på skolen", "frist": None},
     ]
     assert sorted(t["hva"] for t in data["tiltak"]) == ["Ringe helsesykepleier", "Time hos sosionom"]
+
+
+def test_hvem_som_kan_ha_ansvaret_kommer_fra_guiden(
+    kjor: Callable, testregister: Path, ny_pasient: Callable, tmp_path: Path, samtale: Callable
+) -> None:
+    tekst = TESTGUIDE.replace("tema:\n", "tiltak_ansvarlige: [helsesykepleier, skolen]\ntema:\n", 1)
+    assert kjor("innstillinger", "guide", skriv_guide(tmp_path, tekst)).exit_code == 0
+    pasient = ny_pasient(DIAGNOSEDATO.isoformat(), dato=IDAG.isoformat())["id"]
+    p = samtale(pasient)
+    svar(p, "Hvordan holdes samtalen?", "kontor")
+    svar(p, "Hvem er til stede?", "")
+    svar(p, "Behov for hjelp med familien?", "behov")
+    svar(p, "Har du barn under 18?", "ja")
+    svar(p, "Om barna", "")
+    svar(p, "Tiltak 1, hva:", "Samtale med klassen")
+    # The guide's own list, numbered; not the shipped guide's.
+    p.expect_exact("Ansvarlig: 1. helsesykepleier, 2. skolen, eller «annen: » og hvem")
+    svar(p, "Hvem har ansvaret", "fastlegen")
+    p.expect_exact("Velg et nummer eller et navn fra listen")
+    svar(p, "Hvem har ansvaret", "2")
+    svar(p, "Frist", "")
+    svar(p, "Tiltak 2, hva:", "")
+    svar(p, "Belastning fra 0 til 10", "pause")
+    assert avslutt(p) == 0
+    tiltak = vis(kjor, pasient)["samtaler"][0]["svar"]["barn_tiltak"]
+    assert tiltak == [{"hva": "Samtale med klassen", "ansvarlig": "skolen", "frist": None}]
 
 
 def test_uten_terminal_starter_samtalen_ikke(kjor: Callable, pasient: int, db_sti: Path) -> None:

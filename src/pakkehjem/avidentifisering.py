@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from .guide import TILTAK_ANSVARLIGE
+from .guide import STANDARD_TILTAK_ANSVARLIGE
 from .skjuling import GRENSE
 
 ALDERSGRUPPER = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 200))
@@ -40,7 +40,7 @@ KOLONNER: dict[str, tuple[str, ...]] = {
     "tiltak": ("nokkel", "ansvarlig", "frist_maned", "status", "utfort_maned"),
 }  # fmt: skip
 
-_KJENTE_ANSVARLIGE = {a.casefold(): a for a in TILTAK_ANSVARLIGE}
+_KJENTE_ANSVARLIGE = {a.casefold(): a for a in STANDARD_TILTAK_ANSVARLIGE}
 
 
 def aldersgruppe(fodselsdato: str | None, dag: str | None) -> str | None:

@@ -529,6 +529,7 @@ def _parorende(
     etikett: Any,
     visning: Any,
     tematittel: Any,
+    sprak: str,
 ) -> list[dict[str, Any]]:
     """The relatives' own needs for the letter: only to the GP and the municipality, and only the
     themes where the relative agreed to share in the conversation (the `_deling` question). The
@@ -546,7 +547,7 @@ def _parorende(
                 flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
                 skarer.append({
                     "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
-                    "ankere": s.ankere() or "",
+                    "ankere": s.ankere(sprak) or "",
                     "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
                 })  # fmt: skip
         detaljer = [
@@ -605,7 +606,7 @@ def bygg_kontekst(
             return ord_(verdi)
         if sporsmal.type == "flervalg":
             return ", ".join(ord_(v) for v in verdi)
-        return guide_modul.vis_verdi(sporsmal, verdi)
+        return guide_modul.vis_verdi(sporsmal, verdi, sprak)
 
     # A letter to nav or annen carries only what the consent's scope names (samtykke.py).
     eget_samtykke = samtykke_regler.rad_for(mottaker, grunnlag["samtykke"], mottaker_navn)
@@ -695,7 +696,7 @@ def bygg_kontekst(
                     flagget = s.flagg_fra is not None and svar[s.id] >= s.flagg_fra
                     verdier.append({
                         "etikett": etikett(s), "verdi": svar[s.id], "maks": s.max, "flagg": flagget,
-                        "ankere": s.ankere() or "",
+                        "ankere": s.ankere(sprak) or "",
                         "flagg_tekst": t["flagg"].format(grense=s.flagg_fra) if flagget else "",
                     })  # fmt: skip
             notater = [
@@ -742,7 +743,9 @@ def bygg_kontekst(
     ]
     # A consent limited to some themes (omfang) carries the relative's section only when it names it.
     delt_tema = [x for x in parorende_tema if omfang is None or x.id in omfang]
-    parorende = _parorende(delt_tema, svar, grunnlag["tiltak"], mottaker, t, etikett, visning, tematittel)
+    parorende = _parorende(
+        delt_tema, svar, grunnlag["tiltak"], mottaker, t, etikett, visning, tematittel, sprak
+    )
 
     egne_tiltak = []
     if mottaker == "fastlege":

@@ -23,10 +23,13 @@ from pakkehjem.datoer import norsk_dato, parse_dato
 
 TYPER = ("tekst", "valg", "flervalg", "skala", "janei", "dato", "tiltak")
 MOTTAKERE = ("fastlege", "kommune", "sykehus", "nav", "annen")
-# Suggestions for the responsible party of an action (domain.md); the field itself is free text.
-TILTAK_ANSVARLIGE = (
-    "pasienten", "pårørende", "fastlegen", "kommunen", "sykehuset", "NAV", "Kreftforeningen", "LMS", "annen",
+# Who can be responsible for an action (domain.md), for a guide without its own list
+# («tiltak_ansvarlige»): the shipped guide carries the same list. «annen: …» is always offered too.
+STANDARD_TILTAK_ANSVARLIGE = (
+    "pasienten", "pårørende", "fastlegen", "kommunen", "sykehuset", "NAV", "Kreftforeningen", "LMS",
 )  # fmt: skip
+ANNEN_ANSVARLIG = "annen"
+MAKS_ANSVARLIG = 100
 MAKS_TEKST = 10_000
 MAKS_GUIDEFIL = 5 * 1024 * 1024
 MAKS_TILTAK_TEKST = 1_000
@@ -45,12 +48,12 @@ _SIKKER_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # nest deeper than this goes to the pure-Python loader, whose recursion Python guards (RecursionError).
 _C_MAKS_DYBDE = 2000
 
-_TOPP_NOKLER = ("id", "tittel", "versjon", "tema")
+_TOPP_NOKLER = ("id", "tittel", "versjon", "tiltak_ansvarlige", "tema")
 _TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal", "parorende", "hefte")
 _SPORSMAL_NOKLER = (
     "id", "tekst", "type", "hjelp", "pakrevd", "valg", "min", "max", "flagg_fra", "min_tekst",
-    "max_tekst", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale", "samtykke_omfang",
-    "samtykke_navn",
+    "max_tekst", "min_tekst_nn", "max_tekst_nn", "flerlinjet", "vis_hvis", "samtykke", "neste_avtale",
+    "samtykke_omfang", "samtykke_navn",
 )  # fmt: skip
 _TILTAK_NOKLER = ("hva", "ansvarlig", "frist")
 # Which optional keys belong to which type: a key on the wrong type is a mistake worth reporting.
@@ -61,6 +64,8 @@ _NOKKEL_TYPER = {
     "flagg_fra": ("skala",),
     "min_tekst": ("skala",),
     "max_tekst": ("skala",),
+    "min_tekst_nn": ("skala",),
+    "max_tekst_nn": ("skala",),
     "flerlinjet": ("tekst",),
     "samtykke": ("janei",),
     "neste_avtale": ("dato",),
@@ -112,17 +117,29 @@ class Sporsmal:
     flagg_fra: int | None = None
     min_tekst: str | None = None
     max_tekst: str | None = None
+    # The anchors in nynorsk, for nynorsk letters; without them the bokmål anchors are used.
+    min_tekst_nn: str | None = None
+    max_tekst_nn: str | None = None
     flerlinjet: bool = False
     # The scope (the themes that may be shared) of the consent to this kind; valg are theme ids.
     samtykke_omfang: str | None = None
     # The recipient the consent to this kind names (annen).
     samtykke_navn: str | None = None
 
-    def ankere(self) -> str | None:
-        """A scale's two ends in words, "0 = ingen smerte, 10 = verst tenkelige smerte"."""
+    def ankere(self, sprak: str = "bokmal") -> str | None:
+        """A scale's two ends in words, "0 = ingen smerte, 10 = verst tenkelige smerte", in
+        nynorsk when `sprak` is "nynorsk" and the guide has the nynorsk anchors."""
         if self.type != "skala" or not (self.min_tekst and self.max_tekst):
             return None
-        return f"{self.min} = {self.min_tekst}, {self.max} = {self.max_tekst}"
+        lav, hoy = self.endene(sprak)
+        return f"{self.min} = {lav}, {self.max} = {hoy}"
+
+    def endene(self, sprak: str = "bokmal") -> tuple[str, str]:
+        """The words for a scale's low and high end in this language: the nynorsk pair where the
+        guide has it, else the bokmål one ("" where the guide has none)."""
+        if sprak == "nynorsk" and self.min_tekst_nn and self.max_tekst_nn:
+            return self.min_tekst_nn, self.max_tekst_nn
+        return self.min_tekst or "", self.max_tekst or ""
 
     def til_json(self) -> dict[str, Any]:
         """The question as in `guide --json`; type-specific keys only where they apply."""
@@ -132,7 +149,7 @@ class Sporsmal:
         if self.type == "skala":
             ut["min"] = self.min
             ut["max"] = self.max
-            for navn in ("min_tekst", "max_tekst", "flagg_fra"):
+            for navn in ("min_tekst", "max_tekst", "min_tekst_nn", "max_tekst_nn", "flagg_fra"):
                 if getattr(self, navn) is not None:
                     ut[navn] = getattr(self, navn)
         ut["pakrevd"] = self.pakrevd
@@ -198,6 +215,8 @@ class Guide:
     tema: tuple[Tema, ...]
     kilde: str = field(default="", repr=False, compare=False)
     kilde_navn: str = field(default="", compare=False)
+    # Who can be responsible for an action, as the conversation offers them («annen: …» besides).
+    tiltak_ansvarlige: tuple[str, ...] = STANDARD_TILTAK_ANSVARLIGE
     _sporsmal: dict[str, Sporsmal] = field(init=False, repr=False, compare=False)
     _tema_for: dict[str, Tema] = field(init=False, repr=False, compare=False)
 
@@ -233,11 +252,13 @@ class Guide:
         raise KeyError(f"Temaet «{tema_id}» finnes ikke i guiden «{self.id}».")
 
     def til_json(self) -> dict[str, Any]:
-        """`{"id", "tittel", "versjon", "tema": [...]}` as cli.md describes for `guide --json`."""
+        """`{"id", "tittel", "versjon", "tiltak_ansvarlige", "tema": [...]}` as cli.md describes
+        for `guide --json` (with the list of who can be responsible for an action)."""
         return {
             "id": self.id,
             "tittel": self.tittel,
             "versjon": self.versjon,
+            "tiltak_ansvarlige": list(self.tiltak_ansvarlige),
             "tema": [t.til_json() for t in self.tema],
         }
 
@@ -427,6 +448,7 @@ class _Tolker:
         elif not _er_tekst(versjon):
             self._meld((), hvem, 'mangler «versjon», for eksempel versjon: "1.0".')
 
+        ansvarlige = self.ansvarlige(data.get("tiltak_ansvarlige", STANDARD_TILTAK_ANSVARLIGE))
         alle_tema = data.get("tema")
         if not isinstance(alle_tema, list) or not alle_tema:
             self._meld((), hvem, "mangler «tema»: en liste med minst ett tema.")
@@ -472,9 +494,43 @@ class _Tolker:
                 tema=tuple(tema_liste),
                 kilde=tekst,
                 kilde_navn=self.navn,
+                tiltak_ansvarlige=ansvarlige,
             ),
             [],
         )
+
+    def ansvarlige(self, verdi: object) -> tuple[str, ...]:
+        """The guide's list of who can be responsible for an action, checked."""
+        hvem = "guiden"
+        forklaring = (
+            "«tiltak_ansvarlige» må være en liste med hvem som kan ha ansvaret for et tiltak, "
+            "for eksempel [pasienten, fastlegen, kommunen]"
+        )
+        if not isinstance(verdi, list | tuple) or not verdi:
+            self._meld((), hvem, forklaring + ".")
+            return ()
+        ut: list[str] = []
+        for nr, navn in enumerate(verdi, 1):
+            if not _er_tekst(navn):
+                self._meld((), hvem, f"{forklaring}: nr. {nr} er ikke tekst.")
+                continue
+            navn = " ".join(navn.split())
+            if len(navn) > MAKS_ANSVARLIG:
+                self._meld((), hvem, f"«tiltak_ansvarlige» nr. {nr} er lenger enn {MAKS_ANSVARLIG} tegn.")
+            elif navn.isdigit() or ":" in navn:
+                self._meld(
+                    (), hvem, f"«tiltak_ansvarlige» nr. {nr} kan ikke være et tall eller ha kolon i seg "
+                    "(tall og «annen: …» brukes når ansvarlig velges)."
+                )  # fmt: skip
+            elif navn.casefold() == ANNEN_ANSVARLIG:
+                self._meld(
+                    (), hvem, "«tiltak_ansvarlige» skal ikke ha med «annen»: «annen: …» kan alltid velges."
+                )  # fmt: skip
+            elif navn.casefold() in (a.casefold() for a in ut):
+                self._meld((), hvem, f"«tiltak_ansvarlige» har «{navn}» to ganger.")
+            else:
+                ut.append(navn)
+        return tuple(ut)
 
     def tema(self, ti: int, t: object, tema_ider: set[str]) -> Tema | None:
         pos = (ti,)
@@ -630,6 +686,8 @@ class _Tolker:
             flagg_fra=flagg_fra,
             min_tekst=s.get("min_tekst"),
             max_tekst=s.get("max_tekst"),
+            min_tekst_nn=s.get("min_tekst_nn"),
+            max_tekst_nn=s.get("max_tekst_nn"),
             flerlinjet=s.get("flerlinjet", False),
             samtykke_omfang=s.get("samtykke_omfang") if typ == "flervalg" else None,
             samtykke_navn=s.get("samtykke_navn") if typ == "tekst" else None,
@@ -677,6 +735,14 @@ class _Tolker:
                 )
             elif not _er_tekst(s[nokkel]):
                 meld(f"«{nokkel}» må være tekst.")
+        # The nynorsk anchors are optional, but come in pairs: a letter shows both ends in one language.
+        nynorsk = [n for n in ("min_tekst_nn", "max_tekst_nn") if n in s]
+        for nokkel in nynorsk:
+            if not _er_tekst(s[nokkel]):
+                meld(f"«{nokkel}» må være tekst.")
+        if len(nynorsk) == 1:
+            mangler = "max_tekst_nn" if nynorsk[0] == "min_tekst_nn" else "min_tekst_nn"
+            meld(f"«{nynorsk[0]}» må ha «{mangler}» med seg: begge endene av skalaen på nynorsk.")
         return lav, hoy, flagg_fra
 
     def _vis_hvis(self, betingelse: object, sid: object, meld: Any) -> dict[str, Any] | None:
@@ -941,6 +1007,13 @@ def lag_tiltak(hva: object, ansvarlig: object, frist: object = None) -> dict[str
     return {"hva": hva_tekst, "ansvarlig": ansvarlig_tekst, "frist": frist_iso}
 
 
+def kjent_ansvarlig(tekst: str, ansvarlige: tuple[str, ...] | Any) -> str | None:
+    """The name in the guide's list of who can be responsible that this text is (any case and
+    spacing), spelled as the guide spells it; None when it is none of them."""
+    nokkel = " ".join(tekst.split()).casefold()
+    return next((a for a in ansvarlige if a.casefold() == nokkel), None)
+
+
 def _tiltak_verdi(verdi: object) -> list[dict[str, Any]]:
     forventet = "Forventet en liste med tiltak, hvert med «hva», «ansvarlig» og eventuelt «frist»."
     if not isinstance(verdi, list | tuple):
@@ -1079,8 +1152,9 @@ def les_tekst(sporsmal: Sporsmal, tekst: str) -> Any:
     return valider_verdi(sporsmal, ren)
 
 
-def vis_verdi(sporsmal: Sporsmal, verdi: Any) -> str:
-    """A stored answer as a person reads it: ja/nei, Norwegian dates, lists joined."""
+def vis_verdi(sporsmal: Sporsmal, verdi: Any, sprak: str = "bokmal") -> str:
+    """A stored answer as a person reads it: ja/nei, Norwegian dates, lists joined, a score
+    with its anchors (in nynorsk for a nynorsk letter)."""
     if verdi is None:
         return ""
     match sporsmal.type:
@@ -1097,7 +1171,7 @@ def vis_verdi(sporsmal: Sporsmal, verdi: Any) -> str:
                 linjer.append(f"{t['hva']} (ansvarlig: {t['ansvarlig']}{frist})")
             return "; ".join(linjer)
         case "skala" if isinstance(verdi, int):
-            ankere = sporsmal.ankere()
+            ankere = sporsmal.ankere(sprak)
             return f"{verdi} av {sporsmal.max}" + (f" ({ankere})" if ankere else "")
     return str(verdi)
 
@@ -1145,6 +1219,11 @@ def valider_svarsett(guide: Guide, svar: object) -> dict[str, Any]:
                 )
             )
             continue
+        if s.type == "tiltak":
+            # A name from the guide's list is stored as the guide spells it («Fastlegen», «nav»),
+            # as the conversation stores it; anyone else stays in the file's own words.
+            for t in verdi:
+                t["ansvarlig"] = kjent_ansvarlig(t["ansvarlig"], guide.tiltak_ansvarlige) or t["ansvarlig"]
         gyldige[s.id] = verdi
     if feil:
         raise UgyldigeSvar(feil)

@@ -34,10 +34,11 @@ ICD10_SYSTEM = "urn:oid:2.16.578.1.12.4.1.1.7110"
 ICD10_SYSTEMER = (ICD10_SYSTEM, "http://hl7.org/fhir/sid/icd-10")
 LOINC = "http://loinc.org"
 # pakkehjem's own codes, as URNs (no web address that could be mistaken for a published profile).
+# The document claims no profile (no meta.profile): HL7 Norway's no-basis has none for a document
+# like this, and pakkehjem publishes no StructureDefinition to point at (docs/fhir.md).
 SP_SYSTEM = "urn:pakkehjem:samhandlingspunkt"
 ANSVARLIG_SYSTEM = "urn:pakkehjem:ansvarlig"
 GUIDE_URL = "urn:pakkehjem:samtaleguide:"
-PROFIL = "urn:pakkehjem:profil:overforing:1"
 
 
 def _ressurs(klasse_navn: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +185,6 @@ def lag_bunt(
         "title": "Oppsummering fra kartleggingssamtale – Pakkeforløp hjem for pasienter med kreft",
         "section": seksjoner,
     })  # fmt: skip
-    dok_r = {"resourceType": "Composition", "meta": {"profile": [PROFIL]}, **dok_r}
     bunt = _ressurs("Bundle", {
         "resourceType": "Bundle",
         "identifier": {"system": "urn:ietf:rfc:3986", "value": _urn()},
@@ -214,10 +214,18 @@ def _svar_elementer(guiden: guide_modul.Guide, svar: dict[str, Any]) -> list[dic
                 continue
             verdier = _fhir_svar(s, gjeldende[s.id])
             if verdier:
-                elementer.append({"linkId": s.id, "text": s.tekst, "answer": verdier})
+                elementer.append({"linkId": s.id, "text": _elementtekst(s), "answer": verdier})
         if elementer:
             grupper.append({"linkId": tema.id, "text": tema.tittel, "item": elementer})
     return grupper
+
+
+def _elementtekst(s: guide_modul.Sporsmal) -> str:
+    """An item's text: the question, and for a scale its two ends. A score's number means nothing
+    without them (0 is "normal matlyst"), and valueInteger has no display to carry them; the same
+    text stands in the Questionnaire and the QuestionnaireResponse."""
+    ankere = s.ankere()
+    return f"{s.tekst} ({ankere})" if ankere else s.tekst
 
 
 def _fhir_svar(s: guide_modul.Sporsmal, verdi: Any) -> list[dict[str, Any]]:
@@ -295,7 +303,8 @@ def _seksjoner(kontekst: dict[str, Any], ref: dict[str, dict[str, str]]) -> list
     for gruppe in kontekst["skarer"]:
         for v in gruppe["verdier"]:
             flagg = f" – {v['flagg_tekst']}" if v["flagg"] else ""
-            skarer.append(f"{v['etikett']}: {v['verdi']} {t['av']} {v['maks']}{flagg}")
+            ankere = f" ({v['ankere']})" if v["ankere"] else ""
+            skarer.append(f"{v['etikett']}: {v['verdi']} {t['av']} {v['maks']}{ankere}{flagg}")
         skarer += [f"  {n['etikett']}: {n['verdi']}" for n in gruppe["notater"]]
     alle_tiltak = list(kontekst.get("egne_tiltak") or []) + list(kontekst["tiltak"])
     tiltak = [
@@ -348,7 +357,7 @@ def guide_som_questionnaire(guiden: guide_modul.Guide) -> bytes:
     question, with enableWhen for its condition; the QuestionnaireResponse refers to its url."""
 
     def element(s: guide_modul.Sporsmal) -> dict[str, Any]:
-        ut: dict[str, Any] = {"linkId": s.id, "text": s.tekst, "type": _ELEMENTTYPE[s.type]}
+        ut: dict[str, Any] = {"linkId": s.id, "text": _elementtekst(s), "type": _ELEMENTTYPE[s.type]}
         if s.pakrevd:
             ut["required"] = True
         if s.type in ("flervalg", "tiltak"):

@@ -50,8 +50,7 @@ HJELP = ("?", "hjelp")
 FERDIG = ("ferdig",)
 KOMMANDOER = HOPP + TILBAKE + MENY + PAUSE + HJELP + FERDIG
 
-ANSVARLIGE = guide_modul.TILTAK_ANSVARLIGE
-ANNEN = "annen"
+ANNEN = guide_modul.ANNEN_ANSVARLIG
 
 STATUS_MERKE = {
     BESVART: ("✓", "besvart"),
@@ -679,13 +678,14 @@ class Terminalsamtale:
         return guide_modul.lag_tiltak(hva, ansvarlig, frist)
 
     def _velg_ansvarlig(self, standard: str) -> str:
-        liste = ", ".join(f"{i}. {a}" for i, a in enumerate(ANSVARLIGE, 1) if a != ANNEN)
+        ansvarlige = (self._motor.guide if self._motor else guide_modul.last_guide()).tiltak_ansvarlige
+        liste = ", ".join(f"{i}. {a}" for i, a in enumerate(ansvarlige, 1))
         self.k.print(f"  Ansvarlig: {liste}, eller «annen: » og hvem")
         while True:
             svar = self._les("  Hvem har ansvaret (nummer, navn eller «annen: …»): ", standard=standard,
-                             fullfor=ANSVARLIGE)  # fmt: skip
+                             fullfor=(*ansvarlige, f"{ANNEN}: "))  # fmt: skip
             standard = ""
-            valgt = velg_ansvarlig(svar)
+            valgt = velg_ansvarlig(svar, ansvarlige)
             if valgt is not None:
                 return valgt
             self.k.print(
@@ -788,7 +788,7 @@ class Terminalsamtale:
             return True
 
 
-def velg_ansvarlig(tekst: str) -> str | None:
+def velg_ansvarlig(tekst: str, ansvarlige: Sequence[str]) -> str | None:
     """Who is responsible for an action: a number or name from the guide's list (a unique
     prefix will do), or «annen: …» with who; None for anything else."""
     tekst = " ".join(tekst.split())
@@ -796,13 +796,13 @@ def velg_ansvarlig(tekst: str) -> str | None:
         return None
     if tekst.isascii() and tekst.isdigit():
         nr = int(tekst)
-        return ANSVARLIGE[nr - 1] if 1 <= nr <= len(ANSVARLIGE) and ANSVARLIGE[nr - 1] != ANNEN else None
+        return ansvarlige[nr - 1] if 1 <= nr <= len(ansvarlige) else None
     nokkel = tekst.casefold()
     if nokkel.startswith(ANNEN) and ":" in nokkel:
         hvem = tekst.split(":", 1)[1].strip()
         return f"{ANNEN}: {hvem}" if hvem else None
-    eksakt = [a for a in ANSVARLIGE if a.casefold() == nokkel and a != ANNEN]
+    eksakt = guide_modul.kjent_ansvarlig(tekst, ansvarlige)
     if eksakt:
-        return eksakt[0]
-    treff = [a for a in ANSVARLIGE if a.casefold().startswith(nokkel) and a != ANNEN]
+        return eksakt
+    treff = [a for a in ansvarlige if a.casefold().startswith(nokkel)]
     return treff[0] if len(treff) == 1 else None

@@ -633,20 +633,17 @@ def test_skalaens_ender_paa_nynorsk_til_nynorske_brev(guide: Guide) -> None:
     assert all(s.min_tekst_nn and s.max_tekst_nn for s in guide.alle_sporsmal() if s.type == "skala")
 
 
+SMERTE = (
+    "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
+    '        min_tekst: "ingen smerte"\n        max_tekst: "verst tenkelige smerte"\n'
+)
+
+
 def test_en_guide_uten_nynorske_ender_bruker_bokmaal_ogsaa_paa_nynorsk(tmp_path: Path) -> None:
-    tekst = GYLDIG + (
-        "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
-        '        min_tekst: "ingen smerte"\n        max_tekst: "verst tenkelige smerte"\n'
-    )
-    smerte = last_guide(skriv(tmp_path, tekst)).sporsmal("smerte")
+    smerte = last_guide(skriv(tmp_path, GYLDIG + SMERTE)).sporsmal("smerte")
     assert smerte.ankere("nynorsk") == smerte.ankere() == "0 = ingen smerte, 10 = verst tenkelige smerte"
 
 
 def test_bare_den_ene_nynorske_enden_avvises(tmp_path: Path) -> None:
-    tekst = GYLDIG + (
-        "      - id: smerte\n        tekst: Smerte\n        type: skala\n        min: 0\n        max: 10\n"
-        '        min_tekst: "ingen smerte"\n        max_tekst: "verst tenkelige smerte"\n'
-        '        min_tekst_nn: "ingen smerte"\n'
-    )
-    feil = valider_fil(skriv(tmp_path, tekst))
+    feil = valider_fil(skriv(tmp_path, GYLDIG + SMERTE + '        min_tekst_nn: "ingen smerte"\n'))
     assert len(feil) == 1 and "«min_tekst_nn» må ha «max_tekst_nn» med seg" in feil[0]

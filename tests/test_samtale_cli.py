@@ -147,6 +147,26 @@ def test_en_hel_samtale_lagrer_svar_tiltak_og_samtykke_og_setter_punktet_gjennom
     assert (sp2["status"], sp2["dato"]) == ("avtalt", NESTE_DATO.isoformat()), "the agreed date books SP2"
 
 
+def test_oppsummeringen_viser_svaret_foerst_og_det_som_ble_hoppet_over_som_hoppet_over(
+    kjor: Callable, pasient: int
+) -> None:
+    rader = ["2", "1,3", "Ali Hassan", "behov", "hopp over", "6", "ja", NESTE_DATO.strftime("%d.%m.%Y")]
+    ut = kjor("samtale", pasient, input=linjer(*rader, "pause")).output
+    oppsummering = ut.split("Oppsummering", 1)[1].split("Påkrevde spørsmål uten svar", 1)[0]
+    # Every theme in guide order, with its state under its title.
+    assert oppsummering.index("Start") < oppsummering.index("Familie") < oppsummering.index("Avslutning")
+    assert "delvis besvart" in oppsummering
+    # The answer first, the question after it as a label; never the question above its answer.
+    assert "behov  · Behov for hjelp med familien" in oppsummering
+    assert "Ali Hassan  · Navn på tolken" in oppsummering
+    assert (
+        "6 av 10 (0 = ingen belastning, 10 = ekstrem belastning)  · Belastning fra 0 til 10" in oppsummering
+    )
+    assert f"{NESTE_DATO.strftime('%d.%m.%Y')}  · Dato for neste samtale" in oppsummering
+    # What was skipped is said as skipped.
+    assert "hoppet over  · Har du barn under 18" in oppsummering
+
+
 def test_uten_avtalt_dato_tilbys_det_aa_avtale_neste_punkt_til_slutt(kjor: Callable, pasient: int) -> None:
     typet = linjer("1", "", "ingen behov", "", "", "", "", NESTE_DATO.strftime("%d.%m.%Y"))
     resultat = kjor("samtale", pasient, input=typet)

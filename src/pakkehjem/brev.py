@@ -120,17 +120,13 @@ def lag_brev(
     conversation; UgyldigInndata for an unknown recipient, format or language.
     """
     mottaker = sjekk_mottaker(mottaker, BREVMOTTAKERE)
-    format_ = (format_ or "txt").strip().lower()
-    if format_ not in (*FORMATER, FHIR):
-        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join((*FORMATER, FHIR))}.")
+    format_ = _format(format_, (*FORMATER, FHIR))
     if format_ == FHIR and mottaker not in HELSEMOTTAKERE:
         raise UgyldigInndata(
             "--format fhir er overføringen mellom helsetjenester: --til fastlege, kommune, sykehus "
             "eller ny_kommune. Til pasienten, NAV og andre lages brevet som txt, md, html eller pdf."
         )
-    innst = register.innstillinger()
-    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
-    mottaker_navn = _ren(" ".join((mottaker_navn or "").split())) or None
+    innst, sprak, mottaker_navn = _innstillinger_sprak_navn(register, sprak, mottaker_navn)
     if mottaker == "annen" and not mottaker_navn:
         raise UgyldigInndata(
             "Et brev til annen mottaker trenger mottakerens navn: legg til --navn, "
@@ -171,6 +167,23 @@ def lag_brev(
         samtale_id=grunnlag["samtale"]["id"],
         sp=grunnlag["samtale"]["sp"],
     )
+
+
+def _format(format_: str | None, lovlige: tuple[str, ...]) -> str:
+    format_ = (format_ or "txt").strip().lower()
+    if format_ not in lovlige:
+        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(lovlige)}.")
+    return format_
+
+
+def _innstillinger_sprak_navn(
+    register: Any, sprak: str | None, mottaker_navn: str | None
+) -> tuple[dict[str, Any], str, str | None]:
+    """The settings, the letter's language (the option, else the setting) and the recipient's
+    name as typed (cleaned), the same for a summary and a message."""
+    innst = register.innstillinger()
+    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
+    return innst, sprak, _ren(" ".join((mottaker_navn or "").split())) or None
 
 
 def krev_avsender(innstillinger: dict[str, Any]) -> None:
@@ -222,12 +235,8 @@ def lag_melding(
             f"--melding går til helsetjenesten: --til {', '.join(MELDINGSMOTTAKERE)}. "
             "Til pasienten og til NAV eller andre lages oppsummeringen, med samtykke."
         )
-    format_ = (format_ or "txt").strip().lower()
-    if format_ not in FORMATER:
-        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
-    innst = register.innstillinger()
-    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
-    mottaker_navn = _ren(" ".join((mottaker_navn or "").split())) or None
+    format_ = _format(format_, FORMATER)
+    innst, sprak, mottaker_navn = _innstillinger_sprak_navn(register, sprak, mottaker_navn)
     krev_avsender(innst)
 
     def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
@@ -392,11 +401,8 @@ def lag_innkalling(
     the active episode). Avvist when it is not booked. Holds no diagnosis and no fødselsnummer:
     it is a letter in a mailbox. The themes come from the guide in use. With `med_hefte`, the
     pre-visit booklet (hefte.py) follows the letter, from a new page."""
-    format_ = (format_ or "txt").strip().lower()
-    if format_ not in FORMATER:
-        raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
-    innst = register.innstillinger()
-    sprak = _sprak(sprak or innst.get("brev_sprak") or "bokmal")
+    format_ = _format(format_, FORMATER)
+    innst, sprak, _ = _innstillinger_sprak_navn(register, sprak, None)
     grunnlag = register.innkallingsgrunnlag(ref, sp)
     from .samtale import aktiv_guide
 

@@ -213,6 +213,17 @@ def vis_svar(sporsmal: Sporsmal, verdi: Any) -> str:
     return str(verdi)
 
 
+def svarlinje(sporsmal: Sporsmal, verdi: Any, hoppet_over: bool) -> Text | None:
+    """One question in the summary: the answer in full first, then the question as a dim label;
+    a skipped question says so; None for a question not reached."""
+    etikett = Text("  · " + sporsmal.tekst.rstrip("?:. "), style="dim")
+    if verdi is not None:
+        return Text(vis_svar(sporsmal, verdi)) + etikett
+    if hoppet_over:
+        return Text("hoppet over", style="italic") + etikett
+    return None
+
+
 def _tiltak_linje(t: dict[str, Any]) -> str:
     frist = f", frist {fra_iso(t['frist']).strftime('%d.%m.%Y')}" if t.get("frist") else ""
     return f"{t['hva']} (ansvarlig: {t['ansvarlig']}{frist})"
@@ -248,15 +259,9 @@ class Terminalsamtale:
             self._leser = (self._lag_leser or Promptleser)(self._verktoylinje)
         return self._leser
 
-    def _les(
-        self,
-        ledetekst: str,
-        *,
-        standard: str = "",
-        fullfor: Sequence[str] = (),
-        utkast: Callable[[str], None] | None = None,
-    ) -> str:
-        return self.leser.les(ledetekst, standard=standard, fullfor=fullfor, utkast=utkast).strip()
+    def _les(self, ledetekst: str, **valg: Any) -> str:
+        """One answer from the editor (`standard`, `fullfor`, `utkast` as Leser.les), trimmed."""
+        return self.leser.les(ledetekst, **valg).strip()
 
     def _ja(self, sporsmal: str, standard: bool = False) -> bool:
         hint = "[J/n]" if standard else "[j/N]"
@@ -699,6 +704,8 @@ class Terminalsamtale:
     # --- the end ----------------------------------------------------------------------------
 
     def _oppsummering(self, motor: Samtalemotor) -> None:
+        """Every theme in guide order with its state; under it each answer in full, first, with
+        the question it answers as a dim label after it; a skipped question said as skipped."""
         self.k.rule(Text("Oppsummering", style="bold"))
         dato = fra_iso(self._data["dato"]).strftime("%d.%m.%Y")
         self.k.print(f"Samtaledato {dato}")
@@ -711,23 +718,18 @@ class Terminalsamtale:
             status = motor.tema_status(tema)
             if status in uten_svar:
                 uten_svar[status].append(tema.tittel)
-                continue
-            deler = []
-            for s in tema.sporsmal:
-                if s.id in motor.svar:
-                    deler.append(Text(s.tekst, style="dim"))
-                    deler.append(Text(vis_svar(s, motor.svar[s.id])))
+            linjer = [svarlinje(s, motor.svar.get(s.id), s.id in motor.hoppet_over) for s in tema.sporsmal]
+            linjer = [linje for linje in linjer if linje is not None]
             flagg = any(s.id in flaggede for s in tema.sporsmal)
             tabell.add_row(
-                Text(tema.tittel, style="bold red" if flagg else ""),
-                Text("\n").join(deler),
+                Text(tema.tittel, style="bold red" if flagg else "bold")
+                + Text("\n" + STATUS_MERKE[status][1], style="dim"),
+                Text("\n").join(linjer) if linjer else Text(STATUS_MERKE[status][1], style="italic"),
             )
         self.k.print(tabell)
         for status, titler in uten_svar.items():
             if titler:
-                self.k.print(
-                    Text(f"{STATUS_MERKE[status][1].capitalize()}: " + ", ".join(titler), style="dim")
-                )
+                self.k.print(Text(f"{STATUS_MERKE[status][1].capitalize()}: " + ", ".join(titler)))
 
     def _avslutt(self, motor: Samtalemotor, data: dict[str, Any], samtale_id: int) -> bool:
         self._spurt = None

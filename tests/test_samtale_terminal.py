@@ -2,7 +2,8 @@
 editor: a whole conversation, editing with the arrow keys, Ctrl-C / SIGHUP / SIGTERM / SIGKILL
 with half-typed text (kept as a draft and offered back), notes over several lines, commands that
 are never stored as text, the menu by name, `ferdig`, actions as a list, a scale's anchors from
-the prompt to the letters, a closed terminal, and two coordinators at once.
+the prompt to the letters, a closed terminal, and two coordinators at once. The toolbar is read
+off a terminal emulator's screen (pyte), which answers the editor's cursor-position request.
 
 Each test runs `python -m pakkehjem --db FILE samtale REF` as its own process, the way a
 coordinator does, and reads the register afterwards to see what was kept."""
@@ -17,11 +18,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pexpect
+import pyte
 import pytest
 
 from hjelp import json_ut
@@ -467,6 +470,78 @@ def test_hvem_som_kan_ha_ansvaret_kommer_fra_guiden(
     assert avslutt(p) == 0
     tiltak = vis(kjor, pasient)["samtaler"][0]["svar"]["barn_tiltak"]
     assert tiltak == [{"hva": "Samtale med klassen", "ansvarlig": "skolen", "frist": None}]
+
+
+class Terminal:
+    """The conversation in a terminal emulator (pyte) of 30 x 100: the emulator answers the
+    editor's cursor-position request as a real terminal does (so no PROMPT_TOOLKIT_NO_CPR here),
+    and holds the screen as the coordinator sees it."""
+
+    def __init__(self, db_sti: Path, pasient: int):
+        miljo = {**os.environ, "PAKKEHJEM_DB": str(db_sti), "NO_COLOR": "1", "TERM": "xterm"}
+        for navn in ("PROMPT_TOOLKIT_NO_CPR", "COLUMNS", "LINES"):
+            miljo.pop(navn, None)
+        self.prosess = pexpect.spawn(
+            sys.executable, ["-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient)],
+            env=miljo, encoding="utf-8", dimensions=(30, 100), timeout=10,
+        )  # fmt: skip
+        self.skjerm = pyte.Screen(100, 30)
+        self.skjerm.write_process_input = self.prosess.send  # the terminal's answers go to the program
+        self.strom = pyte.Stream(self.skjerm)
+
+    def vent(self, tekst: str, tid: float = 15.0) -> None:
+        """Read the program's output onto the screen until `tekst` stands on it."""
+        slutt = time.monotonic() + tid
+        while tekst not in self.tekst():
+            assert time.monotonic() < slutt, f"{tekst!r} kom ikke på skjermen:\n{self.tekst()}"
+            with suppress(pexpect.TIMEOUT):
+                self.strom.feed(self.prosess.read_nonblocking(65536, timeout=0.2))
+
+    def tekst(self) -> str:
+        return "\n".join(linje.rstrip() for linje in self.skjerm.display)
+
+    def bunnen(self) -> list[str]:
+        """The two last rows of the screen: where the toolbar stands."""
+        return [linje.strip() for linje in self.skjerm.display[-2:]]
+
+    def skriv(self, linje: str) -> None:
+        self.prosess.send(linje + "\r")
+
+
+def test_verktoylinjen_staar_nederst_paa_skjermen_og_foelger_spoersmaalet(
+    kjor: Callable, pasient: int, db_sti: Path
+) -> None:
+    t = Terminal(db_sti, pasient)
+    try:
+        # A choice: where the conversation stands, and that Tab completes the choice.
+        t.vent("Tab fullfører valget")
+        assert t.bunnen() == [
+            f"Pasient nr. {pasient} · SP1 · Tema 1 av 3 · 0 besvart, 0 hoppet over",
+            "Tab fullfører valget · Enter lagrer · meny · tilbake · hopp over · ferdig · pause · ?",
+        ]
+        t.skriv("kontor")
+        t.vent("Hvem er til stede?")
+        t.skriv("1,3")
+        # Free text: Alt-Enter for a new line; the count has moved on.
+        t.vent("Alt-Enter ny linje · meny")
+        assert t.bunnen() == [
+            f"Pasient nr. {pasient} · SP1 · Tema 1 av 3 · 2 besvart, 0 hoppet over",
+            "Enter lagrer · Alt-Enter ny linje · meny · tilbake · hopp over · ferdig · pause · ?",
+        ]
+        # A scale, through the menu: the toolbar says which numbers it takes, and the theme.
+        t.skriv("meny")
+        t.vent("Gå til tema")
+        t.skriv("avslutning")
+        t.vent("Skriv et tall fra 0 til 10")
+        assert t.bunnen() == [
+            f"Pasient nr. {pasient} · SP1 · Tema 3 av 3 · 2 besvart, 0 hoppet over",
+            "Skriv et tall fra 0 til 10 · Enter lagrer · meny · tilbake · hopp over · ferdig · pause · ?",
+        ]
+        t.skriv("pause")
+        t.prosess.expect(pexpect.EOF)
+    finally:
+        t.prosess.close(force=True)
+    assert t.prosess.exitstatus == 0
 
 
 def test_uten_terminal_starter_samtalen_ikke(kjor: Callable, pasient: int, db_sti: Path) -> None:

@@ -58,7 +58,8 @@ STATUS_MERKE = {
     HOPPET_OVER: ("–", "hoppet over"),
     IKKE_BESOKT: (" ", "ikke besøkt"),
 }
-TASTER = "Enter lagrer · Alt-Enter ny linje · Tab fullfører · meny · tilbake · hopp over · ferdig · pause · ?"
+KOMMANDO_TASTER = "meny · tilbake · hopp over · ferdig · pause · ?"
+TASTER = "Enter lagrer · Alt-Enter ny linje · Tab fullfører · " + KOMMANDO_TASTER
 UTKAST_ETTER = 1.0  # seconds of typing before the text in the editor is kept as a draft
 
 
@@ -183,6 +184,26 @@ class Promptleser:
         return True
 
 
+def taster_for(sporsmal: Sporsmal | None) -> str:
+    """The toolbar's keys for the question at the prompt: what this kind of answer takes."""
+    if sporsmal is None:
+        return TASTER
+    match sporsmal.type:
+        case "tekst":
+            forste = "Enter lagrer · Alt-Enter ny linje"
+        case "skala":
+            forste = f"Skriv et tall fra {sporsmal.min} til {sporsmal.max} · Enter lagrer"
+        case "valg" | "flervalg" | "janei":
+            forste = "Tab fullfører valget · Enter lagrer"
+        case "dato":
+            forste = "Skriv DD.MM.ÅÅÅÅ · Enter lagrer"
+        case "tiltak":
+            forste = "Nytt tiltak, «endre N» eller «slett N» · tom linje når listen er ferdig"
+        case _:
+            forste = "Enter lagrer"
+    return f"{forste} · {KOMMANDO_TASTER}"
+
+
 def som_tekst(sporsmal: Sporsmal, verdi: Any) -> str:
     """A stored answer as it would be typed again, to pre-fill the editor."""
     if verdi is None:
@@ -284,7 +305,7 @@ class Terminalsamtale:
             nr, totalt = motor.tema_nr(self._spurt)
             deler.append(f"Tema {nr} av {totalt}")
         deler.append(f"{len(motor.svar)} besvart, {len(motor.hoppet_over)} hoppet over")
-        return " · ".join(deler) + "\n " + TASTER
+        return " · ".join(deler) + "\n " + taster_for(self._spurt)
 
     def _utkast_for(self, sporsmal: Sporsmal) -> Callable[[str], None]:
         samtale_id = self._data["id"]

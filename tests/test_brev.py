@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -808,6 +809,53 @@ def test_pdf_har_pasientens_navn_og_nummer_pa_hver_side(
         assert "Synne Testesen" in side and f"{fnr[:6]} {fnr[6:]}" in side
     html = brev_tekst(kjor, full_pasient, "fastlege", "--format", "html")
     assert f'<div class="sidehode">Synne Testesen · Fødselsnr. {fnr[:6]} {fnr[6:]}</div>' in html
+
+
+def test_html_brevet_har_pasienten_i_toppmargen_paa_hver_utskrevne_side(
+    kjor: Callable, full_pasient: int
+) -> None:
+    fnr = json_ut(kjor("vis", str(full_pasient), "--json"))["fnr"]
+    html = brev_tekst(kjor, full_pasient, "fastlege", "--format", "html")
+    # The page's top-left margin box: a browser prints it on every page, as WeasyPrint does.
+    regel = re.search(r"@page \{ @top-left \{ content: (\"[^\"]*\"); \} \}", html)
+    assert regel is not None
+    assert _css_tekst(regel.group(1)) == f"Synne Testesen · Fødselsnr. {fnr[:6]} {fnr[6:]}"
+    # Not a fixed element moved into the margin (a browser clips it) nor WeasyPrint's running().
+    assert "position: running(" not in html and "position: fixed" not in html
+    assert re.search(r"@media print \{\s*\.sidehode \{ display: none; \}", html)
+
+
+def _css_tekst(streng: str) -> str:
+    """A CSS string as text: its six-digit escapes read back."""
+    return re.sub(r"\\([0-9A-F]{6})", lambda m: chr(int(m.group(1), 16)), streng.strip('"'))
+
+
+def test_et_navn_kan_ikke_bryte_ut_av_css_strengen() -> None:
+    from pakkehjem.brev import css_streng
+
+    fiendtlig = 'Ola"; } body { display: none } </style><script>alert(1)</script> \\"'
+    ut = str(css_streng(fiendtlig))
+    assert re.fullmatch(r'"(?:[A-Za-z0-9]|\\[0-9A-F]{6})*"', ut)
+    assert _css_tekst(ut) == fiendtlig
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="ingen Chromium på maskinen")
+def test_en_nettleser_skriver_pasienten_paa_hver_side(
+    kjor: Callable, full_pasient: int, tmp_path: Path
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    html, pdf = tmp_path / "brev.html", tmp_path / "utskrift.pdf"
+    assert brev(kjor, full_pasient, "fastlege", "--format", "html", "-o", str(html)).exit_code == 0
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--user-data-dir={tmp_path / 'profil'}", f"--print-to-pdf={pdf}", html.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    fnr = json_ut(kjor("vis", str(full_pasient), "--json"))["fnr"]
+    sider = [" ".join((side.extract_text() or "").split()) for side in pypdf.PdfReader(pdf).pages]
+    assert len(sider) >= 2
+    for side in sider:
+        assert f"Synne Testesen · Fødselsnr. {fnr[:6]} {fnr[6:]}" in side
 
 
 def test_nynorsk_uten_bokmalsformer() -> None:

@@ -1088,8 +1088,18 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
         finalize=_md_escape if format_ == "md" else _ingenting_som_tomt,
     )
     miljo.filters["avsnitt"] = _avsnitt_html if html else _avsnitt_tekst
+    miljo.filters["css_streng"] = css_streng
     _MILJOER[nokkel] = miljo
     return miljo
+
+
+def css_streng(tekst: Any) -> Markup:
+    """Text as a CSS string ("..."), for the page header's `content`: every character but ASCII
+    letters and digits is a six-digit escape (a space too: CSS swallows one space after an
+    escape), so nothing typed can end the string or the <style> element it stands in (safe in
+    HTML as it is: it holds no < > & or quote)."""
+    tegn = (t if t.isascii() and t.isalnum() else f"\\{ord(t):06X}" for t in str(tekst))
+    return Markup('"' + "".join(tegn) + '"')
 
 
 def _med_hefte(

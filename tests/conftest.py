@@ -17,23 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
 import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner
 
 from hjelp import IDAG, PASIENTTABELLER, json_ut, melding
 from pakkehjem import fnr as fnr_regler
-from pakkehjem.cli import app
+from pakkehjem.cli import app, kommandotre
 
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # CliRunner builds the click tree from the Typer app on every call (about 50 ms, mostly the
-# evaluation of string annotations); the tree is the same for every test, so it is built once.
-# The product builds it once per process anyway, so nothing the tests check is lost.
-_KOMMANDOTRE = typer.main.get_command(app)
+# evaluation of string annotations). The tests run the product's own group instead, the one
+# `main()` runs (cli.kommandotre: each command built when it is first named), made once: a command
+# built is the same for every test, as it is for the one call of a process.
+_KOMMANDOTRE = kommandotre()
 _bygg_kommando = typer.testing._get_command
 typer.testing._get_command = lambda a: _KOMMANDOTRE if a is app else _bygg_kommando(a)
 

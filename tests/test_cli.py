@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 import typer
+import typer.testing
 from stdnum.no import fodselsnummer as stdnum_fnr
 
 from hjelp import IDAG, json_ut, melding
+from pakkehjem import cli
 from pakkehjem import fnr as fnr_regler
 from pakkehjem.cli import app
 
@@ -592,6 +594,34 @@ def test_hjelpen_til_hver_kommando_vises_paa_norsk(kjor: Callable, navn: str) ->
     assert resultat.exit_code == 0, resultat.output
     assert "Vis denne hjelpen og avslutt." in resultat.stdout
     assert "Traceback" not in resultat.output
+
+
+def test_en_kommando_bygger_bare_den_kommandoen_som_ble_navngitt(
+    kjor: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gruppe = cli.kommandotre()
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: gruppe)
+    assert gruppe.commands.bygd == {}  # type: ignore[attr-defined]
+    assert kjor("dbsti").exit_code == 0
+    assert kjor("vis", "--help").exit_code == 0
+    assert set(gruppe.commands.bygd) == {"dbsti", "vis"}  # type: ignore[attr-defined]
+    # A mistyped command builds nothing, and still gets the suggestion from the full list of names.
+    resultat = kjor("forfalelr")
+    assert resultat.exit_code == 2 and "forfaller" in melding(resultat)
+    assert set(gruppe.commands.bygd) == {"dbsti", "vis"}  # type: ignore[attr-defined]
+
+
+def test_kommandotreet_har_de_samme_kommandoene_som_typer_bygger_alle_paa_en_gang() -> None:
+    lat = cli.kommandotre()
+    alle = typer.main.get_command(app)
+    assert list(lat.commands) == list(alle.commands)  # type: ignore[attr-defined]  # same order in --help
+    assert [p.opts for p in lat.params] == [p.opts for p in alle.params]
+    for navn, kommando in alle.commands.items():  # type: ignore[attr-defined]
+        bygd = lat.commands[navn]
+        assert type(bygd) is type(kommando) and bygd.help == kommando.help, navn
+        assert [(p.name, p.opts, p.help) for p in bygd.params] == [
+            (p.name, p.opts, getattr(p, "help", None)) for p in kommando.params
+        ], navn
 
 
 def test_python_m_pakkehjem_virker(tmp_path: Path, db_sti: Path) -> None:

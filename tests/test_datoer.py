@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pakkehjem.datoer import ELDSTE_AR, SISTE_AR, fra_iso, iso, kort_dato, norsk_dato, parse_dato
+from pakkehjem.datoer import (
+    ELDSTE_AR,
+    SISTE_AR,
+    fra_iso,
+    fra_til,
+    iso,
+    kort_dato,
+    norsk_dato,
+    parse_dato,
+)
 
 settings.register_profile(
     "pakkehjem-datoer", max_examples=200, deadline=None, derandomize=True, database=None
@@ -129,3 +138,39 @@ def test_iso_for_json_keeps_none():
 def test_dates_are_written_with_ascii_digits_only(tekst):
     with pytest.raises(ValueError):
         parse_dato(tekst)
+
+
+# --- the range --fra/--til ----------------------------------------------------------------------------
+
+
+def test_uten_fra_og_til_er_det_ingen_periode():
+    assert fra_til(None, None, date(2026, 11, 23)) is None
+
+
+@REGLER
+@given(fra=firesifrede_datoer, til=firesifrede_datoer)
+def test_fra_og_til_gir_perioden_naar_til_ikke_ligger_foer_fra(fra, til):
+    idag = date(2026, 11, 23)
+    if til >= fra:
+        assert fra_til(fra.strftime("%d.%m.%Y"), til.isoformat(), idag) == (fra, til)
+    else:
+        with pytest.raises(ValueError, match="^--til ligger før --fra.$"):
+            fra_til(fra.isoformat(), til.isoformat(), idag)
+
+
+@pytest.mark.parametrize(("fra", "til"), [("2026-11-01", None), (None, "2026-11-01")])
+def test_bare_den_ene_av_fra_og_til_er_feil(fra, til):
+    with pytest.raises(ValueError, match="^Oppgi både --fra og --til.$"):
+        fra_til(fra, til, date(2026, 11, 23))
+
+
+@pytest.mark.parametrize(
+    ("fra", "til", "valg"), [("31.02.2026", "2026-03-01", "--fra"), ("1.1.26", "i går", "--til")]
+)
+def test_en_dato_som_ikke_kan_leses_nevner_valget(fra, til, valg):
+    with pytest.raises(ValueError, match=f"^{valg}: "):
+        fra_til(fra, til, date(2026, 11, 23))
+
+
+def test_en_tom_dato_i_perioden_er_i_dag():
+    assert fra_til(" ", "2026-12-01", date(2026, 11, 23)) == (date(2026, 11, 23), date(2026, 12, 1))

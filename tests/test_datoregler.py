@@ -25,6 +25,15 @@ datoer = st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31))
 # --- the pure rules ----------------------------------------------------------------------------
 
 
+@given(dato=datoer, idag=datoer)
+def test_en_dato_for_noe_som_har_skjedd_er_i_orden_bare_til_og_med_i_dag(dato: date, idag: date) -> None:
+    regel = datoregler.har_vaert(dato, idag, "Samtaledatoen", "Oppgi dagen samtalen ble holdt.")
+    if dato <= idag:
+        assert regel is None
+    else:
+        assert regel == "Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt."
+
+
 @given(dato=datoer, diagnose=datoer, idag=datoer)
 def test_holdt_dato_er_i_orden_bare_mellom_diagnosen_og_i_dag(dato: date, diagnose: date, idag: date) -> None:
     assert (datoregler.holdt_dato(dato, diagnose, idag) is None) == (diagnose <= dato <= idag)

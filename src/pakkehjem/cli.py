@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import forlop, norsk, utdata
-from .datoer import norsk_dato, parse_dato
+from .datoer import fra_til, norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 
 HJELP_VALG = "Vis denne hjelpen og avslutt."
@@ -153,21 +153,24 @@ def _param_navn(param: Any) -> str:
 
 def _bruksfeil_tekst(feil: Exception) -> str:
     """A Norwegian message for a usage error from the option parser."""
-    navn = type(feil).__name__
+    # Typer carries its own copy of click (typer._click); its usage errors are those classes.
+    from typer._click import exceptions as klikk
+
     param = getattr(feil, "param", None)
-    if navn == "NoSuchOption":
+    if isinstance(feil, klikk.NoSuchOption):
         tekst = f"Ukjent valg: {getattr(feil, 'option_name', '')}."
         forslag = sorted(getattr(feil, "possibilities", None) or [])
         if forslag:
             tekst += f" Mente du {' eller '.join(forslag)}?"
         return tekst
-    if navn == "MissingParameter":
+    # MissingParameter is a kind of BadParameter: asked first.
+    if isinstance(feil, klikk.MissingParameter):
         hint = _param_navn(param)
         hjelp = (getattr(param, "help", None) or "").strip().rstrip(".")
         if getattr(param, "param_type_name", "") == "argument" and hjelp:
             return f"Mangler {hint}: {hjelp[:1].lower()}{hjelp[1:]}."
         return f"Mangler {hint}."
-    if navn == "BadParameter":
+    if isinstance(feil, klikk.BadParameter):
         hint = _param_navn(param)
         typenavn = getattr(getattr(param, "type", None), "name", "")
         krav = _TYPEKRAV.get(_TYPENAVN.get(typenavn, typenavn))
@@ -180,7 +183,7 @@ def _bruksfeil_tekst(feil: Exception) -> str:
         if getattr(type_, "max", None) is not None:
             grenser += f"{' og' if grenser else ''} på høyst {type_.max}"
         return f"Ugyldig verdi for {hint}: oppgi {krav}{grenser}."
-    if navn == "BadOptionUsage":
+    if isinstance(feil, klikk.BadOptionUsage):
         return f"Valget {getattr(feil, 'option_name', '')} trenger en verdi."
     tekst = str(getattr(feil, "message", "")) or str(feil)
     if tekst.startswith("No such command"):
@@ -259,7 +262,9 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
             melding("Avbrutt. Ingenting er endret av det som ikke var lagret.")
             sys.exit(130)
         except typer.TyperException as feil:
-            if type(feil).__name__ == "NoArgsIsHelpError":
+            from typer._click.exceptions import NoArgsIsHelpError
+
+            if isinstance(feil, NoArgsIsHelpError):
                 ctx = getattr(feil, "ctx", None)
                 if ctx is not None:
                     typer.echo(ctx.get_help())
@@ -297,6 +302,60 @@ app = typer.Typer(
 def kommando(navn: str) -> Any:
     """Register a command with Norwegian help handling."""
     return app.command(navn, cls=Kommando)
+
+
+class _Kommandoer(MutableMapping[str, Any]):
+    """The top group's commands by name, each built from its Typer definition when first asked for.
+
+    Building a click command evaluates the function's annotations; doing that for all of them on
+    every call cost about 40 ms. The names (and their order, which the help lists) come from the
+    Typer app's own register of commands, so there is one list.
+    """
+
+    def __init__(self, definisjoner: Sequence[Any]) -> None:
+        self._definisjoner = {d.name: d for d in definisjoner}
+        self.bygd: dict[str, Any] = {}
+
+    def __getitem__(self, navn: str) -> Any:
+        if navn not in self.bygd:
+            definisjon = self._definisjoner[navn]  # KeyError: no such command
+            self.bygd[navn] = typer.main.get_command_from_info(
+                definisjon,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+        return self.bygd[navn]
+
+    def __setitem__(self, navn: str, kommando_: Any) -> None:
+        self.bygd[navn] = kommando_
+        self._definisjoner.setdefault(navn, None)
+
+    def __delitem__(self, navn: str) -> None:
+        del self._definisjoner[navn]
+        self.bygd.pop(navn, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._definisjoner)
+
+    def __len__(self) -> int:
+        return len(self._definisjoner)
+
+
+def kommandotre() -> Hovedgruppe:
+    """The click group of the app with no command built yet: `pakkehjem CMD` builds only CMD.
+
+    What Typer would build (typer.main.get_command), less the commands, which are built on
+    demand from the same definitions.
+    """
+    definisjoner = app.registered_commands
+    app.registered_commands = []
+    try:
+        gruppe = typer.main.get_group(app)
+    finally:
+        app.registered_commands = definisjoner
+    assert isinstance(gruppe, Hovedgruppe)
+    gruppe.commands = _Kommandoer(definisjoner)
+    return gruppe
 
 
 class Miljo:
@@ -419,8 +478,22 @@ def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
         raise UgyldigInndata(f"{valg}: {feil}") from None
 
 
+def _fra_til(fra: str | None, til: str | None, idag: date) -> tuple[date, date] | None:
+    try:
+        return fra_til(fra, til, idag)
+    except ValueError as feil:
+        raise UgyldigInndata(str(feil)) from None
+
+
 def _idag(tekst: str | None) -> date:
     return _dato(tekst, "--idag")
+
+
+def _har_vaert(dato: date, idag: date, hva: str, oppgi: str) -> None:
+    from .datoregler import har_vaert
+
+    if feil := har_vaert(dato, idag, hva, oppgi):
+        raise UgyldigInndata(feil)
 
 
 def _tjeneste(tekst: str) -> str:
@@ -937,12 +1010,8 @@ def forfaller(
     ansvarlig = _ansvarlig(ansvarlig)
     if ansvarlig and alle:
         raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
-    if fra is not None or til is not None:
-        if fra is None or til is None:
-            raise UgyldigInndata("Oppgi både --fra og --til.")
-        periode = forlop.Periode(_dato(fra, "--fra"), _dato(til, "--til"))
-        if periode.til < periode.fra:
-            raise UgyldigInndata("--til ligger før --fra.")
+    if (fra_til := _fra_til(fra, til, idag)) is not None:
+        periode = forlop.Periode(*fra_til)
     elif maned:
         periode = forlop.maned_periode(idag)
     else:
@@ -1090,11 +1159,9 @@ def statistikk_kommando(
         raise UgyldigInndata("Velg enten --json eller --csv.")
     if per is not None and per not in statistikk.PER_VALG:
         raise UgyldigInndata("--per er kommune eller koordinator.")
-    if fra is not None or til is not None:
-        if fra is None or til is None:
-            raise UgyldigInndata("Oppgi både --fra og --til.")
+    if (fra_til := _fra_til(fra, til, date.today())) is not None:
         try:
-            periode = statistikk.periode_for(_dato(fra, "--fra"), _dato(til, "--til"))
+            periode = statistikk.periode_for(*fra_til)
         except ValueError as feil:
             raise UgyldigInndata(str(feil)) from None
     elif kvartal is not None:
@@ -1542,8 +1609,7 @@ def samtale_kommando(
             "«pakkehjem samtale REF --svar FIL» (se «pakkehjem guide --json» for spørsmålene)."
         )
     samtaledato = _dato(dato, "--samtaledato", idag)
-    if samtaledato > idag:
-        raise UgyldigInndata("Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt.")
+    _har_vaert(samtaledato, idag, "Samtaledatoen", "Oppgi dagen samtalen ble holdt.")
     register = _miljo(ctx).register()
     from . import visning
 
@@ -1702,8 +1768,7 @@ def samtykke_kommando(
         )
     idag = date.today()
     nar = _dato(dato, "--samtykkedato", idag)
-    if nar > idag:
-        raise UgyldigInndata("Datoen ligger fram i tid. Oppgi dagen pasienten sa ja eller nei.")
+    _har_vaert(nar, idag, "Datoen", "Oppgi dagen pasienten sa ja eller nei.")
     register = _miljo(ctx).register()
     if omfang is not None:
         from .samtale import aktiv_guide
@@ -2356,7 +2421,7 @@ def main() -> None:
     import gc
 
     gc.disable()
-    app()
+    kommandotre()()
 
 
 __all__ = ["app", "main", "norsk_dato"]

@@ -51,6 +51,14 @@ def diagnosedato(dato: date, fodselsdato: date, idag: date, *, vis_dato: bool = 
     return None
 
 
+def har_vaert(dato: date, idag: date, hva: str, oppgi: str) -> str | None:
+    """A date of something that has happened (a conversation held, a consent given) is not after
+    today; `hva` names the date and `oppgi` says which day to give instead."""
+    if dato > idag:
+        return f"{hva} ligger fram i tid. {oppgi}"
+    return None
+
+
 def holdt_dato(dato: date, diagnose: date, idag: date, hva: str = "Samtaledatoen") -> str | None:
     """A conversation held (here or elsewhere) lies between the diagnosis date and today."""
     if dato > idag:

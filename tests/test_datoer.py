@@ -16,6 +16,7 @@ from pakkehjem.datoer import (
     norsk_dato,
     parse_dato,
 )
+from pakkehjem.feil import UgyldigInndata
 
 settings.register_profile(
     "pakkehjem-datoer", max_examples=200, deadline=None, derandomize=True, database=None
@@ -154,13 +155,13 @@ def test_fra_og_til_gir_perioden_naar_til_ikke_ligger_foer_fra(fra, til):
     if til >= fra:
         assert fra_til(fra.strftime("%d.%m.%Y"), til.isoformat(), idag) == (fra, til)
     else:
-        with pytest.raises(ValueError, match="^--til ligger før --fra.$"):
+        with pytest.raises(UgyldigInndata, match="^--til ligger før --fra.$"):
             fra_til(fra.isoformat(), til.isoformat(), idag)
 
 
 @pytest.mark.parametrize(("fra", "til"), [("2026-11-01", None), (None, "2026-11-01")])
 def test_bare_den_ene_av_fra_og_til_er_feil(fra, til):
-    with pytest.raises(ValueError, match="^Oppgi både --fra og --til.$"):
+    with pytest.raises(UgyldigInndata, match="^Oppgi både --fra og --til.$"):
         fra_til(fra, til, date(2026, 11, 23))
 
 
@@ -168,7 +169,7 @@ def test_bare_den_ene_av_fra_og_til_er_feil(fra, til):
     ("fra", "til", "valg"), [("31.02.2026", "2026-03-01", "--fra"), ("1.1.26", "i går", "--til")]
 )
 def test_en_dato_som_ikke_kan_leses_nevner_valget(fra, til, valg):
-    with pytest.raises(ValueError, match=f"^{valg}: "):
+    with pytest.raises(UgyldigInndata, match=f"^{valg}: "):
         fra_til(fra, til, date(2026, 11, 23))
 
 

@@ -478,13 +478,6 @@ def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
         raise UgyldigInndata(f"{valg}: {feil}") from None
 
 
-def _fra_til(fra: str | None, til: str | None, idag: date) -> tuple[date, date] | None:
-    try:
-        return fra_til(fra, til, idag)
-    except ValueError as feil:
-        raise UgyldigInndata(str(feil)) from None
-
-
 def _idag(tekst: str | None) -> date:
     return _dato(tekst, "--idag")
 
@@ -1010,8 +1003,8 @@ def forfaller(
     ansvarlig = _ansvarlig(ansvarlig)
     if ansvarlig and alle:
         raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
-    if (fra_til := _fra_til(fra, til, idag)) is not None:
-        periode = forlop.Periode(*fra_til)
+    if (fra_og_til := fra_til(fra, til, idag)) is not None:
+        periode = forlop.Periode(*fra_og_til)
     elif maned:
         periode = forlop.maned_periode(idag)
     else:
@@ -1159,9 +1152,9 @@ def statistikk_kommando(
         raise UgyldigInndata("Velg enten --json eller --csv.")
     if per is not None and per not in statistikk.PER_VALG:
         raise UgyldigInndata("--per er kommune eller koordinator.")
-    if (fra_til := _fra_til(fra, til, date.today())) is not None:
+    if (fra_og_til := fra_til(fra, til, date.today())) is not None:
         try:
-            periode = statistikk.periode_for(*fra_til)
+            periode = statistikk.periode_for(*fra_og_til)
         except ValueError as feil:
             raise UgyldigInndata(str(feil)) from None
     elif kvartal is not None:
@@ -2087,13 +2080,7 @@ def hefte_kommando(
     innst = register.innstillinger()
     data = hefte.lag(aktiv_guide(register), innst, sprak or innst.get("brev_sprak") or "bokmal", format_)
     if fil is None:
-        sys.stdout.flush()
-        utstrom = getattr(sys.stdout, "buffer", None)
-        if utstrom is not None:
-            utstrom.write(data)
-            utstrom.flush()
-        else:
-            sys.stdout.write(data.decode("utf-8"))
+        _skriv_byte(data)
         return
     skriv_privat(fil, data, overskriv)
     visning.melding(f"Kartleggingsheftet er skrevet til {fil}.")
@@ -2131,6 +2118,17 @@ def avsender_kommando(
 
 
 # --- the whole episode: ending it and relapse ----------------------------------------------
+
+
+def _skriv_byte(data: bytes) -> None:
+    """A file's bytes (a PDF, a calendar) to stdout as they are; as text where stdout has no bytes."""
+    sys.stdout.flush()
+    utstrom = getattr(sys.stdout, "buffer", None)
+    if utstrom is not None:
+        utstrom.write(data)
+        utstrom.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8"))
 
 
 def _linje(tekst: str) -> None:
@@ -2291,13 +2289,7 @@ def kalender_kommando(
     avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator, idag=date.today())
     data = kalender.lag_ics(avtaler, med_navn=med_navn, varighet=varighet)
     if fil is None:
-        sys.stdout.flush()
-        utstrom = getattr(sys.stdout, "buffer", None)
-        if utstrom is not None:
-            utstrom.write(data)
-            utstrom.flush()
-        else:
-            sys.stdout.write(data.decode("utf-8"))
+        _skriv_byte(data)
     else:
         skriv_privat(fil, data, overskriv)
     avlyste = sum(1 for a in avtaler if a["avlyst"])

@@ -140,19 +140,21 @@ def neste_dag_start_utc(dag: date) -> str:
 def fra_til(fra: str | None, til: str | None, idag: date) -> tuple[date, date] | None:
     """The range `--fra DATO --til DATO` as typed: None when neither is given.
 
-    A blank date is today. ValueError, with a Norwegian message naming the option, when only one
-    is given, a date cannot be read, or `--til` lies before `--fra`.
+    A blank date is today. UgyldigInndata (bad input, exit 2), with a message naming the option,
+    when only one is given, a date cannot be read, or `--til` lies before `--fra`.
     """
+    from .feil import UgyldigInndata
+
     if fra is None and til is None:
         return None
     if fra is None or til is None:
-        raise ValueError("Oppgi både --fra og --til.")
+        raise UgyldigInndata("Oppgi både --fra og --til.")
     datoer = []
     for valg, tekst in (("--fra", fra), ("--til", til)):
         try:
             datoer.append(parse_dato(tekst) if tekst.strip() else idag)
         except ValueError as feil:
-            raise ValueError(f"{valg}: {feil}") from None
+            raise UgyldigInndata(f"{valg}: {feil}") from None
     if datoer[1] < datoer[0]:
-        raise ValueError("--til ligger før --fra.")
+        raise UgyldigInndata("--til ligger før --fra.")
     return datoer[0], datoer[1]

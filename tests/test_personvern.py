@@ -1034,8 +1034,9 @@ KILDE = Path(__file__).resolve().parents[1] / "src" / "pakkehjem"
 PRINT_TILLATT = frozenset({"visning.py", "visning_vedlikehold.py"})
 # Terminal output of any kind (a rich console's print/log/input, echo, writes to sys.stdout or
 # sys.stderr): the fronts only. cli.py maps results and errors to output; utdata.py is the JSON
-# writer; samtale_terminal.py is the interview at the terminal (the engine, samtale.py, is not).
-UTSKRIFT_TILLATT = PRINT_TILLATT | {"cli.py", "utdata.py", "samtale_terminal.py"}
+# writer; samtale_terminal.py is the interview at the terminal (the engine, samtale.py, is not);
+# inngang.py is the entry point, which writes the stored top-level help (no patient data in it).
+UTSKRIFT_TILLATT = PRINT_TILLATT | {"cli.py", "utdata.py", "samtale_terminal.py", "inngang.py"}
 # Modules that print or format tracebacks or keep a log: none may be used (a traceback or a log
 # line can carry what a patient said; design.md, domain.md "Privacy").
 FORBUDTE_MODULER = frozenset({"logging", "traceback", "faulthandler", "cgitb", "pprint"})

@@ -1,0 +1,127 @@
+"""Renders the live top-level help in each stored situation, and writes src/pakkehjem/hjelpetekst.py.
+
+Run it when tests/test_hjelpetekst.py says the stored help differs from the live one (a changed
+help text, option or command, or a new Typer or rich):
+
+    .venv/bin/python tests/lag_hjelpetekst.py
+
+Each text is what `pakkehjem.cli.main` itself prints, run as its own program: piped (the width
+from COLUMNS, as when stdin is a terminal of that width), and in a pseudo-terminal of that width
+with and without NO_COLOR. The pseudo-terminal does not turn "\\n" into "\\r\\n", so the text is
+the program's own bytes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pakkehjem.inngang import ANNEN_UTSKRIFT
+
+# The situations kept: the widths of common terminals, each piped and on a terminal in colour and
+# without (NO_COLOR). Other widths get the live help.
+BREDDER = (80, 100, 120, 160)
+SITUASJONER = [
+    (terminal, bredde, farger)
+    for bredde in BREDDER
+    for terminal, farger in ((False, False), (True, True), (True, False))
+]
+MAL = Path(__file__).resolve().parent.parent / "src" / "pakkehjem" / "hjelpetekst.py"
+# cli.main under the console script's name (click takes the program name from argv[0]).
+LEVENDE = ["-c", "import sys; sys.argv[0] = 'pakkehjem'; from pakkehjem.cli import main; main()"]
+
+
+def miljo(terminal: bool, bredde: int, farger: bool, **ekstra: str) -> dict[str, str]:
+    """The environment of a situation: nothing of the caller's that changes how help is drawn."""
+    env = {k: v for k, v in os.environ.items() if k not in ANNEN_UTSKRIFT}
+    for navn in ("COLUMNS", "LINES", "NO_COLOR", "PYTHONIOENCODING"):
+        env.pop(navn, None)
+    env["TERM"] = "xterm-256color"
+    if not terminal:
+        env["COLUMNS"] = str(bredde)
+    if terminal and not farger:
+        env["NO_COLOR"] = "1"
+    env.update(ekstra)
+    return env
+
+
+def kjor(
+    program: Sequence[str], args: Sequence[str], terminal: bool, bredde: int, env: dict[str, str]
+) -> tuple[bytes, bytes, int]:
+    """Run a program with stdout piped, or in a pseudo-terminal `bredde` wide; (stdout, stderr, code)."""
+    if not terminal:
+        ferdig = subprocess.run(
+            [*program, *args], capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=120
+        )
+        return ferdig.stdout, ferdig.stderr, ferdig.returncode
+    hoved, under = pty.openpty()
+    try:
+        fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", 40, bredde, 0, 0))
+        attr = termios.tcgetattr(under)
+        attr[1] &= ~termios.OPOST  # the program's bytes as written, no "\r\n"
+        termios.tcsetattr(under, termios.TCSANOW, attr)
+        prosess = subprocess.Popen(
+            [*program, *args], stdin=under, stdout=under, stderr=subprocess.PIPE, env=env
+        )
+        os.close(under)
+        under = -1
+        biter = []
+        while True:
+            try:
+                bit = os.read(hoved, 65536)
+            except OSError:  # EIO: the program has closed the terminal
+                break
+            if not bit:
+                break
+            biter.append(bit)
+        feil = prosess.stderr.read() if prosess.stderr else b""
+        return b"".join(biter), feil, prosess.wait(timeout=120)
+    finally:
+        os.close(hoved)
+        if under >= 0:
+            os.close(under)
+
+
+def levende_hjelp(terminal: bool, bredde: int, farger: bool, args: Sequence[str] = ("--help",)) -> str:
+    """The help as the command line (cli.main) prints it in this situation."""
+    ut, feil, kode = kjor([sys.executable, *LEVENDE], args, terminal, bredde, miljo(terminal, bredde, farger))
+    assert kode == 0 and not feil, (kode, feil)
+    return ut.decode("utf-8")
+
+
+def alle_levende() -> dict[tuple[bool, int, bool], str]:
+    """The live help in every stored situation (two at a time: each is a program of its own)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(SITUASJONER, pool.map(lambda s: levende_hjelp(*s), SITUASJONER), strict=True))
+
+
+def main() -> None:
+    tekster = alle_levende()
+    linjer = [
+        '"""The top-level help as the live command line draws it, for inngang.py.',
+        "",
+        "Made by tests/lag_hjelpetekst.py; tests/test_hjelpetekst.py fails when it differs from the live",
+        "help.",
+        "Key: (to a terminal, width, colours).",
+        '"""',
+        "",
+        "# ruff: noqa: E501",
+        "TEKSTER = {",
+        *(f"    {nokkel!r}: {tekst!r}," for nokkel, tekst in tekster.items()),
+        "}",
+        "",
+    ]
+    MAL.write_text("\n".join(linjer), encoding="utf-8")
+    print(f"Skrev {len(tekster)} hjelpetekster til {MAL}")
+
+
+if __name__ == "__main__":
+    main()

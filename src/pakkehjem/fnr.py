@@ -194,16 +194,15 @@ def lag_syntetisk(fodselsdato: date, rng: random.Random) -> str:
         individ_fra, individ_til = 500, 999
     else:
         individ_fra, individ_til = 0, 499
+    stdnum = _stdnum()  # once: demo data makes a million of these
+    dato = f"{fodselsdato.day:02d}{fodselsdato.month + SYNTETISK_TENOR:02d}{fodselsdato.year % 100:02d}"
     while True:
         individ = rng.randint(individ_fra, individ_til)
-        ni = (
-            f"{fodselsdato.day:02d}{fodselsdato.month + SYNTETISK_TENOR:02d}"
-            f"{fodselsdato.year % 100:02d}{individ:03d}"
-        )
-        k1: str = _stdnum().calc_check_digit1(ni)
+        ni = f"{dato}{individ:03d}"
+        k1: str = stdnum.calc_check_digit1(ni)
         if len(k1) != 1:
             continue
-        k2: str = _stdnum().calc_check_digit2(ni + k1)
+        k2: str = stdnum.calc_check_digit2(ni + k1)
         if len(k2) != 1:
             continue
         return ni + k1 + k2

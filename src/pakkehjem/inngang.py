@@ -27,7 +27,7 @@ ANNEN_UTSKRIFT = (
     "JUPYTER_COLUMNS",
     "JUPYTER_LINES",
 )
-_BARE_HJELP = ([], ["--help"], ["-h"])
+_BARE_HJELP: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 
 
 def situasjon(miljo: dict[str, str] | os._Environ[str] = os.environ) -> tuple[bool, int, bool] | None:

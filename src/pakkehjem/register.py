@@ -783,14 +783,22 @@ class Register:
 
     def sett_innstilling(self, navn: str, tekst: str) -> Any:
         """Change a setting from the text a user typed; returns the value stored."""
-        sjekk_tekst(tekst, f"Innstillingen {navn}")
-        try:
-            verdi = innstillinger.les_verdi(navn, tekst)
-        except ValueError as feil:
-            raise UgyldigInndata(str(feil)) from None
+        return self.sett_innstillinger({navn: tekst})[navn]
+
+    def sett_innstillinger(self, tekster: dict[str, str]) -> dict[str, Any]:
+        """Change several settings from the texts a user typed, in one transaction: every value
+        is read first, and nothing is changed when one is wrong. Returns the values stored."""
+        verdier = {}
+        for navn, tekst in tekster.items():
+            sjekk_tekst(tekst, f"Innstillingen {navn}")
+            try:
+                verdier[navn] = innstillinger.les_verdi(navn, tekst)
+            except ValueError as feil:
+                raise UgyldigInndata(str(feil)) from None
         with self.transaksjon() as db:
-            self._lagre_innstilling(db, navn, verdi)
-        return verdi
+            for navn, verdi in verdier.items():
+                self._lagre_innstilling(db, navn, verdi)
+        return verdier
 
     def _lagre_innstilling(self, db: sqlite3.Connection, navn: str, verdi: Any) -> None:
         db.execute(

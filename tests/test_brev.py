@@ -547,6 +547,18 @@ def test_avsender_kommandoen(kjor: Callable, testregister: Path) -> None:
     assert json_ut(kjor("avsender", "--json"))["telefon"] is None
 
 
+def test_avsender_lagrer_alle_feltene_eller_ingen(
+    kjor: Callable, testregister: Path, forvent_feil: Callable
+) -> None:
+    for_ = json_ut(kjor("avsender", "--json"))
+    for_lang = kjor("avsender", "--navn", "Kari Koordinator", "--telefon", "5" * 1001)
+    forvent_feil(for_lang, 2, "avsender_telefon", "for lang")
+    assert json_ut(kjor("avsender", "--json")) == for_  # the name given with it is not stored either
+    assert kjor("avsender", "--navn", "Kari Koordinator", "--rolle", "kreftkoordinator").exit_code == 0
+    etter = json_ut(kjor("avsender", "--json"))
+    assert (etter["navn"], etter["rolle"], etter["telefon"]) == ("Kari Koordinator", "kreftkoordinator", None)
+
+
 def test_egne_maler_brukes_foran_standardmalene(
     kjor: Callable, full_pasient: int, tmp_path: Path, forvent_feil: Callable
 ) -> None:

@@ -2105,9 +2105,9 @@ def avsender_kommando(
     from . import visning
 
     register = _miljo(ctx).register()
-    for felt, verdi in (("navn", navn), ("rolle", rolle), ("tjeneste", tjeneste), ("telefon", telefon)):
-        if verdi is not None:
-            register.sett_innstilling(f"avsender_{felt}", verdi)
+    gitt = {"navn": navn, "rolle": rolle, "tjeneste": tjeneste, "telefon": telefon}
+    if nye := {f"avsender_{felt}": verdi for felt, verdi in gitt.items() if verdi is not None}:
+        register.sett_innstillinger(nye)
     innst = register.innstillinger()
     avsender = {felt: innst[f"avsender_{felt}"] for felt in ("navn", "rolle", "tjeneste", "telefon")}
     if json_ut:

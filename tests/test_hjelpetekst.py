@@ -94,6 +94,7 @@ def test_hjelpen_laster_verken_typer_click_eller_rich() -> None:
         ({}, (False, 80, False)),
         ({"COLUMNS": "120"}, (False, 120, False)),
         ({"COLUMNS": "bred"}, (False, 80, False)),  # rich reads only digits
+        ({"COLUMNS": "0"}, None),
         ({"FORCE_COLOR": "1"}, None),
         ({"FORCE_COLOR": ""}, None),
         ({"TTY_COMPATIBLE": "1"}, None),

@@ -55,6 +55,8 @@ def situasjon(miljo: dict[str, str] | os._Environ[str] = os.environ) -> tuple[bo
     kolonner = miljo.get("COLUMNS")
     if kolonner is not None and kolonner.isdigit():
         bredde = int(kolonner)
+        if bredde == 0:  # rich keeps a width of 0 from COLUMNS; the stored texts have none
+            return None
     return terminal, bredde or 80, terminal and miljo.get("NO_COLOR", "") == ""
 
 

@@ -144,22 +144,24 @@ def lagre_svar(db: Path, ref: str, antall: int) -> tuple[list[float], list[float
     from pakkehjem.register import Register, las_eier
     from pakkehjem.samtale import Samtalemotor, aktiv_guide, guide_for_samtale, tiltak_og_samtykke
 
-    register = Register.apne(db)
+    register = Register.fra_fil(db)
     try:
         guide = aktiv_guide(register)
         eier = las_eier()
-        data = register.apne_samtale(ref, None, date.today(), (guide.id, guide.versjon, guide.kilde), eier)
+        data = register.samtaler.begynn_eller_fortsett(
+            ref, None, date.today(), (guide.id, guide.versjon, guide.kilde), eier
+        )
         guide = guide_for_samtale(register, data["guide_ref"])
         samtale_id = data["id"]
 
         def lagre(sporsmal: Any, verdi: Any, hoppet: bool) -> None:
             tiltak, samtykke = tiltak_og_samtykke(sporsmal, verdi)
-            register.lagre_svar(
+            register.samtaler.lagre_svar(
                 samtale_id, sporsmal.id, verdi, hoppet_over=hoppet, tiltak=tiltak, samtykke=samtykke
             )
 
         def angre(sporsmal: Any) -> None:
-            register.angre_svar(samtale_id, sporsmal.id, sporsmal.samtykke)
+            register.samtaler.angre_svar(samtale_id, sporsmal.id, sporsmal.samtykke)
 
         motor = Samtalemotor(guide, data["svar"], data["hoppet_over"], lagre, angre)
         svar_ms: list[float] = []
@@ -174,13 +176,13 @@ def lagre_svar(db: Path, ref: str, antall: int) -> tuple[list[float], list[float
                 nr += 1
                 if sporsmal.type == "tekst":
                     start = time.perf_counter()
-                    register.lagre_utkast(samtale_id, sporsmal.id, f"Halvskrevet notat {nr}")
+                    register.samtaler.lagre_utkast(samtale_id, sporsmal.id, f"Halvskrevet notat {nr}")
                     utkast_ms.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
                 motor.svar_med(sporsmal, verdi_for(sporsmal, nr))
                 svar_ms.append((time.perf_counter() - start) * 1000)
-        register.begynn_pa_nytt(samtale_id)  # leave the register as it was: an empty conversation
-        register.slipp_samtale(samtale_id, eier)
+        register.samtaler.begynn_pa_nytt(samtale_id)  # leave the register as it was: an empty conversation
+        register.samtaler.slipp(samtale_id, eier)
         return svar_ms, utkast_ms
     finally:
         register.lukk()

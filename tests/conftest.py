@@ -239,11 +239,13 @@ def fullfor(db_sti: Path) -> Callable[..., None]:
     from pakkehjem.register import Register
 
     def fullfor(pasient_id: int, sp: int, dato: date) -> None:
-        register = Register.apne(db_sti)
+        register = Register.fra_fil(db_sti)
         try:
             with register.transaksjon():
-                punkt = register._punkt(pasient_id, sp)
-                register._sett_status(punkt, forlop.GJENNOMFORT, dato=dato, tekst=f"SP{sp} gjennomført.")
+                punkt = register.punkter.finn(pasient_id, sp)
+                register.punkter.sett_status(
+                    punkt, forlop.GJENNOMFORT, dato=dato, tekst=f"SP{sp} gjennomført."
+                )
                 register.logg(pasient_id, "test-gjennomfort")
         finally:
             register.lukk()

@@ -449,17 +449,17 @@ def test_samtale_der_alt_ble_hoppet_over_gir_et_fornuftig_brev(
 
     pasient = lag_pasient(ny_pasient)
     sett_avsender(kjor)
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         guide = aktiv_guide(register)
-        guide_ref = register.lagre_guide(guide.id, guide.versjon, guide.kilde)
-        samtale = register.apne_samtale(
+        guide_ref = register.samtaler.lagre_guide(guide.id, guide.versjon, guide.kilde)
+        samtale = register.samtaler.begynn_eller_fortsett(
             str(pasient["id"]), 2, date.fromisoformat(SAMTALEDATO), guide_ref, None
         )
         for sporsmal in guide.alle_sporsmal():
             if sporsmal.vis_hvis is None:
-                register.lagre_svar(samtale["id"], sporsmal.id, None, hoppet_over=True)
-        register.fullfor_samtale(samtale["id"])
+                register.samtaler.lagre_svar(samtale["id"], sporsmal.id, None, hoppet_over=True)
+        register.samtaler.fullfor(samtale["id"])
     finally:
         register.lukk()
     for sprak, forventet in (

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hjelp import json_ut
-from pakkehjem import datoregler, forlop, livslop
+from pakkehjem import datoregler, forlop
 from pakkehjem.feil import PakkehjemFeil, UgyldigInndata
 from pakkehjem.register import Register
 
@@ -226,32 +226,32 @@ def _utfor(register: Register, steg: tuple) -> None:
     navn, *arg = steg
     idag = IDAG_EGENSKAP
     if navn == "avtal":
-        register.endre_punkt("1", arg[0], forlop.AVTALT, idag=idag, dato=arg[1])
+        register.punkter.endre("1", arg[0], forlop.AVTALT, idag=idag, dato=arg[1])
     elif navn == "utsett":
-        register.endre_punkt("1", arg[0], forlop.UTSATT, idag=idag, dato=arg[1], grunn="Innlagt")
+        register.punkter.endre("1", arg[0], forlop.UTSATT, idag=idag, dato=arg[1], grunn="Innlagt")
     elif navn == "avsla":
-        register.endre_punkt("1", arg[0], forlop.AVSLATT, idag=idag, dato=arg[1])
+        register.punkter.endre("1", arg[0], forlop.AVSLATT, idag=idag, dato=arg[1])
     elif navn == "bortfall":
-        register.endre_punkt("1", arg[0], forlop.BORTFALT, idag=idag, grunn="Flyttet")
+        register.punkter.endre("1", arg[0], forlop.BORTFALT, idag=idag, grunn="Flyttet")
     elif navn == "holdt":
-        register.registrer_holdt("1", arg[0], arg[1], "Sykehuset", idag=idag, bekreft=arg[2])
+        register.punkter.holdt("1", arg[0], arg[1], "Sykehuset", idag=idag, bekreft=arg[2])
     elif navn == "samtale":
         sp_, dato, frist, neste, bekreft = arg
         if dato > idag:
             return  # the command refuses a future date before it reaches the register
         tiltak = [{"hva": "Ringe", "ansvarlig": "kommunen", "frist": frist.isoformat()}]
-        register.lagre_hel_samtale(
+        register.samtaler.lagre_hel(
             "1", sp_, dato, ("test", "1", "tema: []"), [("x_tiltak", tiltak, tiltak, None)],
             (neste, None, None) if neste else None, idag=idag, bekreft=bekreft,
         )  # fmt: skip
     elif navn == "residiv":
-        livslop.residiv(register, "1", arg[0], idag)
+        register.punkter.residiv("1", arg[0], idag)
     elif navn == "avslutt":
-        livslop.avslutt(register, "1", arg[1], arg[0], idag)
+        register.punkter.avslutt("1", arg[1], arg[0], idag)
     elif navn == "diagnosedato":
-        register.korriger("1", idag=idag, diagnosedato=arg[0])
+        register.punkter.korriger("1", idag=idag, diagnosedato=arg[0])
     elif navn == "gjenapne":
-        register.gjenapne("1", arg[0], "Lukket ved en feil", idag=idag)
+        register.punkter.gjenapne("1", arg[0], "Lukket ved en feil", idag=idag)
 
 
 def _lagret(db: Path) -> list[datoregler.Forlopdatoer]:
@@ -306,11 +306,11 @@ def test_ingen_rekke_av_kommandoer_lagrer_datoer_i_en_rekkefolge_reglene_forbyr(
 
     with tempfile.TemporaryDirectory() as mappe:
         db = Path(mappe) / "egenskap.db"
-        register = Register.apne(db)
+        register = Register.fra_fil(db)
         try:
             register.sett_innstilling("tillat_syntetiske", "ja")
             nummer = fnr_regler.lag_syntetisk(FODT, __import__("random").Random(1))
-            register.ny_pasient(fnr=nummer, navn="Egenskap Test", diagnosedato=DIAGNOSE, idag=IDAG_EGENSKAP)
+            register.pasienter.ny(fnr=nummer, navn="Egenskap Test", diagnosedato=DIAGNOSE, idag=IDAG_EGENSKAP)
             for s in steg:
                 try:
                     _utfor(register, s)

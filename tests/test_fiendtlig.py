@@ -367,9 +367,9 @@ def test_ugyldig_ventetid_i_miljoet_gir_en_melding(kjor, forvent_feil, verdi: st
 
 
 def test_full_disk_sier_ikke_kjor_pa_nytt() -> None:
-    from pakkehjem.register import _feil_fra_sqlite
+    from pakkehjem.register.tilkobling import feil_fra_sqlite
 
-    tekst = str(_feil_fra_sqlite(sqlite3.OperationalError("database or disk is full")))
+    tekst = str(feil_fra_sqlite(sqlite3.OperationalError("database or disk is full")))
     assert "Disken er full" in tekst and "Frigjør plass" in tekst
 
 

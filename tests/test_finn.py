@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hjelp import json_ut, melding
-from pakkehjem.register import navn_nokkel, navnetreff
+from pakkehjem.regler import navn_nokkel, navnetreff
 
 
 @pytest.mark.parametrize(

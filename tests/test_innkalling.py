@@ -181,7 +181,7 @@ def test_migrering_beholder_gamle_brev(
     )
     for_migrering = tilkobling.execute(f"SELECT {kolonner} FROM brev").fetchall()
     tilkobling.close()
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         assert register.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
         assert register.db.execute(f"SELECT {kolonner} FROM brev").fetchall() == for_migrering

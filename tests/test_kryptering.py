@@ -135,13 +135,13 @@ def ukryptert_register(kjor: Callable, mappe: Path) -> Path:
 def test_et_kryptert_register_brukes_som_et_vanlig_og_filene_avslorer_ingen_pasient(
     med_nokkel: str, kjor: Callable, ny_pasient: Callable, db_sti: Path, tmp_path: Path
 ) -> None:
-    from pakkehjem.register import Register
+    from pakkehjem.apning import apne_register
 
     utdata: list[str] = []
     pasient = lag_pasient(ny_pasient)  # the first command makes the register: encrypted
     assert db_sti.read_bytes()[:16] != HODE
     # Held open so the WAL stays on disk while the commands write to it (the last close removes it).
-    holder = Register.apne(db_sti)
+    holder = apne_register(db_sti)
     try:
         assert holder.kryptert
         assert holder.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -258,9 +258,9 @@ def test_kryptert_valg_nekter_et_ukryptert_register(
 def test_et_opptatt_kryptert_register_gir_opptatt_og_kode_1(
     kjor: Callable, kryptert_register: Path, syntetisk_fnr: Callable, forvent_feil: Callable
 ) -> None:
-    from pakkehjem.register import Register
+    from pakkehjem.apning import apne_register
 
-    holder = Register.apne(kryptert_register)  # sqlcipher3's errors must map like sqlite3's
+    holder = apne_register(kryptert_register)  # sqlcipher3's errors must map like sqlite3's
     holder.db.execute("BEGIN IMMEDIATE")
     try:
         args = ("ny-pasient", "--fnr", syntetisk_fnr(), "--navn", "Ny", "--diagnosedato", "2026-11-02")

@@ -25,7 +25,7 @@ IDAG = date(2026, 11, 23)
 
 @pytest.fixture
 def register(testregister: Path) -> Iterator[Register]:
-    reg = Register.apne(testregister)
+    reg = Register.fra_fil(testregister)
     yield reg
     reg.lukk()
 

@@ -24,7 +24,7 @@ I_DAG = date.fromisoformat(IDAG)
 
 @pytest.fixture
 def register(testregister: Path) -> Iterator[Register]:
-    register = Register.apne(testregister)
+    register = Register.fra_fil(testregister)
     try:
         yield register
     finally:
@@ -39,7 +39,7 @@ def oversiktsregister(register: Register, db_sti: Path) -> dict[str, int]:
     ider: dict[str, int] = {}
 
     def ny(navn: str, diagnosedato: str, koordinator: str | None) -> int:
-        pid = register.ny_pasient(
+        pid = register.pasienter.ny(
             fnr=fnr_regler.lag_syntetisk(date(1960, 1, 1 + len(ider)), rng),
             navn=f"Pasient {navn}",
             diagnosedato=date.fromisoformat(diagnosedato),
@@ -51,24 +51,26 @@ def oversiktsregister(register: Register, db_sti: Path) -> dict[str, int]:
 
     def gjennomfort(pid: int, sp: int, dag: str) -> None:
         with register.transaksjon():
-            punkt = register._punkt(pid, sp)
-            register._sett_status(punkt, forlop.GJENNOMFORT, dato=date.fromisoformat(dag), tekst="test")
+            punkt = register.punkter.finn(pid, sp)
+            register.punkter.sett_status(
+                punkt, forlop.GJENNOMFORT, dato=date.fromisoformat(dag), tekst="test"
+            )
 
     # K1: SP1 window 2-30 November, due now: this week and this month.
     ny("K1", "2026-11-02", "Kari")
     # K2: SP1 declined on 1 November, ask again 10 November: passed, so overdue as well.
     k2 = ny("K2", "2026-10-01", "Kari")
-    register.endre_punkt(str(k2), 1, forlop.AVSLATT, idag=date(2026, 11, 1), dato=date(2026, 11, 10))
+    register.punkter.endre(str(k2), 1, forlop.AVSLATT, idag=date(2026, 11, 1), dato=date(2026, 11, 10))
     # K3: SP1 held; SP2 (10 November - 10 December) declined, ask again 5 December.
     k3 = ny("K3", "2026-08-10", "Kari")
     gjennomfort(k3, 1, "2026-08-20")
-    register.endre_punkt(str(k3), 2, forlop.AVSLATT, idag=I_DAG, dato=date(2026, 12, 5))
+    register.punkter.endre(str(k3), 2, forlop.AVSLATT, idag=I_DAG, dato=date(2026, 12, 5))
     # K4: SP1 held; SP2 window opens 30 November: due this month, not this week.
     k4 = ny("K4", "2026-08-30", "Kari")
     gjennomfort(k4, 1, "2026-09-05")
     # O1: SP1 booked for Wednesday 25 November.
     o1 = ny("O1", "2026-11-20", "Ola")
-    register.endre_punkt(str(o1), 1, forlop.AVTALT, idag=I_DAG, dato=date(2026, 11, 25))
+    register.punkter.endre(str(o1), 1, forlop.AVTALT, idag=I_DAG, dato=date(2026, 11, 25))
     # O2: SP1 held; SP2 window opens 1 December: nothing due this month.
     o2 = ny("O2", "2026-09-01", "Ola")
     gjennomfort(o2, 1, "2026-09-10")

@@ -183,7 +183,7 @@ def test_statistics_do_not_count_the_relatives_strain_as_the_patients_need(
         kjor, tmp_path, pid, {**uten_behov, **PARORENDE, "parorende_tiltak": [], "parorende_deling": True}
     )
 
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         # The thresholds the statistics count a flagged need by (one per scale question with
         # flagg_fra in the guides of the period's conversations).

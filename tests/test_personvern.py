@@ -53,6 +53,9 @@ from pakkehjem import fnr as fnr_regler
 from pakkehjem import livslop
 from pakkehjem.cli import app
 from pakkehjem.register import Register, bruker
+from pakkehjem.register.brevlogg import Brevlogg
+from pakkehjem.register.pasienter import Pasienter
+from pakkehjem.register.punkter import Punkter
 from pakkehjem.samtale import fra_svarfil
 from pakkehjem.vedlikehold import handling_tekst
 from samtalehjelp import skriv_guide
@@ -127,12 +130,12 @@ def mal(tmp_path_factory: pytest.TempPathFactory) -> Mal:
     guide = skriv_guide(mappe)
     svarfil = mappe / "svar-p1.json"
     svarfil.write_text(json.dumps(SVAR_P1), encoding="utf-8")
-    register = Register.apne(db)
+    register = Register.fra_fil(db)
     try:
         register.sett_innstilling("tillat_syntetiske", "ja")
         register.sett_innstilling("guide", str(guide))
         for nr, navn in NAVN.items():
-            pid = register.ny_pasient(
+            pid = register.pasienter.ny(
                 fnr=fnr[nr],
                 navn=navn,
                 diagnosedato=DIAGNOSEDATO,
@@ -150,9 +153,9 @@ def mal(tmp_path_factory: pytest.TempPathFactory) -> Mal:
 
         overforing = lag_brev(register, "1", "kommune", idag=IDAG, format_="fhir").innhold
         (mappe / "overforing.json").write_bytes(overforing)
-        register.endre_punkt("2", 1, "avslatt", idag=IDAG, dato=IDAG + timedelta(days=30))
-        register.registrer_samtykke("2", "fastlege", False, IDAG)
-        livslop.avslutt(register, "4", livslop.les_grunn("dod"), IDAG, IDAG)
+        register.punkter.endre("2", 1, "avslatt", idag=IDAG, dato=IDAG + timedelta(days=30))
+        register.samtykker.registrer("2", "fastlege", False, IDAG)
+        register.punkter.avslutt("4", livslop.les_grunn("dod"), IDAG, IDAG)
         tiltak_id = register.db.execute("SELECT id FROM tiltak WHERE pasient_id = 1").fetchone()[0]
     finally:
         register.lukk()
@@ -635,12 +638,12 @@ class _Lekk(Exception):
 @pytest.mark.parametrize(
     ("metode", "args"),
     [
-        ("vis_pasient", ["vis", "1"]),
-        ("pasienter", ["pasienter"]),
-        ("endre_punkt", ["avtal", "1", "{imorgen}"]),
-        ("brevgrunnlag", ["brev", "1", "--til", "fastlege"]),
-        ("forfaller_json", ["forfaller", "--json"]),
-        ("finn_pasient_id", ["samtale", "1"]),
+        ("Pasienter.vis", ["vis", "1"]),
+        ("Pasienter.liste", ["pasienter"]),
+        ("Punkter.endre", ["avtal", "1", "{imorgen}"]),
+        ("Brevlogg.brevgrunnlag", ["brev", "1", "--til", "fastlege"]),
+        ("Punkter.forfaller_json", ["forfaller", "--json"]),
+        ("Pasienter.finn_id", ["samtale", "1"]),
     ],
 )
 @pytest.mark.parametrize("feiltype", [_Lekk, KeyError, sqlite3.OperationalError, ValueError])
@@ -658,7 +661,10 @@ def test_uventet_feil_viser_bare_feiltypen(
     def feiler(*_a: Any, **_k: Any) -> Any:
         raise feiltype(tekst)
 
-    monkeypatch.setattr(Register, metode, feiler)
+    gruppe, navn = metode.split(".")
+    monkeypatch.setattr(
+        {"Pasienter": Pasienter, "Punkter": Punkter, "Brevlogg": Brevlogg}[gruppe], navn, feiler
+    )
     skrevet = _fyll_inn(args, _verdier(register_fra_mal, tmp_path))
     resultat = kjor(*skrevet)
     _ren_feil(resultat, 1)
@@ -672,7 +678,7 @@ def test_uventet_feil_viser_bare_feiltypen(
 UVENTET_I_PROSESS = """
 import sys
 from pakkehjem import cli
-from pakkehjem.register import Register
+from pakkehjem.register.pasienter import Pasienter
 
 HEMMELIG = sys.argv.pop(1)  # the text of the exception, not a command-line argument
 
@@ -680,7 +686,7 @@ HEMMELIG = sys.argv.pop(1)  # the text of the exception, not a command-line argu
 def feiler(*a, **k):
     raise RuntimeError(HEMMELIG)
 
-Register.vis_pasient = feiler
+Pasienter.vis = feiler
 sys.argv[0] = "pakkehjem"
 cli.main()
 """

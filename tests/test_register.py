@@ -16,7 +16,7 @@ import pytest
 from pakkehjem import forlop
 from pakkehjem.feil import Avvist, PakkehjemFeil, UgyldigInndata
 from pakkehjem.forlop import Periode
-from pakkehjem.register import MIGRASJONER, Register
+from pakkehjem.register import MIGRASJONER, Register, Transaksjon
 
 IDAG = date(2026, 11, 23)  # Monday of ISO week 48
 UKE_48 = Periode(date(2026, 11, 23), date(2026, 11, 29))
@@ -26,7 +26,7 @@ UKE_49 = Periode(date(2026, 11, 30), date(2026, 12, 6))
 @pytest.fixture
 def register(db_sti: Path) -> Iterator[Register]:
     """An open test register that takes synthetic numbers."""
-    reg = Register.apne(db_sti)
+    reg = Register.fra_fil(db_sti)
     reg.sett_innstilling("tillat_syntetiske", "ja")
     yield reg
     reg.lukk()
@@ -37,7 +37,7 @@ def pasient(register: Register, syntetisk_fnr: Callable[..., str]) -> Callable[.
     """Register a patient in the store; returns the local number."""
 
     def ny(diagnosedato: date = date(2026, 11, 2), navn: str = "Kari Testesen", **felt: str) -> int:
-        return register.ny_pasient(
+        return register.pasienter.ny(
             fnr=syntetisk_fnr(), navn=navn, diagnosedato=diagnosedato, idag=IDAG, **felt
         )
 
@@ -66,7 +66,7 @@ def test_ny_registerfil_og_wal_filene_er_bare_for_eieren_selv_med_aapen_umask(tm
     sti = tmp_path / "ny mappe" / "register.db"
     gammel_umask = os.umask(0)
     try:
-        register = Register.apne(sti)
+        register = Register.fra_fil(sti)
         try:
             register.sett_innstilling("sp1_uker", "5")  # a write, so the -wal and -shm files exist
             wal, shm = Path(f"{sti}-wal"), Path(f"{sti}-shm")
@@ -82,7 +82,7 @@ def test_ny_registerfil_og_wal_filene_er_bare_for_eieren_selv_med_aapen_umask(tm
 
 
 def test_aapning_kjorer_alle_migrasjoner_og_slaar_paa_fremmednokler_wal_og_ventetid(db_sti: Path) -> None:
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         db = register.db
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
@@ -95,7 +95,7 @@ def test_aapning_kjorer_alle_migrasjoner_og_slaar_paa_fremmednokler_wal_og_vente
 
 def test_aapning_paa_nytt_endrer_ikke_et_register_som_er_oppdatert(register: Register, db_sti: Path) -> None:
     register.sett_innstilling("sp1_uker", "6")
-    andre = Register.apne(db_sti)
+    andre = Register.fra_fil(db_sti)
     try:
         assert andre.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
         assert andre.innstillinger()["sp1_uker"] == 6
@@ -109,12 +109,12 @@ def test_fremmednokler_stopper_et_forlop_uten_pasient(register: Register) -> Non
 
 
 def test_register_fra_en_nyere_versjon_avvises(db_sti: Path) -> None:
-    Register.apne(db_sti).lukk()
+    Register.fra_fil(db_sti).lukk()
     tilkobling = sqlite3.connect(db_sti)
     tilkobling.execute(f"PRAGMA user_version = {len(MIGRASJONER) + 1}")
     tilkobling.close()
     with pytest.raises(Avvist, match="nyere versjon"):
-        Register.apne(db_sti)
+        Register.fra_fil(db_sti)
 
 
 def test_en_annen_sqlite_database_er_ikke_et_register(db_sti: Path) -> None:
@@ -123,7 +123,7 @@ def test_en_annen_sqlite_database_er_ikke_et_register(db_sti: Path) -> None:
     tilkobling.close()
     db_sti.chmod(0o600)  # a file only its owner can read; other modes are refused before this
     with pytest.raises(Avvist, match="ikke et pakkehjem-register"):
-        Register.apne(db_sti)
+        Register.fra_fil(db_sti)
     tilkobling = sqlite3.connect(db_sti)
     assert tilkobling.execute("SELECT name FROM sqlite_master").fetchall() == [("noe_annet",)]
     tilkobling.close()
@@ -143,7 +143,7 @@ def test_ny_pasient_skriver_en_rad_i_tilgangsloggen_med_brukeren(
 
 def test_vis_pasient_logges(register: Register, pasient: Callable[..., int], db_sti: Path) -> None:
     pid = pasient()
-    register.vis_pasient(str(pid), IDAG)
+    register.pasienter.vis(str(pid), IDAG)
     assert tilgangslogg(db_sti)[-1] == (pid, "vis", getpass.getuser())
 
 
@@ -152,8 +152,8 @@ def test_arbeidslisten_logger_hver_pasient_den_viser_og_ingen_andre(
 ) -> None:
     i_uka = pasient(date(2026, 11, 2))
     senere = pasient(date(2026, 9, 1))  # SP2 opens 1 December once SP1 is closed
-    register.endre_punkt(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
-    rader = register.forfaller(UKE_48, IDAG)
+    register.punkter.endre(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+    rader = register.punkter.forfaller(UKE_48, IDAG)
     assert {r["pasient_id"] for r in rader} == {i_uka}
     nye = [rad for rad in tilgangslogg(db_sti) if rad[1] == "forfaller"]
     assert nye == [(i_uka, "forfaller", getpass.getuser())]
@@ -163,7 +163,7 @@ def test_pasientlisten_logger_hver_pasient(
     register: Register, pasient: Callable[..., int], db_sti: Path
 ) -> None:
     ider = [pasient(), pasient()]
-    register.pasienter(IDAG)
+    register.pasienter.liste(IDAG)
     assert sorted(pid for pid, handling, _ in tilgangslogg(db_sti) if handling == "pasienter") == ider
 
 
@@ -171,7 +171,7 @@ def test_endring_av_kontaktopplysninger_logges(
     register: Register, pasient: Callable[..., int], db_sti: Path
 ) -> None:
     pid = pasient()
-    register.endre_pasient(str(pid), {"kommune": "Bodø"})
+    register.pasienter.endre(str(pid), {"kommune": "Bodø"})
     assert tilgangslogg(db_sti)[-1] == (pid, "endre", getpass.getuser())
 
 
@@ -188,13 +188,13 @@ def test_endring_av_samhandlingspunkt_logges(
     register: Register, pasient: Callable[..., int], db_sti: Path, status: str, felt: dict
 ) -> None:
     pid = pasient()
-    register.endre_punkt(str(pid), 1, status, idag=IDAG, **felt)
+    register.punkter.endre(str(pid), 1, status, idag=IDAG, **felt)
     assert tilgangslogg(db_sti)[-1] == (pid, f"sp-{status}", getpass.getuser())
 
 
 def test_oppslag_paa_ukjent_pasient_logger_ingenting(register: Register, db_sti: Path) -> None:
     with pytest.raises(PakkehjemFeil):
-        register.vis_pasient("42", IDAG)
+        register.pasienter.vis("42", IDAG)
     assert tilgangslogg(db_sti) == []
 
 
@@ -250,15 +250,15 @@ def test_ny_pasient_som_feiler_underveis_etterlater_ingenting(
         raise RuntimeError("disken ble full")
 
     # The timeline entry comes after the patient, the episode and the contact points.
-    monkeypatch.setattr(register, "_hendelse", feiler)
+    monkeypatch.setattr(Transaksjon, "hendelse", feiler)
     with pytest.raises(RuntimeError):
-        register.ny_pasient(
+        register.pasienter.ny(
             fnr=syntetisk_fnr(), navn="Halv Skrevet", diagnosedato=date(2026, 11, 2), idag=IDAG
         )
     assert tell(db_sti) == for_
     # The connection is usable afterwards: the failed transaction is gone.
     monkeypatch.undo()
-    register.ny_pasient(fnr=syntetisk_fnr(), navn="Hel", diagnosedato=date(2026, 11, 2), idag=IDAG)
+    register.pasienter.ny(fnr=syntetisk_fnr(), navn="Hel", diagnosedato=date(2026, 11, 2), idag=IDAG)
     assert tell(db_sti)["pasient"] == for_["pasient"] + 1
 
 
@@ -266,18 +266,18 @@ def test_endring_av_punkt_som_feiler_underveis_etterlater_punktet_som_det_var(
     register: Register, pasient: Callable[..., int], db_sti: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid = pasient()
-    for_ = register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
+    for_ = register.pasienter.vis(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
     antall_for = tell(db_sti)
 
     def feiler(*args: object, **kw: object) -> None:
         raise RuntimeError("strømmen gikk")
 
-    monkeypatch.setattr(register, "_hendelse", feiler)
+    monkeypatch.setattr(Transaksjon, "hendelse", feiler)
     with pytest.raises(RuntimeError):
-        register.endre_punkt(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 11, 26))
+        register.punkter.endre(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 11, 26))
     monkeypatch.undo()
     assert tell(db_sti) == antall_for
-    etter = register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
+    etter = register.pasienter.vis(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"]
     assert etter == for_
 
 
@@ -288,7 +288,7 @@ def test_en_endring_uten_rad_i_tilgangsloggen_blir_ikke_lagret(
     with pytest.raises(PakkehjemFeil), register.transaksjon() as db:
         db.execute("UPDATE pasient SET navn = 'Nytt Navn' WHERE id = ?", (pid,))
         register.logg([None], "endre")  # type: ignore[list-item]  # the log insert fails at commit
-    assert register.vis_pasient(str(pid), IDAG)["navn"] == "Opprinnelig Navn"
+    assert register.pasienter.vis(str(pid), IDAG)["navn"] == "Opprinnelig Navn"
 
 
 # --- the work list -----------------------------------------------------------------------
@@ -304,13 +304,13 @@ def test_arbeidslisten_viser_aapne_punkter_i_perioden_med_de_forfalte_forst(
     i_vindu = pasient(date(2026, 11, 2))  # SP1 2.-30. november
     forfalt = pasient(date(2026, 9, 1))  # SP1 1.-29. september: overdue; SP2 from 1 December
     sp2_i_vindu = pasient(date(2026, 8, 10))  # SP1 overdue, SP2 10 November - 10 December
-    register.endre_punkt(str(sp2_i_vindu), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt lenge")
+    register.punkter.endre(str(sp2_i_vindu), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt lenge")
     fullfort_sp1 = pasient(date(2026, 6, 1))  # SP1 held; SP2 1 September - 1 October: overdue
     fullfor(fullfort_sp1, 1, date(2026, 6, 15))
     senere = pasient(date(2026, 9, 20))  # SP1 20 September - 18 October ... SP2 from 20 December
-    register.endre_punkt(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+    register.punkter.endre(str(senere), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
 
-    rader = register.forfaller(UKE_48, IDAG)
+    rader = register.punkter.forfaller(UKE_48, IDAG)
 
     assert punkter(rader) == [
         (forfalt, 1, "forfalt"),
@@ -324,9 +324,9 @@ def test_arbeidslisten_tar_ikke_med_punkter_som_aapner_etter_perioden(
     register: Register, pasient: Callable[..., int]
 ) -> None:
     pid = pasient(date(2026, 9, 1))  # SP2 opens 1 December
-    register.endre_punkt(str(pid), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
-    assert register.forfaller(UKE_48, IDAG) == []
-    assert punkter(register.forfaller(UKE_49, IDAG)) == [(pid, 2, "ikke_apnet")]
+    register.punkter.endre(str(pid), 1, forlop.BORTFALT, idag=IDAG, grunn="Flyttet")
+    assert register.punkter.forfaller(UKE_48, IDAG) == []
+    assert punkter(register.punkter.forfaller(UKE_49, IDAG)) == [(pid, 2, "ikke_apnet")]
 
 
 def test_lukkede_punkter_kommer_aldri_paa_arbeidslisten(
@@ -335,9 +335,9 @@ def test_lukkede_punkter_kommer_aldri_paa_arbeidslisten(
     holdt = pasient(date(2026, 11, 2))
     fullfor(holdt, 1, IDAG)
     bortfalt = pasient(date(2026, 9, 1))
-    register.endre_punkt(str(bortfalt), 1, forlop.BORTFALT, idag=IDAG, grunn="Død")
+    register.punkter.endre(str(bortfalt), 1, forlop.BORTFALT, idag=IDAG, grunn="Død")
     alt = Periode(date(2026, 1, 1), date(2030, 12, 31))
-    listet = {(r["pasient_id"], r["sp"]) for r in register.forfaller(alt, IDAG)}
+    listet = {(r["pasient_id"], r["sp"]) for r in register.punkter.forfaller(alt, IDAG)}
     assert (holdt, 1) not in listet
     assert (bortfalt, 1) not in listet
     assert (holdt, 2) in listet and (bortfalt, 2) in listet
@@ -345,31 +345,31 @@ def test_lukkede_punkter_kommer_aldri_paa_arbeidslisten(
 
 def test_avtalt_dato_avgjor_ikke_vinduet(register: Register, pasient: Callable[..., int]) -> None:
     pid = pasient(date(2026, 11, 2))  # window 2-30 November, overlaps week 48 and 49
-    register.endre_punkt(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 12, 2))
-    assert register.forfaller(UKE_48, IDAG) == []
-    assert punkter(register.forfaller(UKE_49, IDAG)) == [(pid, 1, "ikke_apnet")]
+    register.punkter.endre(str(pid), 1, forlop.AVTALT, idag=IDAG, dato=date(2026, 12, 2))
+    assert register.punkter.forfaller(UKE_48, IDAG) == []
+    assert punkter(register.punkter.forfaller(UKE_49, IDAG)) == [(pid, 1, "ikke_apnet")]
 
 
 def test_utsatt_og_avslatt_punkt_forfaller_paa_den_nye_datoen(
     register: Register, pasient: Callable[..., int]
 ) -> None:
     utsatt = pasient(date(2026, 11, 2))
-    register.endre_punkt(str(utsatt), 1, forlop.UTSATT, idag=IDAG, dato=date(2026, 12, 1), grunn="Innlagt")
+    register.punkter.endre(str(utsatt), 1, forlop.UTSATT, idag=IDAG, dato=date(2026, 12, 1), grunn="Innlagt")
     avslatt = pasient(date(2026, 6, 1))  # SP1 and SP2 overdue; SP2 declined, ask again on 27th
-    register.endre_punkt(str(avslatt), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt")
-    register.endre_punkt(str(avslatt), 2, forlop.AVSLATT, idag=IDAG, dato=date(2026, 11, 27))
-    assert punkter(register.forfaller(UKE_48, IDAG)) == [(avslatt, 2, "ikke_apnet")]
-    assert punkter(register.forfaller(UKE_49, IDAG)) == [(utsatt, 1, "ikke_apnet")]
+    register.punkter.endre(str(avslatt), 1, forlop.BORTFALT, idag=IDAG, grunn="Innlagt")
+    register.punkter.endre(str(avslatt), 2, forlop.AVSLATT, idag=IDAG, dato=date(2026, 11, 27))
+    assert punkter(register.punkter.forfaller(UKE_48, IDAG)) == [(avslatt, 2, "ikke_apnet")]
+    assert punkter(register.punkter.forfaller(UKE_49, IDAG)) == [(utsatt, 1, "ikke_apnet")]
     # The day after "ask again" it is overdue, whatever period is asked for.
     senere = date(2026, 11, 28)
-    rader = register.forfaller(Periode(date(2027, 3, 1), date(2027, 3, 7)), senere)
+    rader = register.punkter.forfaller(Periode(date(2027, 3, 1), date(2027, 3, 7)), senere)
     assert (avslatt, 2, "forfalt") in punkter(rader)
 
 
 def test_bare_forfalte(register: Register, pasient: Callable[..., int]) -> None:
     pasient(date(2026, 11, 2))
     forfalt = pasient(date(2026, 9, 1))
-    assert punkter(register.forfaller(UKE_48, IDAG, kun_forfalte=True)) == [(forfalt, 1, "forfalt")]
+    assert punkter(register.punkter.forfaller(UKE_48, IDAG, kun_forfalte=True)) == [(forfalt, 1, "forfalt")]
 
 
 def test_avsluttet_forlop_kommer_ikke_paa_arbeidslisten(
@@ -377,7 +377,7 @@ def test_avsluttet_forlop_kommer_ikke_paa_arbeidslisten(
 ) -> None:
     pid = pasient(date(2026, 9, 1))
     register.db.execute("UPDATE forlop SET status = 'avsluttet' WHERE pasient_id = ?", (pid,))
-    assert register.forfaller(UKE_48, IDAG) == []
+    assert register.punkter.forfaller(UKE_48, IDAG) == []
 
 
 def test_arbeidslisten_filtrerer_paa_koordinator_kommune_og_ansvarlig(
@@ -386,20 +386,20 @@ def test_arbeidslisten_filtrerer_paa_koordinator_kommune_og_ansvarlig(
     siri_oslo = pasient(date(2026, 8, 10), koordinator="Siri Solheim", kommune="Oslo")
     tone_bodo = pasient(date(2026, 8, 10), koordinator="Tone Vik", kommune="Bodø")
     # Both: SP1 overdue (hospital), SP2 in its window (municipality).
-    assert {r["pasient_id"] for r in register.forfaller(UKE_48, IDAG, koordinator="siri solheim")} == {
-        siri_oslo
-    }
-    assert {r["pasient_id"] for r in register.forfaller(UKE_48, IDAG, kommune="Bodø")} == {tone_bodo}
-    sykehus = register.forfaller(UKE_48, IDAG, ansvarlig="spesialisthelsetjenesten")
+    assert {
+        r["pasient_id"] for r in register.punkter.forfaller(UKE_48, IDAG, koordinator="siri solheim")
+    } == {siri_oslo}
+    assert {r["pasient_id"] for r in register.punkter.forfaller(UKE_48, IDAG, kommune="Bodø")} == {tone_bodo}
+    sykehus = register.punkter.forfaller(UKE_48, IDAG, ansvarlig="spesialisthelsetjenesten")
     assert {(r["sp"], r["ansvarlig"]) for r in sykehus} == {(1, "spesialisthelsetjenesten")}
-    kommunen = register.forfaller(UKE_48, IDAG, ansvarlig="kommunen", kommune="oslo")
+    kommunen = register.punkter.forfaller(UKE_48, IDAG, ansvarlig="kommunen", kommune="oslo")
     assert punkter(kommunen) == [(siri_oslo, 2, "i_vindu")]
 
 
 def test_arbeidslisten_viser_fodselsnummeret_maskert(register: Register, syntetisk_fnr: Callable) -> None:
     nummer = syntetisk_fnr()
-    register.ny_pasient(fnr=nummer, navn="Maskert", diagnosedato=date(2026, 11, 2), idag=IDAG)
-    (rad,) = register.forfaller(UKE_48, IDAG)
+    register.pasienter.ny(fnr=nummer, navn="Maskert", diagnosedato=date(2026, 11, 2), idag=IDAG)
+    (rad,) = register.punkter.forfaller(UKE_48, IDAG)
     assert rad["fnr"] == nummer[:6] + "*****"
 
 
@@ -407,7 +407,7 @@ def test_arbeidslisten_viser_fodselsnummeret_maskert(register: Register, synteti
 
 
 def test_innstillingene_har_standardverdier(db_sti: Path) -> None:
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         verdier = register.innstillinger()
         assert verdier["sp1_uker"] == 4
@@ -417,10 +417,10 @@ def test_innstillingene_har_standardverdier(db_sti: Path) -> None:
 
 
 def test_syntetiske_numre_avvises_i_et_ekte_register(db_sti: Path, syntetisk_fnr: Callable) -> None:
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         with pytest.raises(UgyldigInndata, match="syntetisk testnummer"):
-            register.ny_pasient(fnr=syntetisk_fnr(), navn="Test", diagnosedato=date(2026, 11, 2), idag=IDAG)
+            register.pasienter.ny(fnr=syntetisk_fnr(), navn="Test", diagnosedato=date(2026, 11, 2), idag=IDAG)
     finally:
         register.lukk()
 
@@ -433,7 +433,7 @@ def test_sp1_uker_gjelder_pasienter_registrert_etter_endringen(
     etter = pasient(date(2026, 11, 2))
 
     def sp1_til(pid: int) -> str:
-        return register.vis_pasient(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"][0]["vindu_til"]
+        return register.pasienter.vis(str(pid), IDAG)["forlop"][0]["samhandlingspunkter"][0]["vindu_til"]
 
     assert sp1_til(for_) == "2026-11-30"  # 4 weeks
     assert sp1_til(etter) == "2026-12-14"  # 6 weeks

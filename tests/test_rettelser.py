@@ -170,9 +170,11 @@ def test_dod_lukker_aapne_tiltak_og_avbryter_en_paabegynt_samtale(
     # An SP3 conversation begun and left (as a terminal conversation left with Ctrl-C would be).
     from pakkehjem.register import Register
 
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
-        register.apne_samtale("1", 3, IDAG - timedelta(days=1), ("test", "1", "tema: []"), None)
+        register.samtaler.begynn_eller_fortsett(
+            "1", 3, IDAG - timedelta(days=1), ("test", "1", "tema: []"), None
+        )
     finally:
         register.lukk()
     resultat = kjor("avslutt", "1", "--grunn", "dod", "--dato", IDAG.isoformat())

@@ -335,12 +335,12 @@ def test_to_koordinatorer_kan_ikke_holde_samme_samtale(
     from pakkehjem.register import Register
     from pakkehjem.samtale import aktiv_guide
 
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
         guide = aktiv_guide(register)
-        guide_ref = register.lagre_guide(guide.id, guide.versjon, guide.kilde)
+        guide_ref = register.samtaler.lagre_guide(guide.id, guide.versjon, guide.kilde)
         eier = f"{annen_levende_prosess}@{socket.gethostname()}"
-        register.apne_samtale(str(pasient), None, IDAG, guide_ref, eier)
+        register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, eier)
     finally:
         register.lukk()
     forvent_feil(kjor("samtale", pasient, input="2\n"), 1, "åpen hos en annen bruker")
@@ -441,7 +441,7 @@ def test_fortsett_uten_svarfil_og_forkast_med_svarfil_er_feil_bruk(
     [("kl 10", "10:00"), ("kl. 9.30", "09:30"), ("14:15", "14:15"), ("klokka 8", "08:00")],
 )
 def test_klokkeslett_som_folk_skriver_det(skrevet: str, klokke: str) -> None:
-    from pakkehjem.register import normaliser_klokkeslett
+    from pakkehjem.regler import normaliser_klokkeslett
 
     assert normaliser_klokkeslett(skrevet) == klokke
 

@@ -418,7 +418,7 @@ def test_neste_avtale_fra_datosporsmalet() -> None:
 
 @pytest.fixture
 def register(db_sti: Path) -> Iterator[Register]:
-    reg = Register.apne(db_sti)
+    reg = Register.fra_fil(db_sti)
     reg.sett_innstilling("tillat_syntetiske", "ja")
     yield reg
     reg.lukk()
@@ -427,20 +427,20 @@ def register(db_sti: Path) -> Iterator[Register]:
 @pytest.fixture
 def pasient(register: Register, syntetisk_fnr: Callable[..., str]) -> int:
     """A patient diagnosed 2 November 2026: SP1 is due now."""
-    return register.ny_pasient(
+    return register.pasienter.ny(
         fnr=syntetisk_fnr(), navn="Kari Testesen", diagnosedato=date(2026, 11, 2), idag=IDAG
     )
 
 
 @pytest.fixture
 def guide_ref(register: Register) -> int:
-    return register.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde)
+    return register.samtaler.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde)
 
 
 @pytest.fixture
 def samtale(register: Register, pasient: int, guide_ref: int) -> int:
     """A conversation for SP1 started now, its lock held by this process."""
-    return register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())["id"]
+    return register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())["id"]
 
 
 def min_eier() -> str:
@@ -459,18 +459,20 @@ def les(db_sti: Path, sql: str, *verdier: Any) -> list[tuple]:
 def lagre(register: Register, samtale_id: int, sporsmal_id: str, verdi: Any, hoppet: bool = False) -> None:
     """Store an answer the way the terminal does."""
     tiltak, samtykke = tiltak_og_samtykke(GUIDE.sporsmal(sporsmal_id), verdi)
-    register.lagre_svar(samtale_id, sporsmal_id, verdi, hoppet_over=hoppet, tiltak=tiltak, samtykke=samtykke)
+    register.samtaler.lagre_svar(
+        samtale_id, sporsmal_id, verdi, hoppet_over=hoppet, tiltak=tiltak, samtykke=samtykke
+    )
 
 
 def sp_status(register: Register, pasient: int, sp: int) -> dict[str, Any]:
-    data = register.vis_pasient(str(pasient), IDAG)
+    data = register.pasienter.vis(str(pasient), IDAG)
     return next(s for s in data["forlop"][0]["samhandlingspunkter"] if s["sp"] == sp)
 
 
 def test_apne_samtale_starter_en_ny_for_forste_aapne_punkt(
     register: Register, pasient: int, guide_ref: int
 ) -> None:
-    data = register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())
+    data = register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())
     assert data["ny"] is True
     assert (data["sp"], data["forlop"], data["status"], data["dato"]) == (1, 1, "pagar", "2026-11-23")
     assert data["svar"] == {} and data["hoppet_over"] == []
@@ -492,8 +494,8 @@ def test_gjenopptatt_samtale_har_svarene_og_det_som_ble_hoppet_over(
     lagre(register, samtale, "form", "kontor")
     lagre(register, samtale, "tilstede", None, hoppet=True)
     lagre(register, samtale, "behov", "behov")
-    register.slipp_samtale(samtale, min_eier())
-    data = register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())
+    register.samtaler.slipp(samtale, min_eier())
+    data = register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())
     assert data["ny"] is False and data["id"] == samtale
     assert data["svar"] == {"form": "kontor", "behov": "behov"}
     assert data["hoppet_over"] == ["tilstede"]
@@ -530,8 +532,8 @@ def test_angre_svar_tar_bort_svaret_med_tiltak_og_samtykke(
 ) -> None:
     lagre(register, samtale, "barn_tiltak", TILTAK)
     lagre(register, samtale, "samtykke_fastlege", True)
-    register.angre_svar(samtale, "barn_tiltak")
-    register.angre_svar(samtale, "samtykke_fastlege", "fastlege")
+    register.samtaler.angre_svar(samtale, "barn_tiltak")
+    register.samtaler.angre_svar(samtale, "samtykke_fastlege", "fastlege")
     for tabell in ("svar", "tiltak", "samtykke"):
         assert les(db_sti, f"SELECT count(*) FROM {tabell}") == [(0,)], tabell
 
@@ -543,7 +545,7 @@ def test_motoren_med_registeret_fjerner_rader_for_skjulte_oppfolgingssporsmal(
         lagre(register, samtale, sporsmal.id, verdi, hoppet)
 
     def angre_kall(sporsmal: Sporsmal) -> None:
-        register.angre_svar(samtale, sporsmal.id, sporsmal.samtykke)
+        register.samtaler.angre_svar(samtale, sporsmal.id, sporsmal.samtykke)
 
     motor = Samtalemotor(GUIDE, {}, [], lagre_kall, angre_kall)
     svar(motor, "form", "kontor")
@@ -566,7 +568,7 @@ def test_begynn_paa_nytt_sletter_svar_tiltak_og_samtykke(
     lagre(register, samtale, "form", "kontor")
     lagre(register, samtale, "barn_tiltak", TILTAK)
     lagre(register, samtale, "samtykke_fastlege", True)
-    register.begynn_pa_nytt(samtale)
+    register.samtaler.begynn_pa_nytt(samtale)
     for tabell in ("svar", "tiltak", "samtykke"):
         assert les(db_sti, f"SELECT count(*) FROM {tabell}") == [(0,)], tabell
     assert les(db_sti, "SELECT status FROM samtale") == [("pagar",)]
@@ -579,14 +581,14 @@ def test_fullfor_setter_punktet_gjennomfort_paa_samtalens_dato(
     register: Register, pasient: int, guide_ref: int
 ) -> None:
     dato = date(2026, 11, 20)
-    samtale = register.apne_samtale(str(pasient), 1, dato, guide_ref, min_eier())["id"]
+    samtale = register.samtaler.begynn_eller_fortsett(str(pasient), 1, dato, guide_ref, min_eier())["id"]
     lagre(register, samtale, "form", "kontor")
-    resultat = register.fullfor_samtale(samtale)
+    resultat = register.samtaler.fullfor(samtale)
     assert (resultat["sp"], resultat["samtale_id"]) == (1, samtale)
     assert resultat["neste"]["sp"] == 2 and resultat["neste"]["status"] == "planlagt"
     sp1 = sp_status(register, pasient, 1)
     assert (sp1["status"], sp1["dato"]) == ("gjennomfort", "2026-11-20")
-    data = register.vis_pasient(str(pasient), IDAG)
+    data = register.pasienter.vis(str(pasient), IDAG)
     assert data["samtaler"][0]["status"] == "fullfort"
     assert data["samtaler"][0]["svar"] == {"form": "kontor"}
 
@@ -594,7 +596,7 @@ def test_fullfor_setter_punktet_gjennomfort_paa_samtalens_dato(
 def test_fullfor_med_neste_avtale_booker_neste_punkt(register: Register, pasient: int, samtale: int) -> None:
     lagre(register, samtale, "neste_dato", "2027-02-10")
     avtale = neste_avtale(GUIDE, {"neste_dato": "2027-02-10"})
-    resultat = register.fullfor_samtale(samtale, neste_avtale=avtale)
+    resultat = register.samtaler.fullfor(samtale, neste_avtale=avtale)
     assert resultat["neste"]["status"] == "avtalt" and resultat["neste"]["dato"] == "2027-02-10"
     sp2 = sp_status(register, pasient, 2)
     assert (sp2["status"], sp2["dato"]) == ("avtalt", "2027-02-10")
@@ -603,32 +605,32 @@ def test_fullfor_med_neste_avtale_booker_neste_punkt(register: Register, pasient
 def test_fullfort_samtale_kan_ikke_endres_og_punktet_kan_ikke_aapnes_igjen(
     register: Register, pasient: int, guide_ref: int, samtale: int
 ) -> None:
-    register.fullfor_samtale(samtale)
+    register.samtaler.fullfor(samtale)
     with pytest.raises(Avvist):
         lagre(register, samtale, "form", "hjemme")
     with pytest.raises(Avvist):
-        register.fullfor_samtale(samtale)
+        register.samtaler.fullfor(samtale)
     with pytest.raises(Avvist, match="gjennomført"):
-        register.apne_samtale(str(pasient), 1, IDAG, guide_ref, min_eier())
+        register.samtaler.begynn_eller_fortsett(str(pasient), 1, IDAG, guide_ref, min_eier())
     # The next conversation is for the next open contact point.
-    assert register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())["sp"] == 2
+    assert register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())["sp"] == 2
 
 
 def test_gammel_samtale_viser_tekstene_fra_guiden_den_ble_holdt_med(
     register: Register, pasient: int, samtale: int
 ) -> None:
     lagre(register, samtale, "form", "kontor")
-    register.fullfor_samtale(samtale)
-    register.lagre_guide("testguide", "2", TESTGUIDE_B)  # a newer guide in use from now on
-    data = register.vis_pasient(str(pasient), IDAG)["samtaler"][0]
+    register.samtaler.fullfor(samtale)
+    register.samtaler.lagre_guide("testguide", "2", TESTGUIDE_B)  # a newer guide in use from now on
+    data = register.pasienter.vis(str(pasient), IDAG)["samtaler"][0]
     assert svar_med_tekst(register, data) == [("Hvordan holdes samtalen?", "kontor")]
     assert guide_for_samtale(register, data["guide_ref"]).versjon == "1"
 
 
 def test_samme_guidetekst_lagres_bare_en_gang(register: Register) -> None:
-    forste = register.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde)
-    assert register.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde) == forste
-    assert register.lagre_guide("testguide", "2", TESTGUIDE_B) != forste
+    forste = register.samtaler.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde)
+    assert register.samtaler.lagre_guide(GUIDE.id, GUIDE.versjon, GUIDE.kilde) == forste
+    assert register.samtaler.lagre_guide("testguide", "2", TESTGUIDE_B) != forste
 
 
 # --- the lock: one coordinator per conversation --------------------------------------------
@@ -658,26 +660,26 @@ def test_en_annen_kan_ikke_aapne_samtalen_mens_eieren_lever(
     lagre(register, samtale, "form", "kontor")
     annen = f"{annen_levende_prosess}@{socket.gethostname()}"
     with pytest.raises(Avvist, match="åpen hos en annen bruker"):
-        register.apne_samtale(str(pasient), None, IDAG, guide_ref, annen)
+        register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, annen)
     # The holder itself may open it again (a second prompt in the same process).
-    assert register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())["svar"] == {
-        "form": "kontor"
-    }
+    assert register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())[
+        "svar"
+    ] == {"form": "kontor"}
 
 
 def test_en_annen_maskins_laas_respekteres(register: Register, pasient: int, guide_ref: int) -> None:
-    register.apne_samtale(str(pasient), None, IDAG, guide_ref, "4242@en-annen-maskin")
+    register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, "4242@en-annen-maskin")
     with pytest.raises(Avvist):
-        register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())
+        register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())
 
 
 def test_laas_fra_en_prosess_som_er_borte_overtas(
     register: Register, pasient: int, guide_ref: int, db_sti: Path
 ) -> None:
     borte = f"{dod_pid()}@{socket.gethostname()}"
-    samtale = register.apne_samtale(str(pasient), None, IDAG, guide_ref, borte)["id"]
+    samtale = register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, borte)["id"]
     lagre(register, samtale, "form", "kontor")
-    data = register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())
+    data = register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())
     assert data["id"] == samtale and data["svar"] == {"form": "kontor"}
     assert les(db_sti, "SELECT las_eier FROM samtale") == [(min_eier(),)]
 
@@ -685,18 +687,25 @@ def test_laas_fra_en_prosess_som_er_borte_overtas(
 def test_slipp_samtale_lar_en_annen_ta_over(
     register: Register, pasient: int, guide_ref: int, samtale: int, annen_levende_prosess: int
 ) -> None:
-    register.slipp_samtale(samtale, min_eier())
+    register.samtaler.slipp(samtale, min_eier())
     annen = f"{annen_levende_prosess}@{socket.gethostname()}"
-    assert register.apne_samtale(str(pasient), None, IDAG, guide_ref, annen)["id"] == samtale
+    assert (
+        register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, annen)["id"] == samtale
+    )
 
 
 def test_laas_som_ikke_er_fornyet_paa_lenge_regnes_som_foreldet(
     register: Register, pasient: int, guide_ref: int, db_sti: Path
 ) -> None:
-    samtale = register.apne_samtale(str(pasient), None, IDAG, guide_ref, "4242@en-annen-maskin")["id"]
+    samtale = register.samtaler.begynn_eller_fortsett(
+        str(pasient), None, IDAG, guide_ref, "4242@en-annen-maskin"
+    )["id"]
     gammel = (datetime.now().astimezone() - timedelta(hours=13)).isoformat(timespec="seconds")
     tilkobling = sqlite3.connect(db_sti)
     with tilkobling:
         tilkobling.execute("UPDATE samtale SET las_tid = ? WHERE id = ?", (gammel, samtale))
     tilkobling.close()
-    assert register.apne_samtale(str(pasient), None, IDAG, guide_ref, min_eier())["id"] == samtale
+    assert (
+        register.samtaler.begynn_eller_fortsett(str(pasient), None, IDAG, guide_ref, min_eier())["id"]
+        == samtale
+    )

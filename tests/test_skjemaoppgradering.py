@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from hjelp import IDAG, json_ut
-from pakkehjem import register as register_modul
 from pakkehjem.register import MIGRASJONER
+from pakkehjem.register import skjema as register_modul
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST: dict[str, Any] = json.loads((FIXTURES / "gamle_registre.json").read_text(encoding="utf-8"))

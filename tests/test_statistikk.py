@@ -55,7 +55,7 @@ def d(tekst: str) -> date:
 
 @pytest.fixture
 def register(testregister: Path) -> Iterator[Register]:
-    register = Register.apne(testregister)
+    register = Register.fra_fil(testregister)
     try:
         yield register
     finally:
@@ -68,7 +68,7 @@ INGEN = {f"{t}_behov": "ingen behov" for t in ("familie", "okonomi", "psykisk")}
 @pytest.fixture
 def statistikkregister(register: Register) -> dict[str, Any]:
     rng = random.Random(2026)
-    guide_ref = register.lagre_guide(
+    guide_ref = register.samtaler.lagre_guide(
         "standard", "1", (files("pakkehjem.templates") / "samtaleguide.yaml").read_text(encoding="utf-8")
     )
     navn_og_fnr: dict[str, Any] = {"navn": [], "fnr": []}
@@ -76,7 +76,7 @@ def statistikkregister(register: Register) -> dict[str, Any]:
 
     def ny(navn: str, diagnosedato: str, kommune: str | None, koordinator: str) -> int:
         nummer = fnr_regler.lag_syntetisk(date(1950, 3, 1 + len(ider)), rng)
-        pid = register.ny_pasient(
+        pid = register.pasienter.ny(
             fnr=nummer,
             navn=f"Statistikkpasient {navn}",
             diagnosedato=d(diagnosedato),
@@ -96,12 +96,12 @@ def statistikkregister(register: Register) -> dict[str, Any]:
         if tiltak:
             liste = [{"hva": "Kontakt med NAV", "ansvarlig": "nav", "frist": "2026-12-01"}]
             svar.append(("okonomi_tiltak", liste, liste, None))
-        register.lagre_hel_samtale(str(pid), None, d(dag), guide_ref, svar, None)
+        register.samtaler.lagre_hel(str(pid), None, d(dag), guide_ref, svar, None)
 
     def gjennomfort(pid: int, sp: int, dag: str) -> None:
         with register.transaksjon():
-            punkt = register._punkt(pid, sp)
-            register._sett_status(punkt, forlop.GJENNOMFORT, dato=d(dag), tekst="test")
+            punkt = register.punkter.finn(pid, sp)
+            register.punkter.sett_status(punkt, forlop.GJENNOMFORT, dato=d(dag), tekst="test")
 
     for navn in ("A1", "A2", "A3", "A4", "A5", "A6", "A7"):
         ny(navn, "2026-01-10", "Arendal", "Kari" if navn < "A4" else "Ola")
@@ -110,8 +110,8 @@ def statistikkregister(register: Register) -> dict[str, Any]:
     samtale(ider["A2"], "2026-01-25", {}, 6, False)
     samtale(ider["A3"], "2026-02-20", {}, 2, False)
     samtale(ider["A4"], "2026-01-30", {}, 3, False)
-    register.endre_punkt(str(ider["A5"]), 1, forlop.AVSLATT, idag=I_DAG, dato=d("2026-12-01"))
-    register.endre_punkt(str(ider["A6"]), 1, forlop.BORTFALT, idag=I_DAG, grunn="Flyttet")
+    register.punkter.endre(str(ider["A5"]), 1, forlop.AVSLATT, idag=I_DAG, dato=d("2026-12-01"))
+    register.punkter.endre(str(ider["A6"]), 1, forlop.BORTFALT, idag=I_DAG, grunn="Flyttet")
     samtale(ider["A7"], "2026-01-22", {}, 4, True)
     for navn in ("B1", "B2", "B3"):
         ny(navn, "2026-03-01", "Bø", "Kari")

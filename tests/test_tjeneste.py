@@ -212,9 +212,9 @@ def test_holdt_kan_kalles_fra_annen_kode_gjennom_registeret(
     from pakkehjem.register import Register
 
     ny_pasient(DIAGNOSEDATO)
-    register = Register.apne(db_sti)
+    register = Register.fra_fil(db_sti)
     try:
-        data = register.registrer_holdt(
+        data = register.punkter.holdt(
             "1", 1, date(2026, 11, 12), "Sykehuset Østfold", idag=date(2026, 11, 23),
             sammendrag="Oppsummering fra SP1.", handling="motta",
         )  # fmt: skip

@@ -227,14 +227,14 @@ SKRIVER = textwrap.dedent(
     from pakkehjem.register import Register
 
     db, stopp = sys.argv[1], Path(sys.argv[2])
-    register = Register.apne(db, ventetid=30)
+    register = Register.fra_fil(db, ventetid=30)
     rng = random.Random(11)
     idag = date.today()
     n = 0
     while not stopp.exists() and n < 20000:
         nummer = fnr.lag_syntetisk(date(1950, 1, 1) + timedelta(days=rng.randint(0, 20000)), rng)
         try:
-            register.ny_pasient(fnr=nummer, navn=f"Skriver {n}", diagnosedato=idag, idag=idag)
+            register.pasienter.ny(fnr=nummer, navn=f"Skriver {n}", diagnosedato=idag, idag=idag)
         except Duplikat:
             continue
         n += 1

@@ -135,11 +135,11 @@ def lag_brev(
 
     def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
         if mottaker == "pasient":
-            register.sjekk_ikke_dod(pasient_id)
+            register.pasienter.sjekk_ikke_dod(pasient_id)
         krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
 
     krev_avsender(innst)
-    grunnlag = register.brevgrunnlag(ref, sp, idag, kontroll)
+    grunnlag = register.brevlogg.brevgrunnlag(ref, sp, idag, kontroll)
     from .samtale import guide_for_samtale
 
     guiden = guide_for_samtale(register, grunnlag["samtale"]["guide_ref"])
@@ -242,7 +242,7 @@ def lag_melding(
     def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
         krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
 
-    grunnlag = register.meldingsgrunnlag(ref, idag, kontroll)
+    grunnlag = register.brevlogg.meldingsgrunnlag(ref, idag, kontroll)
     maldir = innst.get("brevmaler")
     laster = _laster(maldir)
     tekster = last_tekster(laster, sprak)
@@ -403,7 +403,7 @@ def lag_innkalling(
     pre-visit booklet (hefte.py) follows the letter, from a new page."""
     format_ = _format(format_, FORMATER)
     innst, sprak, _ = _innstillinger_sprak_navn(register, sprak, None)
-    grunnlag = register.innkallingsgrunnlag(ref, sp)
+    grunnlag = register.brevlogg.innkallingsgrunnlag(ref, sp)
     from .samtale import aktiv_guide
 
     maldir = innst.get("brevmaler")
@@ -1439,7 +1439,7 @@ def _stopp_stdout() -> None:
 
 
 def _registrer(register: Any, brev: Brev, fil: str | None) -> int:
-    return register.registrer_brev(
+    return register.brevlogg.registrer(
         pasient_id=brev.pasient_id,
         samtale_id=brev.samtale_id,
         mottaker=brev.mottaker,

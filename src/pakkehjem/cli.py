@@ -382,24 +382,24 @@ class Miljo:
         importer, innstillinger) pass `opprett`: a mistyped --db must not become an empty
         register that then reports that nothing is due."""
         if self._register is None:
-            from .register import Register
+            from .apning import apne_register
 
             sti = self.sti()
             if not opprett:
                 from .filer import utvid
 
                 try:
-                    # lexists: a dangling link or a device is Register.apne's to refuse in its words.
+                    # lexists: a dangling link or a device is the store's to refuse in its words.
                     finnes = os.path.lexists(utvid(sti))
                 except OSError:
-                    finnes = True  # let Register.apne give its own message
+                    finnes = True  # let the store give its own message
                 if not finnes:
                     raise PakkehjemFeil(
                         f"Fant ikke registeret {sti}. Sjekk --db eller PAKKEHJEM_DB («pakkehjem dbsti» "
                         "viser stien som brukes). Et nytt register lages med «pakkehjem ny-pasient», "
                         "«pakkehjem importer» eller «pakkehjem eksempeldata»."
                     )
-            self._register = Register.apne(sti, kryptert=self.kryptert)
+            self._register = apne_register(sti, kryptert=self.kryptert)
         return self._register
 
     def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Any:
@@ -417,7 +417,7 @@ class Miljo:
                     f"«pakkehjem innstillinger tjeneste {valgt}»."
                 )
             return register
-        if valgt is None and register.er_tomt():
+        if valgt is None and register.mengde.er_tomt():
             valgt = standard
             if valgt is None and sys.stdin.isatty():
                 from rich.prompt import Prompt
@@ -615,8 +615,8 @@ def ny_pasient(
     else:
         verdier = {**gitt, "diagnosedato": _dato(diagnosedato, "--diagnosedato")}
     register = _miljo(ctx).register_for_oppretting(tjeneste)
-    pasient_id = register.ny_pasient(idag=idag, **verdier)
-    data = register.vis_pasient(str(pasient_id), idag, handling="vis-ny")
+    pasient_id = register.pasienter.ny(idag=idag, **verdier)
+    data = register.pasienter.vis(str(pasient_id), idag, handling="vis-ny")
     from . import visning
 
     if json_ut:
@@ -635,7 +635,7 @@ def vis(ctx: typer.Context, ref: RefArg, dato: DatoValg = None, json_ut: JsonVal
     """Vis én pasient: forløp, samhandlingspunkter og tidslinje."""
     idag = _idag(dato)
     register = _miljo(ctx).register()
-    data = register.vis_pasient(ref, idag)
+    data = register.pasienter.vis(ref, idag)
     if json_ut:
         utdata.skriv_json(data)
         return
@@ -664,7 +664,7 @@ def pasienter(
 ) -> None:
     """List aktive pasienter med neste samhandlingspunkt (fødselsnummer maskert)."""
     idag = _idag(dato)
-    rader = _miljo(ctx).register().pasienter(idag, alle=alle, koordinator=koordinator, kommune=kommune)
+    rader = _miljo(ctx).register().pasienter.liste(idag, alle=alle, koordinator=koordinator, kommune=kommune)
     from . import visning
 
     if json_ut:
@@ -682,7 +682,7 @@ def finn_kommando(
 ) -> None:
     """Finn pasienter på navn (store og små bokstaver og aksenter likt, men æ, ø og å er egne
     bokstaver); fødselsnummeret vises maskert. Hvert treff føres i tilgangsloggen."""
-    rader = _miljo(ctx).register().finn(tekst, alle=alle)
+    rader = _miljo(ctx).register().pasienter.finn(tekst, alle=alle)
     if json_ut:
         utdata.skriv_json(rader)
         return
@@ -755,12 +755,12 @@ def endre(
     }
     rettelser = {"diagnosedato": diagnosedato, "diagnose": diagnose, "fnr": fnr}
     if not any(v is not None for v in rettelser.values()):
-        pasient_id = _miljo(ctx).register().endre_pasient(ref, kontakt)
+        pasient_id = _miljo(ctx).register().pasienter.endre(ref, kontakt)
     else:
         pasient_id = (
             _miljo(ctx)
             .register()
-            .endre_pasient(
+            .pasienter.endre(
                 ref,
                 kontakt,
                 idag=idag,
@@ -791,7 +791,7 @@ def gjenapne_kommando(
         raise UgyldigInndata("Mangler --sp: samhandlingspunktet som skal åpnes igjen.")
     if not grunn or not grunn.strip():
         raise UgyldigInndata("Mangler --grunn: hvorfor punktet åpnes igjen.")
-    data = _miljo(ctx).register().gjenapne(ref, sp, grunn, idag=date.today())
+    data = _miljo(ctx).register().punkter.gjenapne(ref, sp, grunn, idag=date.today())
     if json_ut:
         utdata.skriv_json(data)
         return
@@ -802,7 +802,7 @@ def gjenapne_kommando(
 
 
 def _endre_punkt(ctx: typer.Context, ref: str, sp: int | None, status: str, idag: date, **felt: Any) -> None:
-    data = _miljo(ctx).register().endre_punkt(ref, _sp(sp), status, idag=idag, **felt)
+    data = _miljo(ctx).register().punkter.endre(ref, _sp(sp), status, idag=idag, **felt)
     # The timeline's text names the contact point acted on ("SP2 avtalt ..."), so a default
     # chosen by the register's service is never silent.
     siste = data["hendelser"][-1]["tekst"]
@@ -942,7 +942,7 @@ def holdt_kommando(
     data = (
         _miljo(ctx)
         .register()
-        .registrer_holdt(
+        .punkter.holdt(
             ref, _sp(sp), holdt_dato, av, idag=date.today(), sammendrag=sammendrag, bekreft=bekreft
         )
     )
@@ -1016,7 +1016,7 @@ def forfaller(
     if ansvarlig is None and not alle:
         tjeneste = register.innstillinger()["tjeneste"]
         ansvarlig = forlop.TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None
-    tekst = register.forfaller_json(
+    tekst = register.punkter.forfaller_json(
         periode,
         idag,
         kun_forfalte=forfalte,
@@ -1590,7 +1590,7 @@ def samtale_kommando(
     if forkast:
         from . import visning
 
-        resultat = _miljo(ctx).register().forkast_samtale(ref, _sp(sp))
+        resultat = _miljo(ctx).register().samtaler.forkast(ref, _sp(sp))
         visning.melding(
             f"Den tomme samtalen for SP{resultat['sp']} er forkastet (pasient nr. {resultat['pasient_id']})."
         )
@@ -1639,7 +1639,7 @@ def samtale_kommando(
             raise typer.Exit(kode)
         return
     # The date rules before the first question, not after the last answer.
-    register.sjekk_samtale(ref, _sp(sp), samtaledato, idag, bekreft=bekreft)
+    register.samtaler.sjekk(ref, _sp(sp), samtaledato, idag, bekreft=bekreft)
     kode = Terminalsamtale(register, visning.konsoll(), idag).kjor(ref, _sp(sp), samtaledato)
     if kode:
         raise typer.Exit(kode)
@@ -1663,7 +1663,7 @@ def tiltak_kommando(
     rader = (
         _miljo(ctx)
         .register()
-        .apne_tiltak(idag, ansvarlig=ansvarlig, koordinator=koordinator, kun_forfalte=forfalte)
+        .tiltak.uavsluttede(idag, ansvarlig=ansvarlig, koordinator=koordinator, kun_forfalte=forfalte)
     )
     from . import visning
 
@@ -1680,7 +1680,7 @@ def tiltak_utfort(
     dato: DatoValg = None,
 ) -> None:
     """Marker et tiltak som utført."""
-    pasient_id = _miljo(ctx).register().tiltak_utfort(tiltak_id, _idag(dato))
+    pasient_id = _miljo(ctx).register().tiltak.utfort(tiltak_id, _idag(dato))
     from .visning import melding
 
     melding(f"Tiltak {tiltak_id} (pasient nr. {pasient_id}) er markert som utført.")
@@ -1774,7 +1774,7 @@ def samtykke_kommando(
                 f"--tema {', '.join(ukjente)} finnes ikke i samtaleguiden. Velg blant: {', '.join(gyldige)}."
             )
         omfang = list(dict.fromkeys(omfang))
-    resultat = register.registrer_samtykke(ref, mottaker, ja, nar, omfang=omfang, navn=navn)
+    resultat = register.samtykker.registrer(ref, mottaker, ja, nar, omfang=omfang, navn=navn)
     from . import visning
 
     if json_ut:
@@ -2020,7 +2020,7 @@ def motta_kommando(
     resultat = (
         _miljo(ctx)
         .register()
-        .motta_overforing(mottak, idag=idag, sha256=hashlib.sha256(innhold).hexdigest(), bare_vis=vis)
+        .punkter.motta_overforing(mottak, idag=idag, sha256=hashlib.sha256(innhold).hexdigest(), bare_vis=vis)
     )
     if json_ut:
         utdata.skriv_json({**resultat, "vist": vis})
@@ -2172,7 +2172,7 @@ def avslutt_kommando(
     kode = livslop.les_grunn(grunn)
     idag = date.today()
     sluttdato = _dato(dato, "--sluttdato", idag)
-    resultat = livslop.avslutt(_miljo(ctx).register(), ref, kode, sluttdato, idag, til_kommune=til_kommune)
+    resultat = _miljo(ctx).register().punkter.avslutt(ref, kode, sluttdato, idag, til_kommune=til_kommune)
     pid = resultat["pasient_id"]
     hint = None
     if kode == livslop.FLYTTET:
@@ -2221,13 +2221,15 @@ def residiv_kommando(
     json_ut: JsonValg = False,
 ) -> None:
     """Registrer residiv: det aktive forløpet avsluttes, og et nytt forløp åpnes."""
-    from . import livslop, visning
+    from . import visning
 
     if not diagnosedato:
         raise UgyldigInndata("Mangler --diagnosedato: dagen pasienten fikk vite om tilbakefallet.")
     idag = _idag(dato)
-    resultat = livslop.residiv(
-        _miljo(ctx).register(), ref, _dato(diagnosedato, "--diagnosedato"), idag, diagnose=diagnose
+    resultat = (
+        _miljo(ctx)
+        .register()
+        .punkter.residiv(ref, _dato(diagnosedato, "--diagnosedato"), idag, diagnose=diagnose)
     )
     if json_ut:
         utdata.skriv_json(resultat["pasient"])

@@ -293,16 +293,16 @@ def fyll(
 ) -> int:
     """Add `antall` demo patients in one transaction; refuses a register with real patients."""
     with register.transaksjon():
-        if register.finnes_ekte_pasienter():
+        if register.mengde.finnes_ekte_pasienter():
             raise Avvist(
                 "Registeret har ekte pasienter. Eksempeldata legges bare i et eget "
                 "demoregister: bruk --db med en ny fil."
             )
         register.tillat_syntetiske()
         innst = register.innstillinger()
-        pasient_id = register.neste_id("pasient")
-        forlop_id = register.neste_id("forlop")
-        opptatte = register.registrerte_fnr()
+        pasient_id = register.mengde.neste_id("pasient")
+        forlop_id = register.mengde.neste_id("forlop")
+        opptatte = register.mengde.registrerte_fnr()
         tjeneste = innst["tjeneste"]
         from .samtale import aktiv_guide
 
@@ -310,9 +310,9 @@ def fyll(
         guide = (guiden.id, guiden.versjon, guiden.kilde)
         sp1_uker = innst["sp1_uker"]
         for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift, tjeneste):
-            register.legg_inn_mange(
+            register.mengde.legg_inn_mange(
                 bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
             )
             if bunke.samtaler:
-                register.legg_inn_samtaler(bunke.samtaler, guide)
+                register.mengde.legg_inn_samtaler(bunke.samtaler, guide)
     return antall

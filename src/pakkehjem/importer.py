@@ -11,7 +11,7 @@
   fødselsnummer of 10 digits gets back the leading zero a spreadsheet took off. Every
   error names its line and column. Nothing is written while any row is wrong, unless the bad
   rows are to be skipped; the import is one transaction: all of it or nothing.
-- Each patient gets episode 1 and its three contact points from `register.nye_punkter`, the
+- Each patient gets episode 1 and its three contact points from `regler.nye_punkter`, the
   same rows `ny-pasient` makes.
 """
 
@@ -31,7 +31,8 @@ from . import fnr as fnr_regler
 from .datoer import na_utc, norsk_dato, parse_dato
 from .feil import UgyldigInndata
 from .norsk import antall as antall_ord
-from .register import Register, normaliser_diagnose, nye_punkter
+from .register import Register
+from .regler import normaliser_diagnose, nye_punkter
 from .skjermtekst import forste_styretegn
 
 # Field -> header variants, written as `_nokkel` leaves them (lower case a-z and digits).
@@ -506,8 +507,8 @@ def _legg_inn(
 ) -> None:
     """Insert the checked rows in the running transaction, in batches (executemany)."""
     opprettet = na_utc()
-    pasient_id = register.neste_id("pasient")
-    forlop_id = register.neste_id("forlop")
+    pasient_id = register.mengde.neste_id("pasient")
+    forlop_id = register.mengde.neste_id("forlop")
     resultat.forste_id = pasient_id
     for start in range(0, len(gode), BUNKE):
         pasienter, forlop_rader, punkter, hendelser = [], [], [], []
@@ -533,7 +534,7 @@ def _legg_inn(
             )
             pasient_id += 1
             forlop_id += 1
-        register.legg_inn_mange(pasienter, forlop_rader, punkter, hendelser, "importer")
+        register.mengde.legg_inn_mange(pasienter, forlop_rader, punkter, hendelser, "importer")
         resultat.importert += len(pasienter)
         if fremdrift:
             fremdrift(antall_rader + start + len(pasienter), 2 * antall_rader)

@@ -63,7 +63,7 @@ def avtaler(
     with register.transaksjon() as db:
         pasient_id = None
         if ref is not None:
-            pasient_id = register.finn_pasient_id(ref)
+            pasient_id = register.pasienter.finn_id(ref)
             vilkar.append("p.id = ?")
             verdier.append(pasient_id)
         if koordinator:

@@ -71,7 +71,7 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
             "eller kjør kommandoen i en terminal og skriv den inn."
         )
     # Brings an older register up to this version's schema first (and refuses other SQLite files).
-    Register.apne(sti).lukk()
+    Register.fra_fil(sti).lukk()
     modul = motor.sqlcipher()
     ventetid = ventetid_fra_miljo()
     kilde = modul.connect(sti, timeout=ventetid, isolation_level=None)

@@ -190,7 +190,7 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
         # The register's own list of open actions, with its access log.
         oversikt.tiltak_liste = [
             {k: v for k, v in t.items() if k != "forfalt"}
-            for t in register.apne_tiltak(idag, koordinator=koordinator, kun_forfalte=True)
+            for t in register.tiltak.uavsluttede(idag, koordinator=koordinator, kun_forfalte=True)
         ]
     return oversikt
 

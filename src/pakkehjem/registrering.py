@@ -50,7 +50,7 @@ class Kontroll:
 
     def sjekk(self, felt: Felt, tekst: str) -> Any:
         """The value to store for `tekst`, or PakkehjemFeil with what is wrong (no option name)."""
-        from .register import normaliser_diagnose, sjekk_diagnosedato
+        from .regler import normaliser_diagnose, sjekk_diagnosedato
 
         tekst = tekst.strip()
         if not tekst:
@@ -58,7 +58,7 @@ class Kontroll:
                 raise UgyldigInndata(f"{felt.sporsmal.split(' (')[0]} må fylles ut.")
             return None
         if felt.navn == "fnr":
-            nummer = self.register.sjekk_fnr(tekst, self.idag, ny=True)
+            nummer = self.register.pasienter.sjekk_fnr(tekst, self.idag, ny=True)
             if self.diagnosedato is not None:  # given as an option, before the number was typed
                 sjekk_diagnosedato(self.diagnosedato, nummer.fodselsdato, self.idag)
             self.fodselsdato = nummer.fodselsdato

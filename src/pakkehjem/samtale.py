@@ -17,7 +17,8 @@ from . import guide as guide_modul
 from .datoer import parse_dato
 from .feil import UgyldigInndata
 from .guide import Guide, Sporsmal, Tema
-from .register import Register, normaliser_klokkeslett
+from .register import Register
+from .regler import normaliser_klokkeslett
 
 # A theme's state in the menu: what was said, not where the coordinator has been.
 BESVART = "besvart"  # every question asked in it has an answer
@@ -41,7 +42,7 @@ def aktiv_guide(register: Register) -> Guide:
 
 def guide_for_samtale(register: Register, guide_ref: int) -> Guide:
     """The guide a conversation was started with, from the register's stored copy."""
-    return guide_modul.fra_tekst(register.guide_kilde(guide_ref), f"registeret (guide {guide_ref})")
+    return guide_modul.fra_tekst(register.samtaler.guide_kilde(guide_ref), f"registeret (guide {guide_ref})")
 
 
 def tiltak_og_samtykke(sporsmal: Sporsmal, verdi: Any) -> tuple[list[dict] | None, str | None]:
@@ -348,7 +349,7 @@ def fra_svarfil(
         tiltak, samtykke = tiltak_og_samtykke(guide.sporsmal(sporsmal_id), verdi)
         rader.append((sporsmal_id, verdi, tiltak, samtykke))
     # The guide is stored in the same transaction: a refusal (unknown patient, ...) leaves nothing.
-    return register.lagre_hel_samtale(
+    return register.samtaler.lagre_hel(
         ref,
         sp,
         dato,

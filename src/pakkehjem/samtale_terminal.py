@@ -309,7 +309,7 @@ class Terminalsamtale:
 
     def _utkast_for(self, sporsmal: Sporsmal) -> Callable[[str], None]:
         samtale_id = self._data["id"]
-        return lambda tekst: self.register.lagre_utkast(samtale_id, sporsmal.id, tekst)
+        return lambda tekst: self.register.samtaler.lagre_utkast(samtale_id, sporsmal.id, tekst)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -322,12 +322,12 @@ class Terminalsamtale:
         guide = aktiv_guide(self.register)
         eier = las_eier()
         # The guide is stored with the conversation: a refusal leaves no guide row behind.
-        data = self.register.apne_samtale(
+        data = self.register.samtaler.begynn_eller_fortsett(
             ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier, endre=endre
         )
         self._data = data
         samtale_id = data["id"]
-        if self.register.guide_kilde(data["guide_ref"]) != guide.kilde:
+        if self.register.samtaler.guide_kilde(data["guide_ref"]) != guide.kilde:
             # Begun with another guide: it goes on with the questions it began with.
             guide = guide_for_samtale(self.register, data["guide_ref"])
         gamle = {s: signal.signal(s, self._signal) for s in (signal.SIGHUP, signal.SIGTERM)}
@@ -360,7 +360,7 @@ class Terminalsamtale:
                 if not self._ja("Fortsette der dere slapp? (nei begynner på nytt)", True) and self._ja(
                     "Slette de tidligere svarene og begynne på nytt?"
                 ):
-                    self.register.begynn_pa_nytt(samtale_id)
+                    self.register.samtaler.begynn_pa_nytt(samtale_id)
                     data["svar"], data["hoppet_over"], data["utkast"] = {}, [], {}
             motor = self._motor = Samtalemotor(
                 guide, data["svar"], data["hoppet_over"], self._lagre(samtale_id), self._angre(samtale_id)
@@ -381,7 +381,7 @@ class Terminalsamtale:
             for signum, gammel in gamle.items():
                 signal.signal(signum, gammel)
             # The lock goes with the process, whatever stopped it.
-            self.register.slipp_samtale(samtale_id, eier)
+            self.register.samtaler.slipp(samtale_id, eier)
 
     def _signal(self, _signum: int, _frame: Any) -> None:
         # In a prompt: end it through its event loop, so the editor's text can be read and the
@@ -396,7 +396,7 @@ class Terminalsamtale:
             return
         tekst = self._leser.tekst_ved_avbrudd if self._leser else ""
         if tekst.strip() and tekst.strip().lower() not in KOMMANDOER:
-            self.register.lagre_utkast(samtale_id, self._spurt.id, tekst)
+            self.register.samtaler.lagre_utkast(samtale_id, self._spurt.id, tekst)
 
     def _si_avbrutt(self, data: dict[str, Any], avbrudd: BaseException) -> None:
         self.k.print()
@@ -423,7 +423,7 @@ class Terminalsamtale:
     def _lagre(self, samtale_id: int) -> Callable[[Sporsmal, Any, bool], None]:
         def lagre(sporsmal: Sporsmal, verdi: Any, hoppet: bool) -> None:
             tiltak, samtykke = tiltak_og_samtykke(sporsmal, verdi)
-            self.register.lagre_svar(
+            self.register.samtaler.lagre_svar(
                 samtale_id, sporsmal.id, verdi, hoppet_over=hoppet, tiltak=tiltak, samtykke=samtykke
             )
             self._utkast.pop(sporsmal.id, None)
@@ -432,7 +432,7 @@ class Terminalsamtale:
 
     def _angre(self, samtale_id: int) -> Callable[[Sporsmal], None]:
         def angre(sporsmal: Sporsmal) -> None:
-            self.register.angre_svar(samtale_id, sporsmal.id, sporsmal.samtykke)
+            self.register.samtaler.angre_svar(samtale_id, sporsmal.id, sporsmal.samtykke)
 
         return angre
 
@@ -450,7 +450,7 @@ class Terminalsamtale:
                 if forste is None and motor.er_synlig(sporsmal):
                     forste = sporsmal
             else:
-                self.register.lagre_utkast(samtale_id, sporsmal_id, "")
+                self.register.samtaler.lagre_utkast(samtale_id, sporsmal_id, "")
         if forste is not None:
             motor.ga_til(forste)
 
@@ -770,7 +770,7 @@ class Terminalsamtale:
             self._meny(motor)
             return False
         avtale = neste_avtale(motor.guide, motor.svar)
-        resultat = self.register.fullfor_samtale(samtale_id, neste_avtale=avtale)
+        resultat = self.register.samtaler.fullfor(samtale_id, neste_avtale=avtale)
         self.fullfort = True
         if resultat.get("endret"):
             self.k.print(
@@ -804,7 +804,7 @@ class Terminalsamtale:
             except ValueError as feil:
                 self.k.print(Text(str(feil), style="red"))
                 continue
-            self.register.endre_punkt(
+            self.register.punkter.endre(
                 str(data["pasient_id"]), neste["sp"], "avtalt", idag=self.idag, dato=dato
             )
             self.k.print(f"SP{neste['sp']} er avtalt {norsk_dato(dato)}.")

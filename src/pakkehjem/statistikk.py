@@ -444,7 +444,7 @@ def _terskler(register: Register, verdier: dict[str, str]) -> tuple[str, dict[st
 
         for ref in guide_refer:
             try:
-                guiden = guide_modul.fra_tekst(register.guide_kilde(ref), f"guide {ref}")
+                guiden = guide_modul.fra_tekst(register.samtaler.guide_kilde(ref), f"guide {ref}")
             except Exception:  # a stored guide that no longer parses: no thresholds from it
                 continue
             # A relative's own strain is not the patient's need (guide themes with parorende: true).

@@ -135,7 +135,7 @@ def tilgangslogg(
     with register.transaksjon() as db:
         pasient_id = None
         if ref is not None:
-            pasient_id = register.finn_pasient_id(ref)
+            pasient_id = register.pasienter.finn_id(ref)
             vilkar.append("l.pasient_id = ?")
             verdier.append(pasient_id)
         sql = (

@@ -1,0 +1,54 @@
+"""Opening the register from the command line: which key it takes, asked for here.
+
+The store takes the key of an encrypted register as an argument and never asks for one. This
+is the edge that finds it: PAKKEHJEM_NOKKEL, else a hidden prompt on a terminal (`motor`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import motor
+from .feil import Avvist, SkadetDatabase, UgyldigInndata
+from .register import Register
+from .register.tilkobling import fjern_tom, forbered_fil
+
+
+def apne_register(sti: Path | str, ventetid: float | None = None, *, kryptert: bool = False) -> Register:
+    """Open (and on first use create, mode 0600) the register at `sti`.
+
+    An existing file is opened the way its header says (plain, or encrypted with the key from
+    `motor.hent_nokkel`). A new one is encrypted when PAKKEHJEM_NOKKEL is set or `kryptert` is
+    asked for; `kryptert` also refuses an existing plain register.
+    """
+    sti, ny = forbered_fil(sti)
+    try:
+        nokkel = nokkel_for(sti, kryptert)
+    except BaseException:
+        if ny:  # no key for a new encrypted register: leave no empty file behind
+            fjern_tom(sti)
+        raise
+    return Register.fra_fil(sti, ventetid, nokkel=nokkel)
+
+
+def nokkel_for(sti: Path, kryptert: bool) -> str | None:
+    """The key `sti` opens with, or None for a plain register."""
+    if motor.er_kryptert(sti):
+        nokkel = motor.hent_nokkel(ny=False)
+        if nokkel is None:
+            # Exit 1, not 2: without a key an encrypted file cannot be told from a damaged one.
+            raise SkadetDatabase(motor.MANGLER_NOKKEL)
+        return nokkel
+    if sti.stat().st_size:
+        if kryptert:
+            raise Avvist(f"Registeret {sti} er ikke kryptert. Krypter det med «pakkehjem krypter».")
+        return None
+    if not kryptert and motor.nokkel_i_miljo() is None:
+        return None
+    nokkel = motor.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det nye registeret")
+    if nokkel is None:
+        raise UgyldigInndata(
+            "Et nytt kryptert register trenger en nøkkel: sett miljøvariabelen "
+            f"{motor.MILJOVARIABEL}, eller kjør kommandoen i en terminal og skriv den inn."
+        )
+    return nokkel

@@ -1,0 +1,126 @@
+"""Bulk writes: demo data and imports insert ready-made rows in one running transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from .. import fnr as fnr_regler
+from ..datoer import na_utc
+from .gruppe import Gruppe
+from .tilkobling import bruker
+
+
+class Mengde(Gruppe):
+    """Bulk reads and writes of a register (`reg.mengde`)."""
+
+    def er_tomt(self) -> bool:
+        """True when no patient is registered yet (a register just made)."""
+        return self.db.execute("SELECT 1 FROM pasient LIMIT 1").fetchone() is None
+
+    def finnes_ekte_pasienter(self) -> bool:
+        """True when any registered number is not a synthetic test number."""
+        for (nummer,) in self.db.execute("SELECT fnr FROM pasient"):
+            if not fnr_regler.er_syntetisk(nummer):
+                return True
+        return False
+
+    def registrerte_fnr(self) -> set[str]:
+        """Every fødselsnummer in the register (to keep demo numbers unique)."""
+        return {r[0] for r in self.db.execute("SELECT fnr FROM pasient")}
+
+    def neste_id(self, tabell: str) -> int:
+        """The next free row id of a table (for bulk inserts that set ids themselves)."""
+        assert tabell in ("pasient", "forlop", "samhandlingspunkt")
+        return (self.db.execute(f"SELECT max(id) FROM {tabell}").fetchone()[0] or 0) + 1
+
+    def legg_inn_mange(
+        self,
+        pasienter: Sequence[tuple],
+        forlop_rader: Sequence[tuple],
+        punkter: Sequence[tuple],
+        hendelser: Sequence[tuple],
+        handling: str,
+    ) -> None:
+        """Insert ready-made rows (ids set by the caller) in the running transaction."""
+        db = self.db
+        db.executemany(
+            "INSERT INTO pasient (id, fnr, navn, fodselsdato, kommune, fastlege, koordinator,"
+            " telefon, status, opprettet) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            pasienter,
+        )
+        db.executemany(
+            "INSERT INTO forlop (id, pasient_id, nr, diagnosedato, diagnose, status,"
+            " avsluttet_dato, avsluttet_grunn) VALUES (?,?,?,?,?,?,?,?)",
+            forlop_rader,
+        )
+        # Rows of 12 columns (nye_punkter) or 14 (with holdt_av and sammendrag, demo data).
+        db.executemany(
+            "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
+            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [r if len(r) == 14 else (*r, None, None) for r in punkter],
+        )
+        tid, hvem = na_utc(), bruker()
+        db.executemany(
+            "INSERT INTO hendelse (tid, bruker, pasient_id, forlop_nr, sp, type, tekst)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(tid, hvem, *h) for h in hendelser],
+        )
+        self.t.logg((p[0] for p in pasienter), handling)
+
+    def legg_inn_samtaler(self, samtaler: Sequence[tuple], guide: tuple[str, str, str]) -> None:
+        """Finished conversations of demo data, in the running transaction: (pasient_id,
+        forlop_id, sp, dato, answers, actions [(hva, ansvarlig, frist)], GP consent) each, held
+        with `guide` (id, versjon, kilde) on the contact point's date."""
+        db = self.db
+        guide_ref = self.reg.samtaler.guide_ref(guide)
+        tid, hvem = na_utc(), bruker()
+        neste = (db.execute("SELECT max(id) FROM samtale").fetchone()[0] or 0) + 1
+        punkt_id = {
+            (fid, sp): sid
+            for sid, fid, sp in db.execute(
+                "SELECT id, forlop_id, sp FROM samhandlingspunkt WHERE forlop_id BETWEEN ? AND ?",
+                (min(s[1] for s in samtaler), max(s[1] for s in samtaler)),
+            )
+        }
+        samtale_rader, svar_rader, tiltak_rader, samtykke_rader = [], [], [], []
+        # The actions are read from the answers (as a conversation stores them); the tuple's own
+        # list of them is for readers of the demo data.
+        for nr, (pid, fid, sp, dato, svar, _tiltak, fastlege) in enumerate(samtaler, neste):
+            samtale_rader.append(
+                (nr, pid, punkt_id[(fid, sp)], guide_ref, dato.isoformat(), "fullfort", tid, tid, hvem)
+            )
+            svar_rader += [
+                (nr, sid, json.dumps(verdi, ensure_ascii=False), i, tid)
+                for i, (sid, verdi) in enumerate(svar.items(), 1)
+            ]
+            tiltak_rader += [
+                (pid, nr, sid, t["hva"], t["ansvarlig"], t["frist"], tid)
+                for sid, verdi in svar.items()
+                if sid.endswith("_tiltak")
+                for t in verdi
+            ]
+            samtykke_rader.append(
+                (pid, "fastlege", "ja" if fastlege else "nei", dato.isoformat(), "samtale", nr, tid, hvem)
+            )
+        db.executemany(
+            "INSERT INTO samtale (id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,"
+            " fullfort, bruker) VALUES (?,?,?,?,?,?,?,?,?)",
+            samtale_rader,
+        )
+        db.executemany(
+            "INSERT INTO svar (samtale_id, sporsmal_id, verdi, hoppet_over, rekkefolge, tid)"
+            " VALUES (?,?,?,0,?,?)",
+            svar_rader,
+        )
+        db.executemany(
+            "INSERT INTO tiltak (pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, opprettet)"
+            " VALUES (?,?,?,?,?,?,?)",
+            tiltak_rader,
+        )
+        db.executemany(
+            "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id, registrert, bruker)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            samtykke_rader,
+        )

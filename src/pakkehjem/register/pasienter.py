@@ -1,0 +1,453 @@
+"""Patients: finding one (number, fødselsnummer, name), registering, changing contact
+details, the patient list and the whole patient as `vis --json` shows it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from .. import fnr as fnr_regler
+from .. import forlop
+from ..datoer import fra_iso, na_utc, norsk_dato
+from ..feil import Avvist, Duplikat, FlereTreff, IkkeFunnet, UgyldigInndata
+from ..regler import (
+    NAVN_MAKS,
+    navn_nokkel,
+    normaliser_diagnose,
+    sjekk_diagnosedato,
+    sjekk_tekst,
+    tom_som_null,
+)
+from .gruppe import Gruppe
+
+
+class Pasienter(Gruppe):
+    """The patients of a register (`reg.pasienter`)."""
+
+    def finn_id(self, ref: str) -> int:
+        """The local number for a reference: the local number itself or the fødselsnummer."""
+        tekst = ref.strip()
+        if fnr_regler.ser_ut_som_fnr(tekst):
+            rad = self.db.execute(
+                "SELECT id FROM pasient WHERE fnr = ?", (fnr_regler.normaliser(tekst),)
+            ).fetchone()
+            if rad is None:
+                raise IkkeFunnet("Ingen pasient med det fødselsnummeret i registeret.")
+            return rad[0]
+        if any(tegn.isalpha() for tegn in tekst):
+            return self._finn_pa_navn(tekst)
+        # isascii: "²" and other Unicode digits pass isdigit() but not int().
+        if not (tekst.isascii() and tekst.isdigit()):
+            raise UgyldigInndata(
+                f"«{ref}» er ikke en pasientreferanse. Oppgi pasientens nummer "
+                "(fra ny-pasient eller pasienter) eller fødselsnummeret (11 siffer)."
+            )
+        # int() refuses a string of over 4,300 digits (ValueError); no patient has such a number.
+        nummer = int(tekst) if len(tekst) <= 4000 else None
+        rad = None
+        if nummer is not None and nummer < 2**63:
+            rad = self.db.execute("SELECT id FROM pasient WHERE id = ?", (nummer,)).fetchone()
+        if rad is None:
+            hvilket = "det nummeret" if nummer is None else f"nummer {nummer}"
+            raise IkkeFunnet(f"Ingen pasient med {hvilket}. Se listen med «pakkehjem pasienter».")
+        return rad[0]
+
+    def sjekk_fnr(self, fnr: str, idag: date, *, ny: bool = False) -> fnr_regler.Fnr:
+        """A fødselsnummer checked by the rules and this register's setting for test numbers;
+        with `ny`, also refused (Duplikat) when it is registered already."""
+        try:
+            nummer = fnr_regler.valider(fnr, idag, self.reg.innstillinger()["tillat_syntetiske"])
+        except fnr_regler.UgyldigFnr as feil:
+            raise UgyldigInndata(f"Ugyldig fødselsnummer: {feil}") from None
+        if ny:
+            funnet = self.db.execute("SELECT id FROM pasient WHERE fnr = ?", (nummer.nummer,)).fetchone()
+            if funnet:
+                raise Duplikat(
+                    f"Fødselsnummeret er allerede registrert, som pasient nr. {funnet[0]}. "
+                    "Bruk «pakkehjem vis» for å se pasienten."
+                )
+        return nummer
+
+    def _finn_pa_navn(self, tekst: str) -> int:
+        """The one active patient whose name (a word of it) begins with `tekst` (navnetreff);
+        IkkeFunnet for none, FlereTreff listing them for several."""
+        rader = self.db.execute(
+            "SELECT id, navn, fnr FROM pasient WHERE status = 'aktiv' AND navnetreff(navn, ?)"
+            " ORDER BY navn COLLATE NORSK, id LIMIT 21",
+            (tekst,),
+        ).fetchall()
+        if not rader:
+            raise IkkeFunnet(
+                f"Ingen aktiv pasient har et navn som begynner på «{tekst}». Søk med «pakkehjem finn», "
+                "eller oppgi nummeret eller fødselsnummeret."
+            )
+        if len(rader) > 1:
+            linjer = "\n".join(f"  nr. {pid}: {navn} ({fnr_regler.masker(f)})" for pid, navn, f in rader[:20])
+            flere = "\n  ..." if len(rader) > 20 else ""
+            raise FlereTreff(
+                f"Flere aktive pasienter passer til «{tekst}». Oppgi nummeret:\n{linjer}{flere}",
+                [r[0] for r in rader[:20]],
+            )
+        return rader[0][0]
+
+    def finn(self, tekst: str, *, alle: bool = False) -> list[dict[str, Any]]:
+        """Patients whose name matches `tekst` (every word of it begins a word of the name,
+        case- and accent-insensitive, æøå kept apart), active ones unless `alle`; masked, by
+        name. Each patient listed is access-logged (`finn`)."""
+        if not navn_nokkel(tekst).split():
+            raise UgyldigInndata("Skriv hele eller begynnelsen av navnet du søker etter.")
+        aktive = "" if alle else " AND p.status = 'aktiv'"
+        with self.reg.transaksjon() as db:
+            rader = db.execute(
+                "SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, p.status FROM pasient p"
+                f" WHERE navnetreff(p.navn, ?){aktive} ORDER BY p.navn COLLATE NORSK, p.id",
+                (tekst,),
+            ).fetchall()
+            self.t.logg([r[0] for r in rader], "finn")
+        return [
+            {
+                "pasient_id": pid, "navn": navn, "fnr": fnr_regler.masker(nummer), "kommune": kommune,
+                "koordinator": koordinator, "status": status,
+            }
+            for pid, navn, nummer, kommune, koordinator, status in rader
+        ]  # fmt: skip
+
+    def ny(
+        self,
+        *,
+        fnr: str,
+        navn: str,
+        diagnosedato: date,
+        idag: date,
+        diagnose: str | None = None,
+        kommune: str | None = None,
+        fastlege: str | None = None,
+        koordinator: str | None = None,
+        telefon: str | None = None,
+    ) -> int:
+        """Register a patient with episode 1 and its three contact points; returns the id."""
+        navn = (navn or "").strip()
+        if not navn:
+            raise UgyldigInndata("Navnet kan ikke være tomt. Oppgi --navn.")
+        sjekk_tekst(navn, "Navnet", maks=NAVN_MAKS)
+        for hva, verdi in (
+            ("Kommunen", kommune),
+            ("Fastlegen", fastlege),
+            ("Koordinatoren", koordinator),
+            ("Telefonnummeret", telefon),
+        ):
+            sjekk_tekst(verdi, hva, maks=NAVN_MAKS)
+        diagnose = normaliser_diagnose(diagnose)
+        innst = self.reg.innstillinger()
+        nummer = self.sjekk_fnr(fnr, idag)
+        sjekk_diagnosedato(diagnosedato, nummer.fodselsdato, idag)
+        with self.reg.transaksjon() as db:
+            funnet = db.execute("SELECT id FROM pasient WHERE fnr = ?", (nummer.nummer,)).fetchone()
+            if funnet:
+                raise Duplikat(
+                    f"Fødselsnummeret er allerede registrert, som pasient nr. {funnet[0]}. "
+                    "Bruk «pakkehjem vis» for å se pasienten."
+                )
+            pasient_id = db.execute(
+                "INSERT INTO pasient (fnr, navn, fodselsdato, kommune, fastlege, koordinator,"
+                " telefon, opprettet) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    nummer.nummer,
+                    navn,
+                    nummer.fodselsdato.isoformat(),
+                    tom_som_null(kommune),
+                    tom_som_null(fastlege),
+                    tom_som_null(koordinator),
+                    tom_som_null(telefon),
+                    na_utc(),
+                ),
+            ).lastrowid
+            assert pasient_id is not None
+            self.reg.punkter.nytt_forlop(db, pasient_id, 1, diagnosedato, diagnose, innst["sp1_uker"])
+            self.t.hendelse(
+                pasient_id,
+                1,
+                None,
+                "registrert",
+                f"Registrert, diagnosedato {norsk_dato(diagnosedato)}.",
+            )
+            self.t.logg(pasient_id, "ny-pasient")
+        return pasient_id
+
+    def endre(
+        self,
+        ref: str,
+        endringer: dict[str, str | None],
+        *,
+        idag: date | None = None,
+        diagnosedato: date | None = None,
+        diagnose: str | None = None,
+        fnr: str | None = None,
+    ) -> int:
+        """Change a patient's contact details (empty text clears a field), and with
+        `diagnosedato`, `diagnose` or `fnr` correct those (`korriger`), all in one transaction;
+        returns the id."""
+        tillatt = ("navn", "kommune", "fastlege", "koordinator", "telefon")
+        felt = {k: v for k, v in endringer.items() if k in tillatt and v is not None}
+        for k, v in felt.items():
+            sjekk_tekst(v, f"--{k}", maks=NAVN_MAKS)
+        if diagnosedato is not None or diagnose is not None or fnr is not None:
+            if "navn" in felt and not felt["navn"].strip():
+                raise UgyldigInndata("Navnet kan ikke være tomt.")
+            return self.reg.punkter.korriger(
+                ref, idag=idag or date.today(), diagnosedato=diagnosedato, diagnose=diagnose, fnr=fnr,
+                kontakt=felt,
+            )  # fmt: skip
+        if not felt:
+            raise UgyldigInndata(
+                "Ingenting å endre. Oppgi minst ett av --navn, --kommune, --fastlege, "
+                "--koordinator, --telefon."
+            )
+        if "navn" in felt and not felt["navn"].strip():
+            raise UgyldigInndata("Navnet kan ikke være tomt.")
+        with self.reg.transaksjon():
+            return self.endre_kontakt(ref, felt)
+
+    def endre_kontakt(self, ref: str, felt: dict[str, str]) -> int:
+        pasient_id = self.finn_id(ref)
+        sett = ", ".join(f"{k} = ?" for k in felt)
+        self.db.execute(
+            f"UPDATE pasient SET {sett} WHERE id = ?",
+            [tom_som_null(v) for v in felt.values()] + [pasient_id],
+        )
+        self.t.hendelse(
+            pasient_id,
+            None,
+            None,
+            "endret",
+            "Kontaktopplysninger endret: " + ", ".join(felt) + ".",
+        )
+        self.t.logg(pasient_id, "endre")
+        return pasient_id
+
+    def vis(self, ref: str, idag: date, handling: str = "vis") -> dict[str, Any]:
+        """One patient in the shape of `vis --json` (cli.md), logged as `handling`."""
+        with self.reg.transaksjon():
+            pasient_id = self.finn_id(ref)
+            data = self.data(pasient_id, idag)
+            self.t.logg(pasient_id, handling)
+        return data
+
+    def data(self, pasient_id: int, idag: date) -> dict[str, Any]:
+        db = self.db
+        db.row_factory = self.reg.rad_klasse
+        try:
+            p = db.execute("SELECT * FROM pasient WHERE id = ?", (pasient_id,)).fetchone()
+            forlop_rader = db.execute(
+                "SELECT * FROM forlop WHERE pasient_id = ? ORDER BY nr", (pasient_id,)
+            ).fetchall()
+            punkt_rader = db.execute(
+                "SELECT s.*, f.nr AS forlop_nr FROM samhandlingspunkt s"
+                " JOIN forlop f ON f.id = s.forlop_id WHERE f.pasient_id = ? ORDER BY f.nr, s.sp",
+                (pasient_id,),
+            ).fetchall()
+            hendelser = db.execute(
+                "SELECT tid, bruker, forlop_nr, sp, type, tekst FROM hendelse"
+                " WHERE pasient_id = ? ORDER BY id",
+                (pasient_id,),
+            ).fetchall()
+        finally:
+            db.row_factory = None
+        punkter: dict[int, list[dict[str, Any]]] = {}
+        for s in punkt_rader:
+            punkter.setdefault(s["forlop_nr"], []).append(_punkt_json(s, idag))
+        return {
+            "id": p["id"],
+            "fnr": p["fnr"],
+            "navn": p["navn"],
+            "fodselsdato": p["fodselsdato"],
+            "kommune": p["kommune"],
+            "fastlege": p["fastlege"],
+            "koordinator": p["koordinator"],
+            "telefon": p["telefon"],
+            "status": p["status"],
+            "forlop": [
+                {
+                    "nr": f["nr"],
+                    "diagnosedato": f["diagnosedato"],
+                    "diagnose": f["diagnose"],
+                    "status": f["status"],
+                    "avsluttet_dato": f["avsluttet_dato"],
+                    "avsluttet_grunn": f["avsluttet_grunn"],
+                    "til_kommune": f["til_kommune"],
+                    "samhandlingspunkter": punkter.get(f["nr"], []),
+                }
+                for f in forlop_rader
+            ],
+            "samtaler": self.reg.samtaler.som_json(pasient_id),
+            "tiltak": [
+                dict(
+                    zip(
+                        (
+                            "id",
+                            "hva",
+                            "ansvarlig",
+                            "frist",
+                            "status",
+                            "utfort_dato",
+                            "samtale",
+                            "lukket_grunn",
+                        ),
+                        t,
+                        strict=True,
+                    )
+                )
+                for t in db.execute(
+                    "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id, lukket_grunn"
+                    " FROM tiltak"
+                    " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
+                    (pasient_id,),
+                )
+            ],
+            # `omfang`: the themes a consent to nav or annen covers (null: the recipient's own
+            # themes only, samtykke.EGNE_TEMA); `navn`: the recipient an annen consent names.
+            "samtykke": [
+                {
+                    **dict(
+                        zip(
+                            ("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t[:6], strict=True
+                        )
+                    ),
+                    "omfang": json.loads(t[6]) if t[6] else None,
+                    "navn": t[7],
+                }
+                for t in db.execute(
+                    "SELECT mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
+                    " WHERE pasient_id = ? ORDER BY registrert, id",
+                    (pasient_id,),
+                )
+            ],
+            # The consent in force per recipient kind (the latest row; samtykke.py says why).
+            "samtykke_gjeldende": {
+                art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale", "omfang", "navn")}
+                for art, rad in self.reg.samtykker.gjeldende(pasient_id).items()
+            },
+            "brev": self.reg.brevlogg.som_json(pasient_id),
+            "hendelser": [dict(h) for h in hendelser],
+        }
+
+    def liste(
+        self,
+        idag: date,
+        *,
+        alle: bool = False,
+        koordinator: str | None = None,
+        kommune: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Patients (active ones unless `alle`), with the active episode and next open point."""
+        vilkar, verdier = ["1 = 1"], []
+        if not alle:
+            vilkar.append("p.status = 'aktiv'")
+        if koordinator:
+            vilkar.append("p.koordinator = ? COLLATE NORSK")
+            verdier.append(koordinator)
+        if kommune:
+            vilkar.append("p.kommune = ? COLLATE NORSK")
+            verdier.append(kommune)
+        sql = f"""
+            SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, p.status,
+                   f.nr, f.diagnosedato, f.diagnose,
+                   s.sp, s.vindu_fra, s.vindu_til, s.status, s.dato
+            FROM pasient p
+            LEFT JOIN forlop f ON f.pasient_id = p.id AND f.status = 'aktiv'
+            LEFT JOIN samhandlingspunkt s ON s.id = (
+                SELECT s2.id FROM samhandlingspunkt s2
+                WHERE s2.forlop_id = f.id AND s2.forfall_til IS NOT NULL
+                ORDER BY s2.sp LIMIT 1)
+            WHERE {" AND ".join(vilkar)}
+            ORDER BY p.navn COLLATE NOCASE, p.id
+        """
+        with self.reg.transaksjon() as db:
+            rader = db.execute(sql, verdier).fetchall()
+            self.t.logg((r[0] for r in rader), "pasienter")
+        resultat = []
+        for (
+            pid,
+            navn,
+            fnr,
+            kommune_,
+            koord,
+            status,
+            nr,
+            ddato,
+            diagnose,
+            sp,
+            vfra,
+            vtil,
+            sp_status,
+            sp_dato,
+        ) in rader:
+            neste = None
+            if sp is not None:
+                neste = {
+                    "sp": sp,
+                    "status": sp_status,
+                    "dato": sp_dato,
+                    "vindu_fra": vfra,
+                    "vindu_til": vtil,
+                    "tilstand": forlop.tilstand(
+                        sp_status, fra_iso(vfra), fra_iso(vtil), fra_iso(sp_dato), idag
+                    ),
+                }
+            resultat.append(
+                {
+                    "pasient_id": pid,
+                    "navn": navn,
+                    "fnr": fnr_regler.masker(fnr),
+                    "kommune": kommune_,
+                    "koordinator": koord,
+                    "status": status,
+                    "forlop": nr,
+                    "diagnosedato": ddato,
+                    "diagnose": diagnose,
+                    "neste": neste,
+                }
+            )
+        return resultat
+
+    def er_dod(self, pasient_id: int) -> bool:
+        """True when an episode of the patient ended with the reason death."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM forlop WHERE pasient_id = ? AND avsluttet_grunn = 'dod'", (pasient_id,)
+            ).fetchone()
+            is not None
+        )
+
+    def sjekk_ikke_dod(self, pasient_id: int) -> None:
+        """Avvist when the patient is registered dead: letters TO the patient are not written
+        (letters ABOUT the patient, to the GP and others, still are)."""
+        if self.er_dod(pasient_id):
+            raise Avvist(
+                f"Pasient nr. {pasient_id} er registrert som død. Brev til pasienten lages ikke; "
+                "brev om pasienten (til fastlegen, kommunen, sykehuset) kan fortsatt lages."
+            )
+
+
+def _punkt_json(s: Any, idag: date) -> dict[str, Any]:
+    return {
+        "sp": s["sp"],
+        "ansvarlig": s["ansvarlig"],
+        "vindu_fra": s["vindu_fra"],
+        "vindu_til": s["vindu_til"],
+        "status": s["status"],
+        "dato": s["dato"],
+        "klokkeslett": s["klokkeslett"],
+        "sted": s["sted"],
+        "grunn": s["grunn"],
+        "holdt_av": s["holdt_av"],
+        "sammendrag": s["sammendrag"],
+        "tilstand": forlop.tilstand(
+            s["status"],
+            fra_iso(s["vindu_fra"]),
+            fra_iso(s["vindu_til"]),
+            fra_iso(s["dato"]),
+            idag,
+        ),
+    }

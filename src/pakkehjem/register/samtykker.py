@@ -1,0 +1,84 @@
+"""Consent: the rows recorded, and the consent in force per recipient kind."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from ..datoer import na_utc, norsk_dato
+from .gruppe import Gruppe
+from .tilkobling import bruker
+
+
+class Samtykker(Gruppe):
+    """The consent records of a register (`reg.samtykker`)."""
+
+    def gjeldende(self, pasient_id: int) -> dict[str, dict[str, Any]]:
+        from ..samtykke import gjeldende
+
+        kolonner = ("id", "mottaker", "svar", "dato", "kilde", "samtale", "registrert", "omfang", "navn")
+        return gjeldende(
+            {**dict(zip(kolonner, rad, strict=True)), "omfang": json.loads(rad[7]) if rad[7] else None}
+            for rad in self.db.execute(
+                "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
+                " WHERE pasient_id = ?",
+                (pasient_id,),
+            )
+        )
+
+    def registrer(
+        self,
+        ref: str,
+        mottaker: str,
+        svar: bool,
+        dato: date,
+        *,
+        omfang: list[str] | None = None,
+        navn: str | None = None,
+    ) -> dict[str, Any]:
+        """Record consent (True) or objection (False) for a recipient kind, source "kommando".
+
+        `omfang`: the theme ids (and "diagnose") a consent to nav or annen covers; None, the
+        recipient's own themes. `navn`: the recipient an annen consent names. A new row every
+        time: the history is kept, the latest row is the one in force.
+        """
+        with self.reg.transaksjon() as db:
+            pasient_id = self.reg.pasienter.finn_id(ref)
+            db.execute(
+                "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id,"
+                " registrert, bruker, omfang, navn) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    pasient_id,
+                    mottaker,
+                    "ja" if svar else "nei",
+                    dato.isoformat(),
+                    "kommando",
+                    None,
+                    na_utc(),
+                    bruker(),
+                    json.dumps(omfang) if omfang is not None else None,
+                    navn,
+                ),
+            )
+            tillegg = f", tema: {', '.join(omfang)}" if omfang else ""
+            self.t.hendelse(
+                pasient_id,
+                None,
+                None,
+                "samtykke",
+                f"Samtykke for {mottaker}{' (' + navn + ')' if navn else ''}: "
+                f"{'ja' if svar else 'nei'} ({norsk_dato(dato)}{tillegg}).",
+            )
+            self.t.logg(pasient_id, "samtykke")
+            gjeldende = self.gjeldende(pasient_id)
+        return {
+            "pasient_id": pasient_id,
+            "mottaker": mottaker,
+            "svar": "ja" if svar else "nei",
+            "dato": dato.isoformat(),
+            "kilde": "kommando",
+            "omfang": omfang,
+            "navn": navn,
+            "gjeldende": gjeldende[mottaker]["svar"],
+        }

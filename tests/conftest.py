@@ -241,12 +241,12 @@ def fullfor(db_sti: Path) -> Callable[..., None]:
     def fullfor(pasient_id: int, sp: int, dato: date) -> None:
         register = Register.fra_fil(db_sti)
         try:
-            with register.transaksjon():
+            with register.transaksjon() as t:
                 punkt = register.punkter.finn(pasient_id, sp)
                 register.punkter.sett_status(
                     punkt, forlop.GJENNOMFORT, dato=dato, tekst=f"SP{sp} gjennomført."
                 )
-                register.logg(pasient_id, "test-gjennomfort")
+                t.logg(pasient_id, "test-gjennomfort")
         finally:
             register.lukk()
 

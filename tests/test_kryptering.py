@@ -436,9 +436,9 @@ def test_krypter_som_ikke_faar_like_mange_rader_endrer_ingenting(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pakkehjem import kryptering
+    from pakkehjem.register import drift
 
-    ekte = kryptering._innhold
+    ekte = drift.innhold
     kall = []
 
     def en_rad_borte(tilkobling: Any) -> tuple[dict[str, int], int]:
@@ -448,7 +448,7 @@ def test_krypter_som_ikke_faar_like_mange_rader_endrer_ingenting(
             tabeller["tilgangslogg"] -= 1
         return tabeller, versjon
 
-    monkeypatch.setattr(kryptering, "_innhold", en_rad_borte)
+    monkeypatch.setattr(drift, "innhold", en_rad_borte)
     forvent_feil(kjor("krypter"), 1, "ikke lik originalen", "Ingenting er endret")
     assert raa_bytes(db_sti)[:16] == HODE and radtall_ukryptert(db_sti) == ukryptert
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".krypteres")]

@@ -583,7 +583,7 @@ def test_fullfor_setter_punktet_gjennomfort_paa_samtalens_dato(
     dato = date(2026, 11, 20)
     samtale = register.samtaler.begynn_eller_fortsett(str(pasient), 1, dato, guide_ref, min_eier())["id"]
     lagre(register, samtale, "form", "kontor")
-    resultat = register.samtaler.fullfor(samtale)
+    resultat = register.samtaler.fullfor(samtale, idag=IDAG)
     assert (resultat["sp"], resultat["samtale_id"]) == (1, samtale)
     assert resultat["neste"]["sp"] == 2 and resultat["neste"]["status"] == "planlagt"
     sp1 = sp_status(register, pasient, 1)
@@ -596,7 +596,7 @@ def test_fullfor_setter_punktet_gjennomfort_paa_samtalens_dato(
 def test_fullfor_med_neste_avtale_booker_neste_punkt(register: Register, pasient: int, samtale: int) -> None:
     lagre(register, samtale, "neste_dato", "2027-02-10")
     avtale = neste_avtale(GUIDE, {"neste_dato": "2027-02-10"})
-    resultat = register.samtaler.fullfor(samtale, neste_avtale=avtale)
+    resultat = register.samtaler.fullfor(samtale, idag=IDAG, neste_avtale=avtale)
     assert resultat["neste"]["status"] == "avtalt" and resultat["neste"]["dato"] == "2027-02-10"
     sp2 = sp_status(register, pasient, 2)
     assert (sp2["status"], sp2["dato"]) == ("avtalt", "2027-02-10")
@@ -605,11 +605,11 @@ def test_fullfor_med_neste_avtale_booker_neste_punkt(register: Register, pasient
 def test_fullfort_samtale_kan_ikke_endres_og_punktet_kan_ikke_aapnes_igjen(
     register: Register, pasient: int, guide_ref: int, samtale: int
 ) -> None:
-    register.samtaler.fullfor(samtale)
+    register.samtaler.fullfor(samtale, idag=IDAG)
     with pytest.raises(Avvist):
         lagre(register, samtale, "form", "hjemme")
     with pytest.raises(Avvist):
-        register.samtaler.fullfor(samtale)
+        register.samtaler.fullfor(samtale, idag=IDAG)
     with pytest.raises(Avvist, match="gjennomført"):
         register.samtaler.begynn_eller_fortsett(str(pasient), 1, IDAG, guide_ref, min_eier())
     # The next conversation is for the next open contact point.
@@ -620,7 +620,7 @@ def test_gammel_samtale_viser_tekstene_fra_guiden_den_ble_holdt_med(
     register: Register, pasient: int, samtale: int
 ) -> None:
     lagre(register, samtale, "form", "kontor")
-    register.samtaler.fullfor(samtale)
+    register.samtaler.fullfor(samtale, idag=IDAG)
     register.samtaler.lagre_guide("testguide", "2", TESTGUIDE_B)  # a newer guide in use from now on
     data = register.pasienter.vis(str(pasient), IDAG)["samtaler"][0]
     assert svar_med_tekst(register, data) == [("Hvordan holdes samtalen?", "kontor")]

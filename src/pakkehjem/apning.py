@@ -1,16 +1,16 @@
 """Opening the register from the command line: which key it takes, asked for here.
 
 The store takes the key of an encrypted register as an argument and never asks for one. This
-is the edge that finds it: PAKKEHJEM_NOKKEL, else a hidden prompt on a terminal (`motor`).
+is the edge that finds it: PAKKEHJEM_NOKKEL, else a hidden prompt on a terminal (`nokkel`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import motor
+from . import nokkel as nokler
 from .feil import Avvist, SkadetDatabase, UgyldigInndata
-from .register import Register
+from .register import Register, motor
 from .register.tilkobling import fjern_tom, forbered_fil
 
 
@@ -18,7 +18,7 @@ def apne_register(sti: Path | str, ventetid: float | None = None, *, kryptert: b
     """Open (and on first use create, mode 0600) the register at `sti`.
 
     An existing file is opened the way its header says (plain, or encrypted with the key from
-    `motor.hent_nokkel`). A new one is encrypted when PAKKEHJEM_NOKKEL is set or `kryptert` is
+    `nokkel.hent_nokkel`). A new one is encrypted when PAKKEHJEM_NOKKEL is set or `kryptert` is
     asked for; `kryptert` also refuses an existing plain register.
     """
     sti, ny = forbered_fil(sti)
@@ -34,7 +34,7 @@ def apne_register(sti: Path | str, ventetid: float | None = None, *, kryptert: b
 def nokkel_for(sti: Path, kryptert: bool) -> str | None:
     """The key `sti` opens with, or None for a plain register."""
     if motor.er_kryptert(sti):
-        nokkel = motor.hent_nokkel(ny=False)
+        nokkel = nokler.hent_nokkel(ny=False)
         if nokkel is None:
             # Exit 1, not 2: without a key an encrypted file cannot be told from a damaged one.
             raise SkadetDatabase(motor.MANGLER_NOKKEL)
@@ -43,9 +43,9 @@ def nokkel_for(sti: Path, kryptert: bool) -> str | None:
         if kryptert:
             raise Avvist(f"Registeret {sti} er ikke kryptert. Krypter det med «pakkehjem krypter».")
         return None
-    if not kryptert and motor.nokkel_i_miljo() is None:
+    if not kryptert and nokler.nokkel_i_miljo() is None:
         return None
-    nokkel = motor.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det nye registeret")
+    nokkel = nokler.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det nye registeret")
     if nokkel is None:
         raise UgyldigInndata(
             "Et nytt kryptert register trenger en nøkkel: sett miljøvariabelen "

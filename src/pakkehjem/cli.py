@@ -755,7 +755,7 @@ def endre(
     }
     rettelser = {"diagnosedato": diagnosedato, "diagnose": diagnose, "fnr": fnr}
     if not any(v is not None for v in rettelser.values()):
-        pasient_id = _miljo(ctx).register().pasienter.endre(ref, kontakt)
+        pasient_id = _miljo(ctx).register().pasienter.endre(ref, kontakt, idag=idag)
     else:
         pasient_id = (
             _miljo(ctx)

@@ -100,69 +100,25 @@ def les(
 ) -> dict[str, list[dict[str, Any]]]:
     """The tables asked for, read in one logged transaction: {table: rows}."""
     tabeller = TABELLER if hva == "alt" else (hva,)
-    filter_sql = " AND p.koordinator = :koordinator COLLATE NOCASE" if koordinator else ""
-    verdier = {"koordinator": koordinator}
+    lest = register.rapporter.eksport(tabeller, koordinator)
     ut: dict[str, list[dict[str, Any]]] = {}
-    with register.transaksjon() as db:
-        pasient_ider: set[int] = set()
-        if "pasienter" in tabeller:
-            ut["pasienter"] = rader = [
-                dict(zip(KOLONNER["pasienter"], r, strict=True))
-                for r in db.execute(
-                    f"""
-                    SELECT p.id, p.fnr, p.navn, p.fodselsdato, p.kommune, p.fastlege, p.koordinator,
-                           p.telefon, p.status, f.nr, f.diagnosedato, f.diagnose, f.status
-                    FROM pasient p
-                    LEFT JOIN forlop f ON f.id = (
-                        SELECT f2.id FROM forlop f2 WHERE f2.pasient_id = p.id ORDER BY f2.nr DESC LIMIT 1)
-                    WHERE 1 = 1{filter_sql}
-                    ORDER BY p.id
-                    """,
-                    verdier,
-                )
-            ]
-            pasient_ider.update(r["nr"] for r in rader)
-        if "samhandlingspunkter" in tabeller:
-            rader = []
-            for r in db.execute(
-                f"""
-                SELECT p.id, p.fnr, p.navn, f.nr, f.diagnosedato, s.sp, s.ansvarlig, s.vindu_fra,
-                       s.vindu_til, s.status, s.dato, s.klokkeslett, s.sted, s.grunn
-                FROM samhandlingspunkt s
-                JOIN forlop f ON f.id = s.forlop_id
-                JOIN pasient p ON p.id = f.pasient_id
-                WHERE 1 = 1{filter_sql}
-                ORDER BY p.id, f.nr, s.sp
-                """,
-                verdier,
-            ):
-                rad = dict(zip(KOLONNER["samhandlingspunkter"], (*r, None), strict=True))
-                rad["tilstand"] = forlop.tilstand(
-                    rad["status"],
-                    fra_iso(rad["vindu_fra"]),
-                    fra_iso(rad["vindu_til"]),
-                    fra_iso(rad["dato"]),
-                    idag,
-                )
-                rader.append(rad)
-            ut["samhandlingspunkter"] = rader
-            pasient_ider.update(r["pasient"] for r in rader)
-        if "tiltak" in tabeller:
-            ut["tiltak"] = rader = [
-                dict(zip(KOLONNER["tiltak"], r, strict=True))
-                for r in db.execute(
-                    f"""
-                    SELECT t.id, p.id, p.fnr, p.navn, t.hva, t.ansvarlig, t.frist, t.status,
-                           t.utfort_dato, t.samtale_id, t.opprettet
-                    FROM tiltak t JOIN pasient p ON p.id = t.pasient_id
-                    WHERE 1 = 1{filter_sql}
-                    ORDER BY p.id, t.frist IS NULL, t.frist, t.id
-                    """,
-                    verdier,
-                )
-            ]
-            pasient_ider.update(r["pasient"] for r in rader)
-        register.logg(sorted(pasient_ider), "eksport")
+    if "pasienter" in lest:
+        ut["pasienter"] = [dict(zip(KOLONNER["pasienter"], r, strict=True)) for r in lest["pasienter"]]
+    if "samhandlingspunkter" in lest:
+        rader = []
+        for r in lest["samhandlingspunkter"]:
+            rad = dict(zip(KOLONNER["samhandlingspunkter"], (*r, None), strict=True))
+            rad["tilstand"] = forlop.tilstand(
+                rad["status"],
+                fra_iso(rad["vindu_fra"]),
+                fra_iso(rad["vindu_til"]),
+                fra_iso(rad["dato"]),
+                idag,
+            )
+            rader.append(rad)
+        ut["samhandlingspunkter"] = rader
+    if "tiltak" in lest:
+        ut["tiltak"] = [dict(zip(KOLONNER["tiltak"], r, strict=True)) for r in lest["tiltak"]]
     if uten_personopplysninger:
         from .avidentifisering import avidentifiser
 

@@ -454,19 +454,10 @@ def importer(
             fremdrift(nr, totalt)
 
     stopp = False
-    with register.transaksjon() as db:
+    with register.transaksjon():
         # Already registered: looked up by the file's own numbers only, and access-logged.
-        finnes: dict[str, int] = {}
-        numre = [r.fnr for r in gode]
-        for i in range(0, len(numre), BUNKE):
-            bit = numre[i : i + BUNKE]
-            finnes.update(
-                db.execute(
-                    f"SELECT fnr, id FROM pasient WHERE fnr IN ({','.join('?' * len(bit))})", bit
-                ).fetchall()
-            )
+        finnes = register.mengde.registrerte_blant([r.fnr for r in gode], "importer-kontroll")
         if finnes:
-            register.logg(sorted(finnes.values()), "importer-kontroll")
             for rad in gode:
                 if rad.fnr in finnes:
                     resultat.feil.append(

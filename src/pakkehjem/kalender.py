@@ -52,38 +52,8 @@ def avtaler(
     For one patient (`ref`) and/or one coordinator; every patient included is access-logged,
     and so is the one patient asked for even when nothing is booked.
     """
-    if idag is None:
-        vilkar = ["s.status = 'avtalt' AND f.status = 'aktiv'"]
-        verdier: list[Any] = []
-    else:
-        vilkar = [
-            "((s.status = 'avtalt' AND f.status = 'aktiv') OR (s.status != 'avtalt' AND s.avlyst_dato >= ?))"
-        ]
-        verdier = [(idag - timedelta(days=AVLYST_DAGER)).isoformat()]
-    with register.transaksjon() as db:
-        pasient_id = None
-        if ref is not None:
-            pasient_id = register.pasienter.finn_id(ref)
-            vilkar.append("p.id = ?")
-            verdier.append(pasient_id)
-        if koordinator:
-            vilkar.append("p.koordinator = ? COLLATE NOCASE")
-            verdier.append(koordinator.strip())
-        avlyst = "s.status != 'avtalt'"
-        rader = db.execute(
-            "SELECT s.id, p.id, p.navn, p.koordinator, f.nr, s.sp, s.ansvarlig,"
-            f" CASE WHEN {avlyst} THEN s.avlyst_dato ELSE s.dato END AS dag,"
-            f" CASE WHEN {avlyst} THEN s.avlyst_klokkeslett ELSE s.klokkeslett END AS kl,"
-            f" CASE WHEN {avlyst} THEN s.avlyst_sted ELSE s.sted END, {avlyst}"
-            " FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
-            " JOIN pasient p ON p.id = f.pasient_id"
-            f" WHERE {' AND '.join(vilkar)} ORDER BY dag, kl IS NULL, kl, s.id",
-            verdier,
-        ).fetchall()
-        pasienter = {r[1] for r in rader}
-        if pasient_id is not None:
-            pasienter.add(pasient_id)
-        register.logg(sorted(pasienter), "kalender")
+    avlyst_fra = None if idag is None else idag - timedelta(days=AVLYST_DAGER)
+    rader = register.rapporter.avtaler(ref, koordinator=koordinator, avlyst_fra=avlyst_fra)
     kolonner = (
         "id",
         "pasient_id",

@@ -23,11 +23,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import motor
+from . import nokkel as nokler
 from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, finn_databasefil, lag_midlertidig, sjekk_ny_fil, utvid
 from .norsk import antall as antall_ord
-from .register import Register, ventetid_fra_miljo
+from .register import Register, drift, motor, ventetid_fra_miljo
 
 _MALMELDINGER = Meldinger(
     mappe="{sti} er en mappe. Oppgi et filnavn for det krypterte registeret.",
@@ -42,7 +42,7 @@ _OPPTATT = (
 def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> dict[str, Any]:
     """Encrypt the plain register `sti`, into `til` or (None) in place; returns what was done.
 
-    The key is asked for (`motor.hent_nokkel`, twice on a terminal) after every refusal that
+    The key is asked for (`nokkel.hent_nokkel`, twice on a terminal) after every refusal that
     needs no key. Refused when the register is encrypted already, the target exists (without
     `overskriv`) or is in use, or another process has the register open.
     """
@@ -64,7 +64,7 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
             raise Avvist(
                 f"Filen {mal} ser ut til å være i bruk (den har en -wal- eller -shm-fil). Velg en annen."
             )
-    nokkel = motor.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det krypterte registeret")
+    nokkel = nokler.hent_nokkel(ny=True, sporsmal="Velg en nøkkel for det krypterte registeret")
     if nokkel is None:
         raise UgyldigInndata(
             f"Krypteringen trenger en nøkkel: sett miljøvariabelen {motor.MILJOVARIABEL}, "
@@ -72,13 +72,11 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
         )
     # Brings an older register up to this version's schema first (and refuses other SQLite files).
     Register.fra_fil(sti).lukk()
-    modul = motor.sqlcipher()
-    ventetid = ventetid_fra_miljo()
-    kilde = modul.connect(sti, timeout=ventetid, isolation_level=None)
+    kilde = drift.koble_til_for_kryptering(sti, ventetid_fra_miljo())
     try:
-        kilde.execute("PRAGMA cipher_log_level = NONE")
-        _ta_registeret(kilde)
-        tabeller, versjon = _innhold(kilde)
+        if not drift.ta_for_seg(kilde):
+            raise Opptatt(_OPPTATT)
+        tabeller, versjon = drift.innhold(kilde)
         ny = _eksporter(kilde, mal, nokkel, versjon)
         try:
             _kontroller(ny, nokkel, tabeller, versjon)
@@ -106,29 +104,6 @@ def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> d
     }
 
 
-def _ta_registeret(kilde: Any) -> None:
-    """Have the plain register to ourselves until the connection closes (or Opptatt)."""
-    # Leaving WAL needs every other connection gone; it does not wait, so a user is found at once.
-    if kilde.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
-        raise Opptatt(_OPPTATT)
-    # Exclusive locking mode keeps the lock that BEGIN EXCLUSIVE takes after the COMMIT.
-    kilde.execute("PRAGMA locking_mode = EXCLUSIVE")
-    kilde.execute("BEGIN EXCLUSIVE")
-    kilde.execute("COMMIT")
-
-
-def _innhold(tilkobling: Any) -> tuple[dict[str, int], int]:
-    """Rows per table and the schema version."""
-    navn = [
-        n
-        for (n,) in tilkobling.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    tabeller = {n: tilkobling.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in navn}
-    return tabeller, tilkobling.execute("PRAGMA user_version").fetchone()[0]
-
-
 def _eksporter(kilde: Any, mal: Path, nokkel: str, versjon: int) -> Path:
     """The plain register copied into a new encrypted 0600 file beside `mal`; its path."""
     try:
@@ -139,15 +114,7 @@ def _eksporter(kilde: Any, mal: Path, nokkel: str, versjon: int) -> Path:
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke skrive i {mal.parent} ({feil.strerror}).") from None
     try:
-        # Bound parameters: neither the path nor the key is ever part of SQL text.
-        kilde.execute("ATTACH DATABASE ? AS kryptert KEY ?", (str(ny), nokkel))
-        try:
-            kilde.execute(f"PRAGMA kryptert.cipher_compatibility = {motor.KOMPATIBILITET}")
-            kilde.execute("SELECT sqlcipher_export('kryptert')")
-            # sqlcipher_export copies schema and rows, not the schema version.
-            kilde.execute(f"PRAGMA kryptert.user_version = {int(versjon)}")
-        finally:
-            kilde.execute("DETACH DATABASE kryptert")
+        drift.eksporter_kryptert(kilde, ny, nokkel, versjon)
     except BaseException:
         with contextlib.suppress(OSError):
             ny.unlink()
@@ -157,13 +124,7 @@ def _eksporter(kilde: Any, mal: Path, nokkel: str, versjon: int) -> Path:
 
 def _kontroller(ny: Path, nokkel: str, tabeller: dict[str, int], versjon: int) -> None:
     """Open the new file afresh with the key: whole, and the same rows as the original."""
-    tilkobling = motor.koble_til(ny, nokkel)
-    try:
-        integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
-        sider = tilkobling.execute("PRAGMA cipher_integrity_check").fetchall()
-        innhold = _innhold(tilkobling)
-    finally:
-        tilkobling.close()
+    integritet, sider, innhold = drift.kontroller_kryptert(ny, nokkel)
     if integritet != ["ok"] or sider or innhold != (tabeller, versjon):
         raise PakkehjemFeil(
             "Den krypterte kopien ble ikke lik originalen, og er slettet. Ingenting er endret. "

@@ -109,16 +109,7 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
     """
     uke = forlop.uke_periode(None, idag)
     maned = forlop.maned_periode(idag)
-    filter_sql = " AND p.koordinator = :koordinator COLLATE NOCASE" if koordinator else ""
     tjeneste = None if alle else register.innstillinger()["tjeneste"]
-    punkt_sql = " AND s.ansvarlig = :ansvarlig" if tjeneste else ""
-    verdier: dict[str, Any] = {
-        "idag": idag.isoformat(),
-        "uke_til": uke.til.isoformat(),
-        "maned_til": maned.til.isoformat(),
-        "koordinator": koordinator,
-        "ansvarlig": forlop.TJENESTE_ANSVARLIG.get(tjeneste or ""),
-    }
     per: dict[str, Koordinatortall] = {}
 
     def rad(navn: str | None) -> Koordinatortall:
@@ -127,51 +118,28 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
             per[nokkel] = Koordinatortall(koordinator=" ".join(navn.split()) if navn else None)
         return per[nokkel]
 
-    with register.transaksjon() as db:
-        for navn, antall in db.execute(
-            f"SELECT p.koordinator, count(*) FROM pasient p WHERE p.status = 'aktiv'{filter_sql}"
-            " GROUP BY p.koordinator",
-            verdier,
-        ):
-            rad(navn).aktive_pasienter += antall
-        # NOT INDEXED: the open points are a large share of the table, and one pass in row
-        # order (with the joins on row ids) is several times faster than the partial index
-        # samhandlingspunkt_forfall, whose order sends every row to a random page.
-        for navn, forfalt, i_uke, i_maned, avslatt, na, neste in db.execute(
-            f"""
-            SELECT p.koordinator,
-                   sum(s.forfall_til < :idag),
-                   sum(s.forfall_til >= :idag AND s.forfall_fra <= :uke_til),
-                   sum(s.forfall_til >= :idag AND s.forfall_fra <= :maned_til),
-                   sum(s.status = 'avslatt'),
-                   sum(s.status = 'avslatt' AND s.dato <= :idag),
-                   min(CASE WHEN s.status = 'avslatt' AND s.dato > :idag THEN s.dato END)
-            FROM samhandlingspunkt s NOT INDEXED
-            JOIN forlop f ON f.id = s.forlop_id
-            JOIN pasient p ON p.id = f.pasient_id
-            WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'{filter_sql}{punkt_sql}
-            GROUP BY p.koordinator
-            """,
-            verdier,
-        ):
-            k = rad(navn)
-            k.forfalt += forfalt
-            k.forfaller_uke += i_uke
-            k.forfaller_maned += i_maned
-            k.avslatt += avslatt
-            k.avslatt_spor_igjen_na += na
-            k.neste_spor_igjen = _tidligst(k.neste_spor_igjen, neste)
-        # Counted per patient first: one join per patient, not one per action.
-        for navn, antall in db.execute(
-            "SELECT p.koordinator, sum(x.antall) FROM (SELECT pasient_id, count(*) AS antall"
-            " FROM tiltak WHERE status = 'apen' AND frist < :idag GROUP BY pasient_id) x"
-            f" JOIN pasient p ON p.id = x.pasient_id WHERE 1 = 1{filter_sql} GROUP BY p.koordinator",
-            verdier,
-        ):
-            rad(navn).tiltak_over_frist += antall
-        avslatt_liste = None
-        if koordinator:
-            avslatt_liste = _avslatt_liste(register, verdier, filter_sql + punkt_sql, idag)
+    lest = register.rapporter.oversikt(
+        idag,
+        uke_til=uke.til,
+        maned_til=maned.til,
+        koordinator=koordinator,
+        ansvarlig=forlop.TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None,
+    )
+    for navn, antall in lest["aktive"]:
+        rad(navn).aktive_pasienter += antall
+    for navn, forfalt, i_uke, i_maned, avslatt, na, neste in lest["punkter"]:
+        k = rad(navn)
+        k.forfalt += forfalt
+        k.forfaller_uke += i_uke
+        k.forfaller_maned += i_maned
+        k.avslatt += avslatt
+        k.avslatt_spor_igjen_na += na
+        k.neste_spor_igjen = _tidligst(k.neste_spor_igjen, neste)
+    for navn, antall in lest["tiltak"]:
+        rad(navn).tiltak_over_frist += antall
+    avslatt_liste = None
+    if koordinator:
+        avslatt_liste = _avslatt_liste(lest["avslatt"], idag)
 
     koordinatorer = sorted(per.values(), key=lambda k: (k.koordinator is None, _nokkel(k.koordinator)))
     totalt = Koordinatortall(koordinator=None)
@@ -195,22 +163,8 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
     return oversikt
 
 
-def _avslatt_liste(
-    register: Register, verdier: dict[str, Any], filter_sql: str, idag: date
-) -> list[dict[str, Any]]:
-    """Declined contact points of one coordinator's patients, by ask-again date (logged)."""
-    rader = register.db.execute(
-        f"""
-        SELECT p.id, p.navn, p.fnr, f.nr, s.sp, s.dato
-        FROM samhandlingspunkt s
-        JOIN forlop f ON f.id = s.forlop_id
-        JOIN pasient p ON p.id = f.pasient_id
-        WHERE s.status = 'avslatt' AND f.status = 'aktiv'{filter_sql}
-        ORDER BY s.dato, p.navn, p.id, s.sp
-        """,
-        verdier,
-    ).fetchall()
-    register.logg(sorted({r[0] for r in rader}), "oversikt")
+def _avslatt_liste(rader: list[tuple[Any, ...]], idag: date) -> list[dict[str, Any]]:
+    """Declined contact points of one coordinator's patients, by ask-again date."""
     return [
         {
             "pasient_id": pid,

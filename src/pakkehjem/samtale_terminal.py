@@ -770,7 +770,7 @@ class Terminalsamtale:
             self._meny(motor)
             return False
         avtale = neste_avtale(motor.guide, motor.svar)
-        resultat = self.register.samtaler.fullfor(samtale_id, neste_avtale=avtale)
+        resultat = self.register.samtaler.fullfor(samtale_id, idag=self.idag, neste_avtale=avtale)
         self.fullfort = True
         if resultat.get("endret"):
             self.k.print(

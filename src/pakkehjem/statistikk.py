@@ -308,11 +308,6 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
     """The figures of `periode`, in total and per group, hidden as the year's pattern says."""
     if per is not None and per not in PER_VALG:
         raise ValueError(per)
-    gruppe_sql = f"p.{per}" if per else "NULL"
-    # The patient is read only to group by; the totals alone do without the join.
-    pasient_sql = "JOIN pasient p ON p.id = f.pasient_id" if per else ""
-    aret = {"fra": f"{periode.ar}-01-01", "til": f"{periode.ar}-12-31"}
-    verdier = {"fra": periode.fra.isoformat(), "til": periode.til.isoformat()}
     navn_for: dict[str, str | None] = {}
 
     def nokkel(navn: str | None) -> str:
@@ -325,85 +320,26 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
     punkttall: dict[int, dict[skjuling.Celle, int]] = {1: {}, 2: {}, 3: {}}
     dager: dict[tuple[int, str], dict[int, int]] = {}
     samtaletall: dict[skjuling.Celle, int] = {}
-    with register.transaksjon() as db:
-        # The year's counts by month (the pattern protects months, quarters and the year
-        # together): one pass over the contact points, joined only when grouped.
-        dag_sql = (
-            "CASE WHEN s.status IN ('gjennomfort', 'holdt_annet_sted') "
-            "THEN coalesce(s.dato, s.vindu_til) ELSE s.vindu_til END"
-        )
-        for navn, sp, status, innen, mnd, antall in db.execute(
-            f"""
-            SELECT {gruppe_sql}, s.sp, s.status,
-                   s.status = 'gjennomfort' AND s.dato BETWEEN s.vindu_fra AND s.vindu_til,
-                   substr({dag_sql}, 6, 2), count(*)
-            FROM samhandlingspunkt s
-            {"JOIN forlop f ON f.id = s.forlop_id" if per else ""}
-            {pasient_sql}
-            WHERE {dag_sql} BETWEEN :fra AND :til
-            GROUP BY 1, 2, 3, 4, 5
-            """,
-            aret,
-        ):
-            if status == "gjennomfort":
-                blad = "innen" if innen else "utenfor"
-            elif status in ("avslatt", "bortfalt", "holdt_annet_sted"):
-                blad = status
-            else:
-                blad = "apne"
-            celle = (f"m{mnd}", nokkel(navn), blad)
-            punkttall[sp][celle] = punkttall[sp].get(celle, 0) + antall
-        # The days from diagnosis to held in the period, as a distribution, for the medians.
-        for navn, sp, dag, antall in db.execute(
-            f"""
-            SELECT {gruppe_sql}, s.sp,
-                   CAST(julianday(s.dato) - julianday(f.diagnosedato) AS INTEGER), count(*)
-            FROM samhandlingspunkt s
-            JOIN forlop f ON f.id = s.forlop_id
-            {pasient_sql}
-            WHERE s.status = 'gjennomfort' AND s.dato BETWEEN :fra AND :til
-            GROUP BY 1, 2, 3
-            """,
-            verdier,
-        ):
-            for g in (nokkel(navn), skjuling.ROT):
-                fordeling = dager.setdefault((sp, g), {})
-                fordeling[dag] = fordeling.get(dag, 0) + antall
-
-        terskel_sql, terskel_verdier = _terskler(register, verdier)
-        # Per conversation: does it flag a need, did it agree actions (EXISTS stops at the
-        # first hit, on the answers' primary key and the actions' patient index); then per
-        # patient; then per group and (need, action). Patients do not add up over months (one
-        # mapped in January and March counts once in the quarter), so this table is protected
-        # on its own.
-        for navn, behov, har_tiltak, antall in db.execute(
-            f"""
-            WITH samt AS (
-                SELECT id, pasient_id, guide_ref FROM samtale
-                WHERE status = 'fullfort' AND dato BETWEEN :fra AND :til
-            ),
-            per_samtale AS (
-                SELECT sa.pasient_id,
-                    EXISTS (SELECT 1 FROM svar v WHERE v.samtale_id = sa.id AND v.hoppet_over = 0 AND (
-                        (v.verdi = '"behov"' AND v.sporsmal_id LIKE '%\\_behov' ESCAPE '\\')
-                        OR {terskel_sql})) AS behov,
-                    EXISTS (SELECT 1 FROM tiltak t
-                            WHERE t.pasient_id = sa.pasient_id AND t.samtale_id = sa.id) AS har_tiltak
-                FROM samt sa
-            ),
-            per_pasient AS (
-                SELECT pasient_id, max(behov) AS behov, max(har_tiltak) AS har_tiltak
-                FROM per_samtale GROUP BY pasient_id
-            )
-            SELECT {gruppe_sql}, x.behov, x.har_tiltak, count(*)
-            FROM per_pasient x {"JOIN pasient p ON p.id = x.pasient_id" if per else ""}
-            GROUP BY 1, 2, 3
-            """,
-            {**verdier, **terskel_verdier},
-        ):
-            blad = ("b" if behov else "n") + ("t" if har_tiltak else "u")
-            celle = ("periode", nokkel(navn), blad)
-            samtaletall[celle] = samtaletall.get(celle, 0) + antall
+    lest = register.rapporter.statistikk(
+        per, ar=periode.ar, fra=periode.fra, til=periode.til, terskler=_terskler(register, periode)
+    )
+    for navn, sp, status, innen, mnd, antall in lest["punkter"]:
+        if status == "gjennomfort":
+            blad = "innen" if innen else "utenfor"
+        elif status in ("avslatt", "bortfalt", "holdt_annet_sted"):
+            blad = status
+        else:
+            blad = "apne"
+        celle = (f"m{mnd}", nokkel(navn), blad)
+        punkttall[sp][celle] = punkttall[sp].get(celle, 0) + antall
+    for navn, sp, dag, antall in lest["dager"]:
+        for g in (nokkel(navn), skjuling.ROT):
+            fordeling = dager.setdefault((sp, g), {})
+            fordeling[dag] = fordeling.get(dag, 0) + antall
+    for navn, behov, har_tiltak, antall in lest["samtaler"]:
+        blad = ("b" if behov else "n") + ("t" if har_tiltak else "u")
+        celle = ("periode", nokkel(navn), blad)
+        samtaletall[celle] = samtaletall.get(celle, 0) + antall
 
     # The groups: those with any figure in the year, so the pattern is the same for each of
     # its months, quarters and the year.
@@ -427,18 +363,11 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
     )
 
 
-def _terskler(register: Register, verdier: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def _terskler(register: Register, periode: Statistikkperiode) -> list[tuple[int, str, int]]:
     """The flag thresholds of the scale questions (`flagg_fra`) of every guide the period's
-    conversations were held with, as an SQL condition on an answer `v` of a conversation `sa`
-    ("0" when there are none), with its parameters."""
-    guide_refer = [
-        r[0]
-        for r in register.db.execute(
-            "SELECT DISTINCT guide_ref FROM samtale WHERE status = 'fullfort' AND dato BETWEEN :fra AND :til",
-            verdier,
-        )
-    ]
+    conversations were held with: (guide row, question id, lowest flagged value) each."""
     rader: list[tuple[int, str, int]] = []
+    guide_refer = register.rapporter.guider_brukt(periode.fra, periode.til)
     if guide_refer:
         from . import guide as guide_modul
 
@@ -455,14 +384,4 @@ def _terskler(register: Register, verdier: dict[str, str]) -> tuple[str, dict[st
                 for s in tema.sporsmal
                 if s.type == "skala" and s.flagg_fra is not None
             ]
-    if not rader:
-        return "0", {}
-    parametre: dict[str, Any] = {}
-    deler = []
-    for i, (ref, sid, grense) in enumerate(rader):
-        parametre.update({f"g{i}": ref, f"s{i}": sid, f"f{i}": grense})
-        deler.append(
-            f"(v.sporsmal_id = :s{i} AND sa.guide_ref = :g{i} AND v.verdi GLOB '[0-9]*'"
-            f" AND CAST(v.verdi AS INTEGER) >= :f{i})"
-        )
-    return "(" + " OR ".join(deler) + ")", parametre
+    return rader

@@ -2,12 +2,12 @@
 
 - `tilgangslogg`: who looked at which patient, when and how (Normen, fact sheet 15). Reading
   a patient's log is itself logged, in the same transaction.
-- `sikkerhetskopi`: `VACUUM INTO` a new file created with mode 0600. It reads one consistent
-  snapshot while other users go on writing (WAL), and the copy is integrity-checked before
-  the command says it is done.
-- `sjekk`: `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, the schema version, the
-  append-only triggers of the logs and the file's mode. It opens the file without creating
-  or migrating anything.
+- `sikkerhetskopi`: SQLite's own copy of the register into a new file created with mode 0600
+  (`register.drift.kopier_til`). It reads one consistent snapshot while other users go on
+  writing (WAL), and the copy is integrity-checked before the command says it is done.
+- `sjekk`: SQLite's integrity and foreign-key checks, the schema version, the append-only
+  triggers of the logs and the file's mode (the statements are in `register.drift`). It opens
+  the file without creating or migrating anything.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fnr as fnr_regler
-from . import motor
+from . import nokkel as nokler
 from .datoer import dag_start_utc, neste_dag_start_utc, norsk_dato
 from .feil import Avvist, FeilNokkel, PakkehjemFeil, UgyldigInndata
 from .filer import (
@@ -32,7 +32,7 @@ from .filer import (
     utvid,
 )
 from .norsk import antall
-from .register import MIGRASJONER, Register
+from .register import MIGRASJONER, Register, drift, motor
 
 # The access log's action codes in words, for people (JSON keeps the codes).
 HANDLING_TEKST = {
@@ -120,36 +120,15 @@ def tilgangslogg(
         raise UgyldigInndata("--til ligger før --fra.")
     if grense is not None and grense < 1:
         raise UgyldigInndata("--grense må være minst 1.")
-    vilkar, verdier = ["1 = 1"], []
-    # Whole local days, as the UTC times they span; julianday reads any stored offset (rows
-    # written before times were stored in UTC carry the local one).
-    if fra:
-        vilkar.append("julianday(l.tid) >= julianday(?)")
-        verdier.append(dag_start_utc(fra))
-    if til:
-        vilkar.append("julianday(l.tid) < julianday(?)")
-        verdier.append(neste_dag_start_utc(til))
-    if bruker:
-        vilkar.append("l.bruker = ?")
-        verdier.append(bruker.strip())
-    with register.transaksjon() as db:
-        pasient_id = None
-        if ref is not None:
-            pasient_id = register.pasienter.finn_id(ref)
-            vilkar.append("l.pasient_id = ?")
-            verdier.append(pasient_id)
-        sql = (
-            "SELECT l.id, l.tid, l.bruker, l.pasient_id, p.navn, p.fnr, l.handling FROM tilgangslogg l"
-            f" LEFT JOIN pasient p ON p.id = l.pasient_id WHERE {' AND '.join(vilkar)} ORDER BY l.id"
-        )
-        if grense is not None:
-            # Beyond SQLite's integers LIMIT is a datatype mismatch; no log holds that many rows.
-            sql = f"SELECT * FROM ({sql} DESC LIMIT {min(int(grense), 2**63 - 1)}) ORDER BY id"
-        rader = db.execute(sql, verdier).fetchall()
-        pasienter = {r[3] for r in rader if r[4] is not None}
-        if pasient_id is not None:
-            pasienter.add(pasient_id)
-        register.logg(sorted(pasienter), "logg")
+    # Whole local days, as the UTC times they span.
+    pasient_id, rader = drift.les_tilgangslogg(
+        register,
+        ref,
+        fra_utc=dag_start_utc(fra) if fra else None,
+        til_utc=neste_dag_start_utc(til) if til else None,
+        bruker=bruker.strip() if bruker else None,
+        grense=grense,
+    )
     return pasient_id, [
         {
             "id": lid,
@@ -186,15 +165,14 @@ def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
     sjekk_ny_fil(mal, meldinger=_KOPIMELDINGER)
     rydd_rester(mal.parent)
     try:
-        # Created empty with 0600 first: VACUUM INTO fills an empty file and keeps its mode.
+        # Created empty with 0600 first: SQLite's copy fills an empty file and keeps its mode.
         # The name says which process writes it, so a later run can tell a dead one's leftovers.
         arbeid = lag_midlertidig(mal.parent)
     except OSError as feil:
         raise PakkehjemFeil(f"Kan ikke opprette {mal} ({feil.strerror}).") from None
     try:
         try:
-            # From an encrypted register SQLCipher writes the copy encrypted with the same key.
-            register.db.execute("VACUUM INTO ?", (str(arbeid),))
+            drift.kopier_til(register, arbeid)
         except motor.Error as feil:
             if motor.er_opptatt(feil):
                 raise PakkehjemFeil(
@@ -231,9 +209,7 @@ def _kontroller_kopi(register: Register, mal: Path) -> dict[str, Any]:
     with contextlib.suppress(*motor.Error, FeilNokkel):
         tilkobling = register.koble_til_fil(f"{mal.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            integritet = [r[0] for r in tilkobling.execute("PRAGMA integrity_check")]
-            versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
-            pasienter = tilkobling.execute("SELECT count(*) FROM pasient").fetchone()[0]
+            integritet, versjon, pasienter = drift.kopiens_tall(tilkobling)
         finally:
             tilkobling.close()
     if integritet != ["ok"]:
@@ -285,12 +261,12 @@ def sjekk(sti: Path) -> dict[str, Any]:
         )
     resultat["merknader"].extend(delt_mappe_merknader(sti))
     kryptert = resultat["kryptert"] = motor.er_kryptert(sti)
-    if not kryptert and motor.nokkel_i_miljo() is not None:
+    if not kryptert and nokler.nokkel_i_miljo() is not None:
         resultat["merknader"].append(
             f"{motor.MILJOVARIABEL} er satt, men registeret er ikke kryptert. "
             "Krypter det med «pakkehjem krypter»."
         )
-    nokkel = motor.hent_nokkel(ny=False) if kryptert else None
+    nokkel = nokler.hent_nokkel(ny=False) if kryptert else None
     if kryptert and nokkel is None:
         # Without a key an encrypted file cannot be told from a damaged one.
         problemer.append(
@@ -302,12 +278,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
     tilkobling = _apne_for_sjekk(sti, nokkel, resultat)
     try:
         try:
-            integritet = [
-                linje
-                for (rad,) in tilkobling.execute("PRAGMA integrity_check")
-                for linje in str(rad).splitlines()
-                if linje.strip()
-            ]
+            integritet = drift.integritet(tilkobling)
         except motor.DatabaseError as feil:
             integritet = [str(feil)]
             problemer.append(
@@ -318,7 +289,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
             return _avslutt_sjekk(resultat)
         if kryptert and integritet == ["ok"]:
             # Every page's HMAC, free pages too (integrity_check reads only the pages in use).
-            integritet = [str(r[0]) for r in tilkobling.execute("PRAGMA cipher_integrity_check")] or ["ok"]
+            integritet = drift.sidenes_integritet(tilkobling)
         resultat["integritet"] = integritet[:_MAKS_LINJER]
         if integritet != ["ok"]:
             problemer.append(
@@ -326,7 +297,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
                 "Hent den siste sikkerhetskopien, eller kontakt den som drifter registeret."
             )
         try:
-            brudd = tilkobling.execute("PRAGMA foreign_key_check").fetchall()
+            brudd = drift.brutte_nokler(tilkobling)
         except motor.DatabaseError:
             brudd = []
             problemer.append("Fremmednøklene kunne ikke sjekkes fordi filen er skadet.")
@@ -340,8 +311,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
                 f"{antall(len(brudd), 'rad')} viser til rader som ikke finnes (tabell {', '.join(tabeller)})."
             )
         try:
-            versjon = tilkobling.execute("PRAGMA user_version").fetchone()[0]
-            objekter = {navn for (navn,) in tilkobling.execute("SELECT name FROM sqlite_master")}
+            versjon, objekter = drift.versjon_og_objekter(tilkobling)
         except motor.DatabaseError:
             versjon, objekter = None, set()
         resultat["skjemaversjon"] = versjon
@@ -395,7 +365,7 @@ def _apne_for_sjekk(sti: Path, nokkel: str | None, resultat: dict[str, Any]) -> 
     for nr, adresse in enumerate(forsok):
         try:
             tilkobling = motor.koble_til(adresse, nokkel, uri=True, timeout=10)
-            tilkobling.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            drift.les_noe(tilkobling)
         except motor.Error as feil:
             tekst = str(feil).lower()
             if nr == 0 and ("readonly" in tekst or "read-only" in tekst or "unable to open" in tekst):

@@ -7,23 +7,27 @@ log and the timeline; no code path can read or change a patient without the acce
 
 The groups hang on the register: `reg.pasienter`, `reg.punkter` (contact points, the work list,
 the episode's end), `reg.samtaler`, `reg.samtykker`, `reg.brevlogg`, `reg.tiltak`, `reg.mengde`
-(bulk writes for demo data). Below them: `tilkobling` (the engine) and `skjema` (migrations).
+(bulk writes for demo data and imports), `reg.rapporter` (the reports' queries). Below them:
+`tilkobling` and `motor` (the engine), `skjema` (migrations); beside them `drift` (backup,
+the integrity check, encryption).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .. import innstillinger, motor, regler
+from .. import innstillinger, regler
 from ..feil import FlereTreff, PakkehjemFeil, UgyldigInndata
+from . import motor
 from .brevlogg import Brevlogg
 from .mengde import Mengde
 from .pasienter import Pasienter
 from .punkter import Punkt, Punkter
+from .rapporter import Rapporter
 from .samtaler import Samtaler
 from .samtykker import Samtykker
 from .skjema import MIGRASJONER, migrer
@@ -71,6 +75,7 @@ class Register:
         self.brevlogg = Brevlogg(self)
         self.tiltak = Tiltak(self)
         self.mengde = Mengde(self)
+        self.rapporter = Rapporter(self)
 
     # --- opening ---------------------------------------------------------------------
 
@@ -149,12 +154,6 @@ class Register:
     def _rull_tilbake(self) -> None:
         with suppress(*motor.Error):
             self.db.execute("ROLLBACK")
-
-    def logg(self, pasient_ider: int | Iterable[int], handling: str) -> None:
-        """Record access to these patients in the running transaction (`Transaksjon.logg`)."""
-        if self.aktiv is None:
-            raise RuntimeError("Tilgangsloggen skrives bare i en transaksjon.")
-        self.aktiv.logg(pasient_ider, handling)
 
     # --- settings ----------------------------------------------------------------------
 

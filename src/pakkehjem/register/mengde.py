@@ -29,6 +29,20 @@ class Mengde(Gruppe):
         """Every fødselsnummer in the register (to keep demo numbers unique)."""
         return {r[0] for r in self.db.execute("SELECT fnr FROM pasient")}
 
+    def registrerte_blant(self, numre: Sequence[str], handling: str) -> dict[str, int]:
+        """{fødselsnummer: patient number} of those of `numre` already registered, looked up by
+        these numbers only and logged as `handling`, in the running transaction."""
+        finnes: dict[str, int] = {}
+        for i in range(0, len(numre), 500):  # below SQLite's limit of bound parameters
+            bit = list(numre[i : i + 500])
+            finnes.update(
+                self.t.execute(
+                    f"SELECT fnr, id FROM pasient WHERE fnr IN ({','.join('?' * len(bit))})", bit
+                ).fetchall()
+            )
+        self.t.logg(sorted(finnes.values()), handling)
+        return finnes
+
     def neste_id(self, tabell: str) -> int:
         """The next free row id of a table (for bulk inserts that set ids themselves)."""
         assert tabell in ("pasient", "forlop", "samhandlingspunkt")

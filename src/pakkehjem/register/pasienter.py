@@ -180,7 +180,7 @@ class Pasienter(Gruppe):
         ref: str,
         endringer: dict[str, str | None],
         *,
-        idag: date | None = None,
+        idag: date,
         diagnosedato: date | None = None,
         diagnose: str | None = None,
         fnr: str | None = None,
@@ -196,7 +196,7 @@ class Pasienter(Gruppe):
             if "navn" in felt and not felt["navn"].strip():
                 raise UgyldigInndata("Navnet kan ikke være tomt.")
             return self.reg.punkter.korriger(
-                ref, idag=idag or date.today(), diagnosedato=diagnosedato, diagnose=diagnose, fnr=fnr,
+                ref, idag=idag, diagnosedato=diagnosedato, diagnose=diagnose, fnr=fnr,
                 kontakt=felt,
             )  # fmt: skip
         if not felt:

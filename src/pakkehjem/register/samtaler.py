@@ -421,18 +421,20 @@ class Samtaler(Gruppe):
         self,
         samtale_id: int,
         *,
+        idag: date,
         neste_avtale: tuple[date, str | None, str | None] | None = None,
     ) -> dict[str, Any]:
-        """Finish: the conversation becomes fullfort, its contact point gjennomfort on its date.
+        """Finish: the conversation becomes fullfort, its contact point gjennomfort on its date
+        (an amendment: the new version is kept, dated `idag` in the timeline).
 
         When a date for the next contact point was agreed, that point is booked in the same
         transaction. Returns the patient's next open contact point (or None).
         """
         with self.reg.transaksjon():
-            return self._fullfor(samtale_id, neste_avtale)
+            return self._fullfor(samtale_id, neste_avtale, idag)
 
     def _fullfor(
-        self, samtale_id: int, neste_avtale: tuple[date, str | None, str | None] | None
+        self, samtale_id: int, neste_avtale: tuple[date, str | None, str | None] | None, idag: date
     ) -> dict[str, Any]:
         db = self.db
         pasient_id, status, sp_id = self._grunnrad(samtale_id)
@@ -455,8 +457,7 @@ class Samtaler(Gruppe):
                 punkt.forlop_nr,
                 punkt.sp,
                 "samtale_endret",
-                f"Samtalen for SP{punkt.sp} er endret {norsk_dato(date.today())}; den forrige "
-                "versjonen er beholdt.",
+                f"Samtalen for SP{punkt.sp} er endret {norsk_dato(idag)}; den forrige versjonen er beholdt.",
             )
             self.t.logg(pasient_id, "samtale-fullfort")
             return {
@@ -590,7 +591,7 @@ class Samtaler(Gruppe):
             self.t.logg(pasient_id, "samtale-svarfil")
             if not fullfor:
                 return {"pasient_id": pasient_id, "samtale_id": samtale_id, "sp": punkt.sp}
-            return self._fullfor(samtale_id, neste_avtale)
+            return self._fullfor(samtale_id, neste_avtale, idag or dato)
 
     def forkast(self, ref: str, sp: int | None) -> dict[str, Any]:
         """Remove a conversation begun by mistake, only while it holds no answer (skipped

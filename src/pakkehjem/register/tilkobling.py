@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import fnr as fnr_regler
-from .. import forlop, motor
+from .. import forlop
 from ..datoer import fra_iso, na_utc
 from ..feil import Avvist, Opptatt, PakkehjemFeil, SkadetDatabase, UgyldigInndata
 from ..regler import navnetreff
+from . import motor
 
 VENTETID_STANDARD = 10.0  # seconds a command waits for another user's lock
 

@@ -8,15 +8,14 @@ sqlcipher3 (SQLCipher 4) for an encrypted one.
 - sqlcipher3's error classes are not subclasses of sqlite3's. Code catches the tuples here
   (`except motor.Error`): they grow when sqlcipher3 is loaded, and an `except` clause looks
   its expression up when an error is caught, so every handler covers both engines.
-- The key (a passphrase): the environment variable PAKKEHJEM_NOKKEL, else a hidden prompt on
-  a terminal. Never from a file, never printed, never in a message. It goes to SQLCipher
-  through `sqlite3_key` (`set_key`: no SQL text to quote), and SQLCipher derives the page
-  key from it with PBKDF2-HMAC-SHA512 and the file's own random salt.
+- The key (a passphrase) is an argument here; it is found (PAKKEHJEM_NOKKEL, else a hidden
+  prompt) at the edge, in `pakkehjem.nokkel`. It goes to SQLCipher through `sqlite3_key`
+  (`set_key`: no SQL text to quote), and SQLCipher derives the page key from it with
+  PBKDF2-HMAC-SHA512 and the file's own random salt.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -24,11 +23,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .feil import FeilNokkel, PakkehjemFeil, UgyldigInndata
+from ..feil import FeilNokkel, PakkehjemFeil
 
 HODE = b"SQLite format 3\x00"
 MILJOVARIABEL = "PAKKEHJEM_NOKKEL"
-MINSTE_LENGDE = 12
 INSTALLER = "pip install 'pakkehjem[kryptering]'"
 # SQLCipher 4's settings by name (AES-256-CBC, HMAC-SHA512, PBKDF2-HMAC-SHA512 with 256,000
 # iterations, 4096-byte pages): a later SQLCipher with other defaults still opens our files.
@@ -89,58 +87,6 @@ def er_opptatt(feil: Exception) -> bool:
 def er_lastet() -> bool:
     """Whether sqlcipher3 is loaded in this process (the start-up tests look)."""
     return "sqlcipher3" in sys.modules
-
-
-# --- the key ------------------------------------------------------------------------------
-
-
-def nokkel_i_miljo() -> str | None:
-    """The key from PAKKEHJEM_NOKKEL, or None when it is unset or empty."""
-    verdi = os.environ.get(MILJOVARIABEL)
-    return _normaliser(verdi) if verdi else None
-
-
-def hent_nokkel(*, ny: bool, sporsmal: str = "Nøkkel for registeret") -> str | None:
-    """The key: PAKKEHJEM_NOKKEL, else typed at a hidden prompt; None when neither can be had.
-
-    `ny`: the key for a register being made; typed twice, and it must be long enough.
-    """
-    nokkel = nokkel_i_miljo()
-    if nokkel is None and _er_terminal():
-        import getpass
-
-        nokkel = _normaliser(getpass.getpass(f"{sporsmal}: "))
-        if ny and nokkel:
-            sjekk_ny_nokkel(nokkel)
-            if _normaliser(getpass.getpass("Skriv nøkkelen en gang til: ")) != nokkel:
-                raise UgyldigInndata("Nøklene var ikke like. Ingenting er endret; prøv igjen.")
-    if not nokkel:
-        return None
-    if ny:
-        sjekk_ny_nokkel(nokkel)
-    return nokkel
-
-
-def sjekk_ny_nokkel(nokkel: str) -> None:
-    """Refuse a key for a new encrypted register that is too short to resist guessing."""
-    if len(nokkel) < MINSTE_LENGDE:
-        raise UgyldigInndata(
-            f"Nøkkelen er for kort: bruk minst {MINSTE_LENGDE} tegn, gjerne en setning på flere ord."
-        )
-
-
-def _normaliser(nokkel: str) -> str:
-    # æøå typed on one terminal can arrive composed, on another decomposed: the same key.
-    import unicodedata  # here: only a register with a key needs it
-
-    return unicodedata.normalize("NFC", nokkel)
-
-
-def _er_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 # --- connecting ---------------------------------------------------------------------------

@@ -2078,7 +2078,16 @@ def hefte_kommando(
 
     register = _miljo(ctx).register()
     innst = register.innstillinger()
-    data = hefte.lag(aktiv_guide(register), innst, sprak or innst.get("brev_sprak") or "bokmal", format_)
+    from .brev import bryt_linjer, til_pdf
+
+    data = hefte.lag(
+        aktiv_guide(register),
+        innst,
+        sprak or innst.get("brev_sprak") or "bokmal",
+        format_,
+        bryt_linjer=bryt_linjer,
+        til_pdf=til_pdf,
+    )
     if fil is None:
         _skriv_byte(data)
         return

@@ -221,7 +221,7 @@ MIDLERTIDIG_ENDING = ".tmp"
 
 def lag_midlertidig(mappe: Path) -> Path:
     """A new empty 0600 file in `mappe` named for this process (see MIDLERTIDIG_PREFIKS)."""
-    from .register import las_eier
+    from .prosess import las_eier
 
     fd, navn = tempfile.mkstemp(
         dir=mappe, prefix=f"{MIDLERTIDIG_PREFIKS}{las_eier()}-", suffix=MIDLERTIDIG_ENDING
@@ -236,7 +236,7 @@ def finn_rester(mappe: Path) -> list[Path]:
     shared folder is, once LAS_FORELDET_TIMER hours old."""
     from datetime import datetime
 
-    from .register import las_er_i_bruk
+    from .prosess import las_er_i_bruk
 
     rester: list[Path] = []
     if not hasattr(os, "geteuid"):

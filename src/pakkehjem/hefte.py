@@ -13,6 +13,7 @@ in the conversation, informed), the next appointment, and themes the guide marks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
@@ -160,8 +161,18 @@ def svarfil(kontekst: dict[str, Any]) -> str:
     return "\n".join(linjer) + "\n"
 
 
-def lag(guiden: guide_modul.Guide, innstillinger: dict[str, Any], sprak: str, format_: str) -> bytes:
-    """The booklet in one format: pdf, html, txt, or the answer file (svar)."""
+def lag(
+    guiden: guide_modul.Guide,
+    innstillinger: dict[str, Any],
+    sprak: str,
+    format_: str,
+    *,
+    bryt_linjer: Callable[[str, int], str],
+    til_pdf: Callable[[str], bytes],
+) -> bytes:
+    """The booklet in one format: pdf, html, txt, or the answer file (svar). The letters' own
+    line breaking and PDF rendering are passed in (`brev.bryt_linjer`, `brev.til_pdf`): the
+    letters include the booklet, so the booklet does not import the letters."""
     format_ = (format_ or "pdf").strip().lower()
     if format_ not in FORMATER:
         raise UgyldigInndata(f"--format «{format_}» finnes ikke. Velg en av: {', '.join(FORMATER)}.")
@@ -172,16 +183,12 @@ def lag(guiden: guide_modul.Guide, innstillinger: dict[str, Any], sprak: str, fo
     if format_ == "svar":
         return svarfil(kontekst).encode("utf-8")
     if format_ == "txt":
-        from .brev import bryt_linjer
-
         return bryt_linjer(_miljo(False).get_template("hefte.txt.j2").render(**kontekst), BREDDE).encode(
             "utf-8"
         )
     html = _miljo(True).get_template("hefte.html.j2").render(**kontekst)
     if format_ == "html":
         return html.encode("utf-8")
-    from .brev import til_pdf
-
     return til_pdf(html)
 
 

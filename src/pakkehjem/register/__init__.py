@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import innstillinger, regler
 from ..feil import FlereTreff, PakkehjemFeil, UgyldigInndata
+from ..prosess import las_eier, las_er_i_bruk
 from . import motor
 from .brevlogg import Brevlogg
 from .mengde import Mengde
@@ -39,8 +40,6 @@ from .tilkobling import (
     fjern_tom,
     forbered_fil,
     koble_til,
-    las_eier,
-    las_er_i_bruk,
     ventetid_fra_miljo,
 )
 from .tiltak import Tiltak

@@ -12,6 +12,7 @@ from .. import datoregler, forlop
 from ..datoer import fra_iso, iso, na_utc, norsk_dato, vis_tid
 from ..feil import Avvist, IkkeFunnet
 from ..hendelser import hendelsestekst
+from ..prosess import las_er_i_bruk
 from ..regler import (
     lukket_tekst,
     normaliser_klokkeslett,
@@ -19,7 +20,7 @@ from ..regler import (
 )
 from .gruppe import Gruppe
 from .punkter import Punkt
-from .tilkobling import bruker, las_er_i_bruk
+from .tilkobling import bruker
 
 
 class Samtaler(Gruppe):

@@ -221,3 +221,14 @@ def test_lageret_leser_ikke_dagens_dato() -> None:
         if "date.today(" in linje
     ]
     assert funn == []
+
+
+def test_hver_pakke_kommer_med_i_installasjonen() -> None:
+    # setuptools lists the packages by name: a new folder of code left off the list would be
+    # missing from `pip install .` while every test here (an editable install) still passed.
+    import tomllib
+
+    prosjekt = tomllib.loads((PAKKE.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listet = set(prosjekt["tool"]["setuptools"]["packages"])
+    pakker = {navn for navn in MODULER if _er_pakke(navn)}
+    assert pakker <= listet, sorted(pakker - listet)

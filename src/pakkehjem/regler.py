@@ -140,3 +140,26 @@ def lukket_tekst(status: str) -> str:
         forlop.BORTFALT: "bortfalt",
         forlop.HOLDT_ANNET_STED: "holdt av en annen tjeneste",
     }.get(status, status)
+
+
+def statusendring(status: str, dato: date | None, grunn: str | None) -> str | None:
+    """What a status change of a contact point lacks (the refusal in Norwegian), or None: a
+    booking, a postponement and a decline need their date, a postponement and a point set not
+    applicable need a reason."""
+    if status in (forlop.AVTALT, forlop.UTSATT, forlop.AVSLATT) and dato is None:
+        return "Oppgi datoen for samtalen."
+    if status in (forlop.UTSATT, forlop.BORTFALT) and not (grunn or "").strip():
+        return "Oppgi en grunn med --grunn."
+    return None
+
+
+def lukket_punkt(status: str, sp: int, pasient_id: int) -> str | None:
+    """The refusal for changing a closed contact point (with how to reopen it), or None when
+    the point is open."""
+    if forlop.er_apen(status):
+        return None
+    return (
+        f"Samhandlingspunkt {sp} er allerede {lukket_tekst(status)}, og kan ikke endres. "
+        f"Ble det lukket ved en feil, åpne det med «pakkehjem gjenapne {pasient_id} "
+        f"--sp {sp} --grunn ...»."
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .. import datoregler, forlop, livslop
+from .. import datoregler, forlop, livslop, regler
 from .. import fnr as fnr_regler
 from ..datoer import fra_iso, iso, na_utc, norsk_dato
 from ..feil import Avvist, Duplikat, UgyldigInndata
@@ -111,12 +111,9 @@ class Punkter(Gruppe):
         tekst: str,
     ) -> None:
         """The one place a contact point's status changes: keeps the due range in step."""
-        if not forlop.er_apen(punkt.status):
-            raise Avvist(
-                f"Samhandlingspunkt {punkt.sp} er allerede {lukket_tekst(punkt.status)}, og kan ikke endres. "
-                f"Ble det lukket ved en feil, åpne det med «pakkehjem gjenapne {punkt.pasient_id} "
-                f"--sp {punkt.sp} --grunn ...»."
-            )
+        lukket = regler.lukket_punkt(punkt.status, punkt.sp, punkt.pasient_id)
+        if lukket:
+            raise Avvist(lukket)
         vfra, vtil = self.db.execute(
             "SELECT vindu_fra, vindu_til FROM samhandlingspunkt WHERE id = ?", (punkt.id,)
         ).fetchone()
@@ -200,10 +197,7 @@ class Punkter(Gruppe):
         grunn = (grunn or "").strip() or None
         sjekk_tekst(sted, "--sted")
         sjekk_tekst(grunn, "--grunn")
-        if status in (forlop.AVTALT, forlop.UTSATT, forlop.AVSLATT) and dato is None:
-            raise UgyldigInndata("Oppgi datoen for samtalen.")
-        if status in (forlop.UTSATT, forlop.BORTFALT) and not grunn:
-            raise UgyldigInndata("Oppgi en grunn med --grunn.")
+        regel(regler.statusendring(status, dato, grunn))
         with self.reg.transaksjon():
             pasient_id = self.reg.pasienter.finn_id(ref)
             punkt = self.finn(pasient_id, sp)

@@ -153,7 +153,7 @@ class Pasientmodell:
         for handling in handlinger:
             self.logg[handling] = self.logg.get(handling, 0) + 1
 
-    def forste_apne_sp(self) -> int | None:
+    def forste_apen_sp(self) -> int | None:
         if self.status != "aktiv":
             return None
         return next((sp for sp in (1, 2, 3) if self.punkter[sp][0] in APNE), None)
@@ -374,10 +374,10 @@ class Arbeider:
         self.pasienter[data["id"]] = Pasientmodell(data["id"], fnr, self.koordinator)
 
     def _avtal(self) -> None:
-        pasient = self._pasient(lambda p: p.forste_apne_sp() is not None)
+        pasient = self._pasient(lambda p: p.forste_apen_sp() is not None)
         if pasient is None:
             return self._ny_pasient()
-        sp = pasient.forste_apne_sp()
+        sp = pasient.forste_apen_sp()
         assert sp is not None
         dato = (self.o.idag + timedelta(days=self.rng.randint(1, 90))).isoformat()
         args = ["avtal", str(pasient.id), dato, "--kl", "09:30", "--sted", "kontor"]
@@ -407,10 +407,10 @@ class Arbeider:
         return svar
 
     def _samtale(self) -> None:
-        pasient = self._pasient(lambda p: p.forste_apne_sp() is not None)
+        pasient = self._pasient(lambda p: p.forste_apen_sp() is not None)
         if pasient is None:
             return self._ny_pasient()
-        sp = pasient.forste_apne_sp()
+        sp = pasient.forste_apen_sp()
         assert sp is not None
         self.teller += 1
         svar = self._svar()

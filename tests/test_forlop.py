@@ -24,7 +24,7 @@ from pakkehjem.forlop import (
     UTSATT,
     Periode,
     forfallsperiode,
-    forste_apne_sp,
+    forste_apen_sp,
     iso_uke,
     legg_til_maneder,
     maned_periode,
@@ -223,9 +223,9 @@ def test_closed_points_never_have_a_state(status, vindu_fra, idag):
 
 
 def test_first_open_contact_point_skips_done_and_lapsed_points():
-    assert forste_apne_sp([(3, PLANLAGT), (1, GJENNOMFORT), (2, AVSLATT)]) == 2
-    assert forste_apne_sp([(1, BORTFALT), (2, GJENNOMFORT), (3, UTSATT)]) == 3
-    assert forste_apne_sp([(1, GJENNOMFORT), (2, GJENNOMFORT), (3, BORTFALT)]) is None
+    assert forste_apen_sp([(3, PLANLAGT), (1, GJENNOMFORT), (2, AVSLATT)]) == 2
+    assert forste_apen_sp([(1, BORTFALT), (2, GJENNOMFORT), (3, UTSATT)]) == 3
+    assert forste_apen_sp([(1, GJENNOMFORT), (2, GJENNOMFORT), (3, BORTFALT)]) is None
 
 
 def test_period_overlap_includes_touching_days():

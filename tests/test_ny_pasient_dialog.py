@@ -1,6 +1,6 @@
 """`ny-pasient` that helps: each field checked as it is typed, asked again on a mistake.
 
-The dialogue itself (registrering.spor) is driven here with scripted answers; one test runs
+The dialogue itself (registrering.be_om_feltene) is driven here with scripted answers; one test runs
 the whole command in a real terminal (pexpect) as a coordinator would.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from hjelp import json_ut, melding
 from pakkehjem.feil import UgyldigInndata
 from pakkehjem.register import Register
-from pakkehjem.registrering import FELTER, Kontroll, spor
+from pakkehjem.registrering import FELTER, Kontroll, be_om_feltene
 
 IDAG = date(2026, 11, 23)
 
@@ -51,7 +51,7 @@ def test_every_field_of_the_command_is_asked_for_in_order(register, syntetisk_fn
     )
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert [s.split(" (")[0].split(",")[0] for s in stilt] == [
         "Fødselsnummer",
@@ -81,7 +81,7 @@ def test_enter_skips_the_optional_fields_only(register, syntetisk_fnr):
     stilt, _, les = skriptet("", syntetisk_fnr(), "", "Ola", "2026-01-15", "", "", "", "", "")
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert feil == ["Fødselsnummer må fylles ut.", "Navn må fylles ut."]
     assert all("(Enter hopper over)" in s for s in stilt[-5:])
@@ -97,7 +97,7 @@ def test_a_wrong_fodselsnummer_is_refused_at_once_and_asked_again(register, synt
     stilt, _, les = skriptet(feil_nummer, nummer, "Kari", "15.01.2026", "", "", "", "", "")
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     # Asked again straight after the number, before the name: nothing typed later is lost.
     assert stilt[0].startswith("Fødselsnummer") and stilt[1].startswith("Fødselsnummer")
@@ -110,7 +110,7 @@ def test_an_impossible_date_is_asked_again_without_an_option_name_in_the_message
     _, _, les = skriptet(syntetisk_fnr(), "Kari", "31.02.2026", "15.1.26", "", "", "", "", "")
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert feil == ["Datoen «31.02.2026» finnes ikke i kalenderen."]
     assert svar["navn"] == "Kari"  # kept from before the mistake
@@ -122,7 +122,7 @@ def test_a_diagnosis_date_in_the_future_or_before_birth_is_asked_again(register,
     _, _, les = skriptet(nummer, "Kari", "24.11.2026", "1.1.1950", "2026-11-23", "", "", "", "", "")
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert "ligger fram i tid" in feil[0]
     assert "før fødselsdatoen" in feil[1]
@@ -133,7 +133,7 @@ def test_a_wrong_icd10_code_is_asked_again(register, syntetisk_fnr):
     _, _, les = skriptet(syntetisk_fnr(), "Kari", "1.11.26", "brystkreft", "C50", "", "", "", "")
     feil: list[str] = []
 
-    svar = spor(Kontroll(register, IDAG), {}, les, feil.append)
+    svar = be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert len(feil) == 1 and "er ikke en ICD-10-kode" in feil[0]
     assert svar["diagnose"] == "C50"
@@ -144,7 +144,7 @@ def test_an_already_registered_number_is_asked_again(register, ny_pasient, synte
     _, _, les = skriptet(finnes, syntetisk_fnr(), "Kari", "1.11.26", "", "", "", "", "")
     feil: list[str] = []
 
-    spor(Kontroll(register, IDAG), {}, les, feil.append)
+    be_om_feltene(Kontroll(register, IDAG), {}, les, feil.append)
 
     assert len(feil) == 1 and feil[0].startswith("Fødselsnummeret er allerede registrert")
 
@@ -152,7 +152,7 @@ def test_an_already_registered_number_is_asked_again(register, ny_pasient, synte
 def test_fields_given_as_options_are_checked_first_and_not_asked_for(register, syntetisk_fnr):
     stilt, _, les = skriptet("Kari", "", "", "", "", "")
 
-    svar = spor(
+    svar = be_om_feltene(
         Kontroll(register, IDAG), {"fnr": syntetisk_fnr(), "diagnosedato": "15.1.26"}, les, lambda _: None
     )
 
@@ -165,7 +165,7 @@ def test_a_wrong_option_ends_the_dialogue_before_anything_is_asked(register):
     _, _, les = skriptet()
 
     with pytest.raises(UgyldigInndata, match="^--diagnosedato: Datoen «31.02.2026» finnes ikke"):
-        spor(Kontroll(register, IDAG), {"diagnosedato": "31.02.2026"}, les, lambda _: None)
+        be_om_feltene(Kontroll(register, IDAG), {"diagnosedato": "31.02.2026"}, les, lambda _: None)
 
 
 def test_a_test_number_in_a_real_register_names_the_command_that_allows_them(kjor, syntetisk_fnr):

@@ -605,13 +605,13 @@ def ny_pasient(
         raise UgyldigInndata(f"Mangler --{mangler[0]}.")
     if mangler:
         from . import visning
-        from .registrering import Kontroll, spor
+        from .registrering import Kontroll, be_om_feltene
 
         def les(sporsmal: str) -> str:
             return visning.feilkonsoll().input(f"{sporsmal}: ", markup=False)
 
         # The patient's fields first; which service a new register belongs to is asked after.
-        verdier = spor(Kontroll(_miljo(ctx).register(), idag), gitt, les, visning.melding)
+        verdier = be_om_feltene(Kontroll(_miljo(ctx).register(), idag), gitt, les, visning.melding)
     else:
         verdier = {**gitt, "diagnosedato": _dato(diagnosedato, "--diagnosedato")}
     register = _miljo(ctx).register_for_oppretting(tjeneste)

@@ -104,7 +104,7 @@ def lokal_sone() -> tzinfo:
     return ZoneInfo(STANDARD_SONE)
 
 
-def na_utc() -> str:
+def tidspunkt_utc() -> str:
     """Now, as stored: ISO 8601 in UTC to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -239,7 +239,7 @@ def maned_periode(idag: date) -> Periode:
     return Periode(forste, legg_til_maneder(forste, 1) - timedelta(days=1))
 
 
-def forste_apne_sp(punkter: list[tuple[int, str]], tjeneste: str | None = None) -> int | None:
+def forste_apen_sp(punkter: list[tuple[int, str]], tjeneste: str | None = None) -> int | None:
     """The first open contact point among (sp, status) pairs that `tjeneste` is responsible
     for (any, when the register's service is not set), or None when all those are closed."""
     egne = TJENESTE_SP.get(tjeneste or "", SP_NUMRE)

@@ -28,7 +28,7 @@ from typing import Any
 
 from . import datoregler
 from . import fnr as fnr_regler
-from .datoer import na_utc, norsk_dato, parse_dato
+from .datoer import norsk_dato, parse_dato, tidspunkt_utc
 from .feil import UgyldigInndata
 from .norsk import antall as antall_ord
 from .register import Register
@@ -497,7 +497,7 @@ def _legg_inn(
     antall_rader: int,
 ) -> None:
     """Insert the checked rows in the running transaction, in batches (executemany)."""
-    opprettet = na_utc()
+    opprettet = tidspunkt_utc()
     pasient_id = register.mengde.neste_id("pasient")
     forlop_id = register.mengde.neste_id("forlop")
     resultat.forste_id = pasient_id

@@ -127,13 +127,13 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
     )
     for navn, antall in lest["aktive"]:
         rad(navn).aktive_pasienter += antall
-    for navn, forfalt, i_uke, i_maned, avslatt, na, neste in lest["punkter"]:
+    for navn, forfalt, i_uke, i_maned, avslatt, naa, neste in lest["punkter"]:
         k = rad(navn)
         k.forfalt += forfalt
         k.forfaller_uke += i_uke
         k.forfaller_maned += i_maned
         k.avslatt += avslatt
-        k.avslatt_spor_igjen_na += na
+        k.avslatt_spor_igjen_na += naa
         k.neste_spor_igjen = _tidligst(k.neste_spor_igjen, neste)
     for navn, antall in lest["tiltak"]:
         rad(navn).tiltak_over_frist += antall

@@ -76,7 +76,7 @@ class Kontroll:
         return tekst
 
 
-def spor(
+def be_om_feltene(
     kontroll: Kontroll,
     gitt: dict[str, Any],
     les: Callable[[str], str],

@@ -210,8 +210,8 @@ class Samtalemotor:
         synlige = [s for s in tema.sporsmal if self.er_synlig(s)]
         if not synlige:
             return None
-        apne = [s for s in synlige if not self.er_behandlet(s)]
-        self._gjeldende = (apne or synlige)[0]
+        ubehandlede = [s for s in synlige if not self.er_behandlet(s)]
+        self._gjeldende = (ubehandlede or synlige)[0]
         self._posisjon = self._indeks[self._gjeldende.id]
         return self._gjeldende
 

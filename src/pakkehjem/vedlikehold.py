@@ -275,7 +275,7 @@ def sjekk(sti: Path) -> dict[str, Any]:
             "sikkerhetskopien, eller kontakt den som drifter registeret."
         )
         return _avslutt_sjekk(resultat)
-    tilkobling = _apne_for_sjekk(sti, nokkel, resultat)
+    tilkobling = _koble_til_for_sjekk(sti, nokkel, resultat)
     try:
         try:
             integritet = drift.integritet(tilkobling)
@@ -353,7 +353,7 @@ _SKRIVEBESKYTTET = (
 )
 
 
-def _apne_for_sjekk(sti: Path, nokkel: str | None, resultat: dict[str, Any]) -> Any:
+def _koble_til_for_sjekk(sti: Path, nokkel: str | None, resultat: dict[str, Any]) -> Any:
     """A connection for the check. A register that cannot be written (read-only media) is read
     as it is, and said to be read-only, not damaged (`resultat["skrivebeskyttet"]`)."""
     uri = sti.resolve().as_uri()

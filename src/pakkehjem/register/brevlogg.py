@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from .. import forlop
-from ..datoer import na_utc
+from ..datoer import tidspunkt_utc
 from ..feil import Avvist
 from .gruppe import Gruppe
 from .tilkobling import bruker
@@ -168,7 +168,7 @@ class Brevlogg(Gruppe):
                     sprak,
                     sha256,
                     fil,
-                    na_utc(),
+                    tidspunkt_utc(),
                     bruker(),
                     art,
                     samhandlingspunkt_id,

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from .. import fnr as fnr_regler
-from ..datoer import na_utc
+from ..datoer import tidspunkt_utc
 from .gruppe import Gruppe
 from .tilkobling import bruker
 
@@ -75,7 +75,7 @@ class Mengde(Gruppe):
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [r if len(r) == 14 else (*r, None, None) for r in punkter],
         )
-        tid, hvem = na_utc(), bruker()
+        tid, hvem = tidspunkt_utc(), bruker()
         db.executemany(
             "INSERT INTO hendelse (tid, bruker, pasient_id, forlop_nr, sp, type, tekst)"
             " VALUES (?,?,?,?,?,?,?)",
@@ -89,7 +89,7 @@ class Mengde(Gruppe):
         with `guide` (id, versjon, kilde) on the contact point's date."""
         db = self.db
         guide_ref = self.reg.samtaler.guide_ref(guide)
-        tid, hvem = na_utc(), bruker()
+        tid, hvem = tidspunkt_utc(), bruker()
         neste = (db.execute("SELECT max(id) FROM samtale").fetchone()[0] or 0) + 1
         punkt_id = {
             (fid, sp): sid

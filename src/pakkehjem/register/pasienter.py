@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import fnr as fnr_regler
 from .. import forlop
-from ..datoer import fra_iso, na_utc, norsk_dato
+from ..datoer import fra_iso, norsk_dato, tidspunkt_utc
 from ..feil import Avvist, Duplikat, FlereTreff, IkkeFunnet, UgyldigInndata
 from ..regler import (
     NAVN_MAKS,
@@ -160,7 +160,7 @@ class Pasienter(Gruppe):
                     tom_som_null(fastlege),
                     tom_som_null(koordinator),
                     tom_som_null(telefon),
-                    na_utc(),
+                    tidspunkt_utc(),
                 ),
             ).lastrowid
             assert pasient_id is not None

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import datoregler, forlop, livslop, regler
 from .. import fnr as fnr_regler
-from ..datoer import fra_iso, iso, na_utc, norsk_dato
+from ..datoer import fra_iso, iso, norsk_dato, tidspunkt_utc
 from ..feil import Avvist, Duplikat, UgyldigInndata
 from ..hendelser import hendelsestekst
 from ..regler import (
@@ -83,7 +83,7 @@ class Punkter(Gruppe):
                 if tjeneste is None:
                     raise UgyldigInndata("Oppgi samhandlingspunktet med --sp 1, 2 eller 3.")
                 tjeneste = forlop.SYKEHUS if tjeneste == forlop.KOMMUNE else forlop.KOMMUNE
-            sp = forlop.forste_apne_sp([(r[3], r[4]) for r in rader], tjeneste)
+            sp = forlop.forste_apen_sp([(r[3], r[4]) for r in rader], tjeneste)
             if sp is None:
                 if tjeneste is None:
                     raise Avvist("Alle samhandlingspunktene i det aktive forløpet er avsluttet.")
@@ -332,7 +332,7 @@ class Punkter(Gruppe):
                 " VALUES (?,?,?,?,?,?)",
                 (
                     nummer.nummer, mottak.navn, nummer.fodselsdato.isoformat(), mottak.kommune,
-                    mottak.fastlege, na_utc(),
+                    mottak.fastlege, tidspunkt_utc(),
                 ),
             ).lastrowid  # fmt: skip
             assert pasient_id is not None
@@ -400,7 +400,7 @@ class Punkter(Gruppe):
                 mottak.sp,
                 mottak.avsender,
                 sha256,
-                na_utc(),
+                tidspunkt_utc(),
                 bruker(),
             ),
         ).lastrowid
@@ -408,7 +408,7 @@ class Punkter(Gruppe):
             db.execute(
                 "INSERT INTO tiltak (pasient_id, hva, ansvarlig, frist, opprettet, mottatt_id)"
                 " VALUES (?,?,?,?,?,?)",
-                (pasient_id, t["hva"], t["ansvarlig"], t["frist"], na_utc(), mottatt_id),
+                (pasient_id, t["hva"], t["ansvarlig"], t["frist"], tidspunkt_utc(), mottatt_id),
             )
         steg.append(
             f"{len(mottak.tiltak)} åpne tiltak kopiert." if mottak.tiltak else "Ingen åpne tiltak å kopiere."
@@ -705,7 +705,7 @@ class Punkter(Gruppe):
             vilkar.append("s.ansvarlig = :ansvarlig")
             verdier["ansvarlig"] = forlop.les_ansvarlig(ansvarlig)
         # Each row leaves SQLite as a finished JSON object (masking and the derived state are
-        # the Python rules, registered as SQL functions in `apne`): on 100,000 patients the
+        # the Python rules, registered as SQL functions in `tilkobling.koble_til`): on 100,000 patients the
         # week's list is 17,000 rows, and building them as Python objects cost a third of
         # the command's time.
         sql = f"""

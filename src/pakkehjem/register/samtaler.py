@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from .. import datoregler, forlop
-from ..datoer import fra_iso, iso, na_utc, norsk_dato, vis_tid
+from ..datoer import fra_iso, iso, norsk_dato, tidspunkt_utc, vis_tid
 from ..feil import Avvist, IkkeFunnet
 from ..hendelser import hendelsestekst
 from ..prosess import las_er_i_bruk
@@ -112,10 +112,10 @@ class Samtaler(Gruppe):
                         punkt.id,
                         guide_ref,
                         dato.isoformat(),
-                        na_utc(),
+                        tidspunkt_utc(),
                         bruker(),
                         eier,
-                        na_utc() if eier else None,
+                        tidspunkt_utc() if eier else None,
                     ),
                 ).lastrowid
                 self.t.hendelse(
@@ -136,7 +136,7 @@ class Samtaler(Gruppe):
                         )
                     db.execute(
                         "UPDATE samtale SET las_eier = ?, las_tid = ? WHERE id = ?",
-                        (eier, na_utc(), samtale_id),
+                        (eier, tidspunkt_utc(), samtale_id),
                     )
             self.t.logg(pasient_id, handling)
             assert samtale_id is not None
@@ -167,7 +167,16 @@ class Samtaler(Gruppe):
         samtale_id = db.execute(
             "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato, startet, bruker,"
             " las_eier, las_tid) VALUES (?,?,?,?,?,?,?,?)",
-            (pasient_id, punkt.id, guide_ref, dato, na_utc(), bruker(), eier, na_utc() if eier else None),
+            (
+                pasient_id,
+                punkt.id,
+                guide_ref,
+                dato,
+                tidspunkt_utc(),
+                bruker(),
+                eier,
+                tidspunkt_utc() if eier else None,
+            ),
         ).lastrowid
         db.execute(
             "INSERT INTO samtale_revisjon (samtale_id, erstatter) VALUES (?,?)", (samtale_id, forrige_id)
@@ -187,7 +196,7 @@ class Samtaler(Gruppe):
             "svarene før endringen beholdes.",
         )
         self.t.logg(pasient_id, "samtale-endre")
-        return (samtale_id, eier, na_utc() if eier else None, guide_ref, dato)
+        return (samtale_id, eier, tidspunkt_utc() if eier else None, guide_ref, dato)
 
     def sjekk(self, ref: str, sp: int | None, dato: date, idag: date, *, bekreft: bool = False) -> int:
         """Before a conversation is held on `dato`: the date rules (not before the diagnosis, not
@@ -285,7 +294,7 @@ class Samtaler(Gruppe):
             self._skriv_svar(
                 db, samtale_id, pasient_id, sporsmal_id, verdi, hoppet_over, tiltak, samtykke, dato
             )
-            db.execute("UPDATE samtale SET las_tid = ? WHERE id = ?", (na_utc(), samtale_id))
+            db.execute("UPDATE samtale SET las_tid = ? WHERE id = ?", (tidspunkt_utc(), samtale_id))
             self.t.logg(pasient_id, "samtale-svar")
 
     def _skriv_svar(
@@ -314,7 +323,7 @@ class Samtaler(Gruppe):
                 None if hoppet_over else json.dumps(verdi, ensure_ascii=False),
                 int(hoppet_over),
                 rekkefolge,
-                na_utc(),
+                tidspunkt_utc(),
             ),
         )
         if tiltak and not hoppet_over:
@@ -333,7 +342,15 @@ class Samtaler(Gruppe):
             db.execute(
                 "INSERT INTO tiltak (pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist,"
                 " opprettet) VALUES (?,?,?,?,?,?,?)",
-                (pasient_id, samtale_id, sporsmal_id, t["hva"], t["ansvarlig"], t.get("frist"), na_utc()),
+                (
+                    pasient_id,
+                    samtale_id,
+                    sporsmal_id,
+                    t["hva"],
+                    t["ansvarlig"],
+                    t.get("frist"),
+                    tidspunkt_utc(),
+                ),
             )
         if samtykke:
             db.execute("DELETE FROM samtykke WHERE samtale_id = ? AND mottaker = ?", (samtale_id, samtykke))
@@ -351,7 +368,7 @@ class Samtaler(Gruppe):
                         iso(dato) or samtale_dato,
                         "samtale",
                         samtale_id,
-                        na_utc(),
+                        tidspunkt_utc(),
                         bruker(),
                     ),
                 )
@@ -402,7 +419,7 @@ class Samtaler(Gruppe):
                     "INSERT INTO utkast (samtale_id, sporsmal_id, tekst, tid) VALUES (?,?,?,?)"
                     " ON CONFLICT (samtale_id, sporsmal_id) DO UPDATE SET tekst = excluded.tekst,"
                     " tid = excluded.tid",
-                    (samtale_id, sporsmal_id, tekst, na_utc()),
+                    (samtale_id, sporsmal_id, tekst, tidspunkt_utc()),
                 )
             else:
                 db.execute(
@@ -448,7 +465,7 @@ class Samtaler(Gruppe):
         db.execute(
             "UPDATE samtale SET status = 'fullfort', fullfort = ?, las_eier = NULL, las_tid = NULL"
             " WHERE id = ?",
-            (na_utc(), samtale_id),
+            (tidspunkt_utc(), samtale_id),
         )
         punkt = self.reg.punkter.fra_id(sp_id)
         if self.erstatter(samtale_id) is not None:
@@ -560,7 +577,7 @@ class Samtaler(Gruppe):
         fullfor: bool = True,
     ) -> dict[str, Any]:
         """A whole conversation from an answers file, in ONE transaction: all or nothing (the
-        guide too: `guide_ref` as for `apne_samtale`). The date rules of `datoregler` first:
+        guide too: `guide_ref` as for `begynn_eller_fortsett`). The date rules of `datoregler` first:
         held on `dato` between the diagnosis and `idag` (default: `dato`), an SP3 long before
         its window only with `bekreft`, deadlines and the next date after `dato`.
         `fullfor=False` (a booklet, then the conversation): the answers are stored and the
@@ -582,7 +599,7 @@ class Samtaler(Gruppe):
             samtale_id = db.execute(
                 "INSERT INTO samtale (pasient_id, samhandlingspunkt_id, guide_ref, dato, startet,"
                 " bruker) VALUES (?,?,?,?,?,?)",
-                (pasient_id, punkt.id, guide_ref, dato.isoformat(), na_utc(), bruker()),
+                (pasient_id, punkt.id, guide_ref, dato.isoformat(), tidspunkt_utc(), bruker()),
             ).lastrowid
             assert samtale_id is not None
             for sporsmal_id, verdi, tiltak, samtykke in svar:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from ..datoer import na_utc, norsk_dato
+from ..datoer import norsk_dato, tidspunkt_utc
 from .gruppe import Gruppe
 from .tilkobling import bruker
 
@@ -55,7 +55,7 @@ class Samtykker(Gruppe):
                     dato.isoformat(),
                     "kommando",
                     None,
-                    na_utc(),
+                    tidspunkt_utc(),
                     bruker(),
                     json.dumps(omfang) if omfang is not None else None,
                     navn,

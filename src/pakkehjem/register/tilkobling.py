@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import fnr as fnr_regler
 from .. import forlop
-from ..datoer import fra_iso, na_utc
+from ..datoer import fra_iso, tidspunkt_utc
 from ..feil import Avvist, Opptatt, PakkehjemFeil, SkadetDatabase, UgyldigInndata
 from ..regler import navnetreff
 from . import motor
@@ -184,13 +184,13 @@ class Transaksjon:
         self.db.execute(
             "INSERT INTO hendelse (tid, bruker, pasient_id, forlop_nr, sp, type, tekst)"
             " VALUES (?,?,?,?,?,?,?)",
-            (na_utc(), bruker(), pasient_id, forlop_nr, sp, type_, tekst),
+            (tidspunkt_utc(), bruker(), pasient_id, forlop_nr, sp, type_, tekst),
         )
 
     def skriv_tilgangslogg(self) -> None:
         """The access-log rows of this transaction, written last, before the commit."""
         if self._tilgang:
-            tid, hvem = na_utc(), bruker()
+            tid, hvem = tidspunkt_utc(), bruker()
             self.db.executemany(
                 "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling) VALUES (?,?,?,?)",
                 [(tid, hvem, pid, handling) for pid, handling in self._tilgang],

@@ -7,9 +7,12 @@ import getpass
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,6 +104,53 @@ def test_aapning_paa_nytt_endrer_ikke_et_register_som_er_oppdatert(register: Reg
         assert andre.innstillinger()["sp1_uker"] == 6
     finally:
         andre.lukk()
+
+
+def test_en_migrering_kan_vaere_en_funksjon_av_sqlite_utils_i_samme_transaksjon(
+    register: Register, db_sti: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pakkehjem.register import skjema
+
+    register.sett_innstilling("sp1_uker", "6")
+    register.lukk()
+
+    def bytt_rekkefolge(db: Any) -> None:
+        # A column change the sqlite-utils way: its statements, run in the migration's transaction.
+        for setning in db["innstilling"].transform_sql(column_order=("verdi", "navn")):
+            db.execute(setning)
+
+    monkeypatch.setattr(skjema, "MIGRASJONER", (*MIGRASJONER, bytt_rekkefolge))
+    oppgradert = Register.fra_fil(db_sti)
+    try:
+        kolonner = [r[1] for r in oppgradert.db.execute("PRAGMA table_info(innstilling)")]
+        assert kolonner == ["verdi", "navn"]
+        assert oppgradert.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER) + 1
+        assert oppgradert.innstillinger()["sp1_uker"] == 6
+    finally:
+        oppgradert.lukk()
+
+
+def test_en_migreringsfunksjon_som_feiler_etterlater_registeret_urort(
+    register: Register, db_sti: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pakkehjem.register import skjema
+
+    register.lukk()
+
+    def halvveis(db: Any) -> None:
+        for setning in db["innstilling"].transform_sql(column_order=("verdi", "navn")):
+            db.execute(setning)
+        raise RuntimeError("strømmen gikk")
+
+    monkeypatch.setattr(skjema, "MIGRASJONER", (*MIGRASJONER, halvveis))
+    with pytest.raises(RuntimeError):
+        Register.fra_fil(db_sti)
+    tilkobling = sqlite3.connect(db_sti)
+    try:
+        assert tilkobling.execute("PRAGMA user_version").fetchone()[0] == len(MIGRASJONER)
+        assert [r[1] for r in tilkobling.execute("PRAGMA table_info(innstilling)")] == ["navn", "verdi"]
+    finally:
+        tilkobling.close()
 
 
 def test_fremmednokler_stopper_et_forlop_uten_pasient(register: Register) -> None:
@@ -445,3 +495,23 @@ def test_ugyldig_innstilling_avvises_og_endrer_ingenting(register: Register, nav
     with pytest.raises(UgyldigInndata):
         register.sett_innstilling(navn, verdi)
     assert register.innstillinger() == for_
+
+
+def test_sqlite_utils_lastes_bare_naar_en_migrering_kjorer(db_sti: Path, tmp_path: Path) -> None:
+    # A command on an up-to-date register never pays for importing sqlite-utils (start-up time).
+    program = (
+        "import sys\n"
+        "from pakkehjem.register import Register\n"
+        "Register.fra_fil(sys.argv[1]).lukk()\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+
+    def lastet(sti: Path) -> str:
+        resultat = subprocess.run(
+            [sys.executable, "-c", program, str(sti)], capture_output=True, text=True, timeout=60
+        )
+        assert resultat.returncode == 0, resultat.stderr
+        return resultat.stdout.strip()
+
+    assert lastet(db_sti) == "True"  # a new register: every migration runs
+    assert lastet(db_sti) == "False"  # the same register, up to date

@@ -229,7 +229,7 @@ def test_en_migrering_som_feiler_etterlater_registeret_urort(
     kopi, oppforing = gammelt
     # A last migration that first destroys, then fails: all of it, and every migration before
     # it in the same run, must be rolled back.
-    odelagt = "DELETE FROM hendelse;\nDROP TABLE innstilling;\nINSERT INTO finnes_ikke VALUES (1);\n"
+    odelagt = ("DELETE FROM hendelse", "DROP TABLE innstilling", "INSERT INTO finnes_ikke VALUES (1)")
     monkeypatch.setattr(register_modul, "MIGRASJONER", (*MIGRASJONER, odelagt))
     forvent_feil(kjor("--db", kopi, "vis", "1", "--json"), 1)
     assert _user_version(kopi) == oppforing["user_version"]

@@ -3,24 +3,35 @@
 `MIGRASJONER` is append-only: a register made by any earlier version holds `user_version` =
 the number of migrations it has, and gets the rest, in order, in one transaction. A migration
 never drops patient data (tests/test_skjemaoppgradering.py opens registers of older commits).
+
+A migration is its SQL statements in order, or a function of a `sqlite_utils.Database` on the
+same connection (for a column change: `db[tabell].transform_sql(...)`, whose statements run in
+the migration's transaction; `transform()` itself would commit half-way). sqlite-utils is
+imported only when a register lacks a migration: a command on an up-to-date register never
+loads it.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..feil import Avvist, SkadetDatabase
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+Migrering = tuple[str, ...] | Callable[["Database"], None]
+
 # Numbered migrations, applied in order on open; user_version holds how many are applied.
 # A migration never drops patient data.
-MIGRASJONER: tuple[str, ...] = (
-    """
-    CREATE TABLE innstilling (
+MIGRASJONER: tuple[Migrering, ...] = (
+    (
+        """CREATE TABLE innstilling (
         navn TEXT PRIMARY KEY,
         verdi TEXT NOT NULL
-    );
-    CREATE TABLE pasient (
+    );""",
+        """CREATE TABLE pasient (
         id INTEGER PRIMARY KEY,
         fnr TEXT NOT NULL UNIQUE,
         navn TEXT NOT NULL,
@@ -31,8 +42,8 @@ MIGRASJONER: tuple[str, ...] = (
         telefon TEXT,
         status TEXT NOT NULL DEFAULT 'aktiv' CHECK (status IN ('aktiv', 'avsluttet')),
         opprettet TEXT NOT NULL
-    );
-    CREATE TABLE forlop (
+    );""",
+        """CREATE TABLE forlop (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         nr INTEGER NOT NULL,
@@ -42,8 +53,8 @@ MIGRASJONER: tuple[str, ...] = (
         avsluttet_dato TEXT,
         avsluttet_grunn TEXT,
         UNIQUE (pasient_id, nr)
-    );
-    CREATE TABLE samhandlingspunkt (
+    );""",
+        """CREATE TABLE samhandlingspunkt (
         id INTEGER PRIMARY KEY,
         forlop_id INTEGER NOT NULL REFERENCES forlop(id),
         sp INTEGER NOT NULL CHECK (sp IN (1, 2, 3)),
@@ -61,10 +72,10 @@ MIGRASJONER: tuple[str, ...] = (
         forfall_fra TEXT,
         forfall_til TEXT,
         UNIQUE (forlop_id, sp)
-    );
-    CREATE INDEX samhandlingspunkt_forfall
-        ON samhandlingspunkt (forfall_til, forfall_fra) WHERE forfall_til IS NOT NULL;
-    CREATE TABLE hendelse (
+    );""",
+        """CREATE INDEX samhandlingspunkt_forfall
+        ON samhandlingspunkt (forfall_til, forfall_fra) WHERE forfall_til IS NOT NULL;""",
+        """CREATE TABLE hendelse (
         id INTEGER PRIMARY KEY,
         tid TEXT NOT NULL,
         bruker TEXT NOT NULL,
@@ -73,32 +84,32 @@ MIGRASJONER: tuple[str, ...] = (
         sp INTEGER,
         type TEXT NOT NULL,
         tekst TEXT NOT NULL
-    );
-    CREATE INDEX hendelse_pasient ON hendelse (pasient_id);
-    CREATE TABLE tilgangslogg (
+    );""",
+        "CREATE INDEX hendelse_pasient ON hendelse (pasient_id);",
+        """CREATE TABLE tilgangslogg (
         id INTEGER PRIMARY KEY,
         tid TEXT NOT NULL,
         bruker TEXT NOT NULL,
         pasient_id INTEGER NOT NULL,
         handling TEXT NOT NULL
-    );
-    CREATE INDEX tilgangslogg_pasient ON tilgangslogg (pasient_id);
-    CREATE TRIGGER tilgangslogg_uendret BEFORE UPDATE ON tilgangslogg
-        BEGIN SELECT RAISE(ABORT, 'tilgangsloggen kan bare utvides'); END;
-    CREATE TRIGGER tilgangslogg_ikke_slett BEFORE DELETE ON tilgangslogg
-        BEGIN SELECT RAISE(ABORT, 'tilgangsloggen kan bare utvides'); END;
-    """,
+    );""",
+        "CREATE INDEX tilgangslogg_pasient ON tilgangslogg (pasient_id);",
+        """CREATE TRIGGER tilgangslogg_uendret BEFORE UPDATE ON tilgangslogg
+        BEGIN SELECT RAISE(ABORT, 'tilgangsloggen kan bare utvides'); END;""",
+        """CREATE TRIGGER tilgangslogg_ikke_slett BEFORE DELETE ON tilgangslogg
+        BEGIN SELECT RAISE(ABORT, 'tilgangsloggen kan bare utvides'); END;""",
+    ),
     # 2: the conversation. The guide text is stored with every conversation, so an old
     # conversation keeps the question texts that were actually asked.
-    """
-    CREATE TABLE guide (
+    (
+        """CREATE TABLE guide (
         id INTEGER PRIMARY KEY,
         guide_id TEXT NOT NULL,
         versjon TEXT NOT NULL,
         sjekksum TEXT NOT NULL UNIQUE,
         kilde TEXT NOT NULL
-    );
-    CREATE TABLE samtale (
+    );""",
+        """CREATE TABLE samtale (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samhandlingspunkt_id INTEGER NOT NULL REFERENCES samhandlingspunkt(id),
@@ -112,10 +123,10 @@ MIGRASJONER: tuple[str, ...] = (
         -- cannot run the same one; released on exit, taken over when that process is gone.
         las_eier TEXT,
         las_tid TEXT
-    );
-    CREATE INDEX samtale_pasient ON samtale (pasient_id);
-    CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';
-    CREATE TABLE svar (
+    );""",
+        "CREATE INDEX samtale_pasient ON samtale (pasient_id);",
+        "CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';",
+        """CREATE TABLE svar (
         samtale_id INTEGER NOT NULL REFERENCES samtale(id),
         sporsmal_id TEXT NOT NULL,
         verdi TEXT,
@@ -123,8 +134,8 @@ MIGRASJONER: tuple[str, ...] = (
         rekkefolge INTEGER NOT NULL,
         tid TEXT NOT NULL,
         PRIMARY KEY (samtale_id, sporsmal_id)
-    );
-    CREATE TABLE tiltak (
+    );""",
+        """CREATE TABLE tiltak (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samtale_id INTEGER REFERENCES samtale(id),
@@ -135,10 +146,10 @@ MIGRASJONER: tuple[str, ...] = (
         status TEXT NOT NULL DEFAULT 'apen' CHECK (status IN ('apen', 'utfort')),
         utfort_dato TEXT,
         opprettet TEXT NOT NULL
-    );
-    CREATE INDEX tiltak_pasient ON tiltak (pasient_id);
-    CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';
-    CREATE TABLE samtykke (
+    );""",
+        "CREATE INDEX tiltak_pasient ON tiltak (pasient_id);",
+        "CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';",
+        """CREATE TABLE samtykke (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         mottaker TEXT NOT NULL CHECK (mottaker IN ('fastlege', 'kommune', 'sykehus', 'nav', 'annen')),
@@ -148,14 +159,14 @@ MIGRASJONER: tuple[str, ...] = (
         samtale_id INTEGER REFERENCES samtale(id),
         registrert TEXT NOT NULL,
         bruker TEXT NOT NULL
-    );
-    CREATE INDEX samtykke_pasient ON samtykke (pasient_id);
-    """,
+    );""",
+        "CREATE INDEX samtykke_pasient ON samtykke (pasient_id);",
+    ),
     # 3: every handover letter written (`brev`): to whom, from which conversation, in which
     # format, and the sha256 of the exact bytes, so a letter can be matched to the record later.
     # Append-only, like the access log: the record of what was disclosed must not change.
-    """
-    CREATE TABLE brev (
+    (
+        """CREATE TABLE brev (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samtale_id INTEGER NOT NULL REFERENCES samtale(id),
@@ -168,19 +179,19 @@ MIGRASJONER: tuple[str, ...] = (
         fil TEXT,
         skrevet TEXT NOT NULL,
         bruker TEXT NOT NULL
-    );
-    CREATE INDEX brev_pasient ON brev (pasient_id);
-    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    """,
+    );""",
+        "CREATE INDEX brev_pasient ON brev (pasient_id);",
+        """CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+        """CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+    ),
     # 4: the invitation letter to the patient (`innkalling`) is recorded in `brev` too. It
     # comes before the conversation, so the table is rebuilt (SQLite cannot drop NOT NULL)
     # with `art` (which letter), the contact point it invites to, and samtale_id only for a
     # summary. Every row is copied over as a summary; the append-only triggers come back.
-    """
-    CREATE TABLE brev_ny (
+    (
+        """CREATE TABLE brev_ny (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samtale_id INTEGER REFERENCES samtale(id),
@@ -197,39 +208,37 @@ MIGRASJONER: tuple[str, ...] = (
         samhandlingspunkt_id INTEGER REFERENCES samhandlingspunkt(id),
         CHECK ((art = 'oppsummering' AND samtale_id IS NOT NULL)
             OR (art = 'innkalling' AND samhandlingspunkt_id IS NOT NULL AND mottaker = 'pasient'))
-    );
-    INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+    );""",
+        """INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
         sha256, fil, skrevet, bruker)
         SELECT id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
-            sha256, fil, skrevet, bruker FROM brev;
-    DROP TABLE brev;
-    ALTER TABLE brev_ny RENAME TO brev;
-    CREATE INDEX brev_pasient ON brev (pasient_id);
-    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    """,
+            sha256, fil, skrevet, bruker FROM brev;""",
+        "DROP TABLE brev;",
+        "ALTER TABLE brev_ny RENAME TO brev;",
+        "CREATE INDEX brev_pasient ON brev (pasient_id);",
+        """CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+        """CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+    ),
     # 5: the work-list index also holds what the list shows of a point, so the list reads
     # no samhandlingspunkt rows (bench/: about -20 ms on 100,000 patients).
-    """
-    DROP INDEX samhandlingspunkt_forfall;
-    CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
+    (
+        "DROP INDEX samhandlingspunkt_forfall;",
+        """CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
         forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
-        WHERE forfall_til IS NOT NULL;
-    """,
+        WHERE forfall_til IS NOT NULL;""",
+    ),
     # 6: no index on the access log's patient. A work list logs one row per patient listed
     # (17,000 on a large register); with the index each list rewrote nearly every leaf page of
     # it, and the commit grew with the log (34 to 163 ms at 3 million rows, bench/). Reading
     # one patient's log (`logg REF`, rare) scans instead: about 0.1 s at 3 million rows.
-    """
-    DROP INDEX IF EXISTS tilgangslogg_pasient;
-    """,
+    ("DROP INDEX IF EXISTS tilgangslogg_pasient;",),
     # 7: a contact point held by another service (`holdt`): its own closed status, who held
     # it and the summary received. SQLite cannot change a CHECK, so the table is rebuilt
     # (foreign keys are off while migrations run, see `_migrer`) and every row copied over.
-    """
-    CREATE TABLE samhandlingspunkt_ny (
+    (
+        """CREATE TABLE samhandlingspunkt_ny (
         id INTEGER PRIMARY KEY,
         forlop_id INTEGER NOT NULL REFERENCES forlop(id),
         sp INTEGER NOT NULL CHECK (sp IN (1, 2, 3)),
@@ -248,29 +257,29 @@ MIGRASJONER: tuple[str, ...] = (
         holdt_av TEXT,
         sammendrag TEXT,
         UNIQUE (forlop_id, sp)
-    );
-    INSERT INTO samhandlingspunkt_ny (id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
+    );""",
+        """INSERT INTO samhandlingspunkt_ny (id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
         dato, klokkeslett, sted, grunn, forfall_fra, forfall_til)
         SELECT id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
-            dato, klokkeslett, sted, grunn, forfall_fra, forfall_til FROM samhandlingspunkt;
-    DROP TABLE samhandlingspunkt;
-    ALTER TABLE samhandlingspunkt_ny RENAME TO samhandlingspunkt;
-    CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
+            dato, klokkeslett, sted, grunn, forfall_fra, forfall_til FROM samhandlingspunkt;""",
+        "DROP TABLE samhandlingspunkt;",
+        "ALTER TABLE samhandlingspunkt_ny RENAME TO samhandlingspunkt;",
+        """CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_til, forfall_fra,
         forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
-        WHERE forfall_til IS NOT NULL;
-    """,
+        WHERE forfall_til IS NOT NULL;""",
+    ),
     # 8: what is typed but not yet stored as an answer (`samtale`): kept as a draft of its
     # question, written a moment after typing and on Ctrl-C or a closed terminal, offered on
     # resume, and gone when the answer is stored. One draft per question of a conversation.
-    """
-    CREATE TABLE IF NOT EXISTS utkast (
+    (
+        """CREATE TABLE IF NOT EXISTS utkast (
         samtale_id INTEGER NOT NULL REFERENCES samtale(id),
         sporsmal_id TEXT NOT NULL,
         tekst TEXT NOT NULL,
         tid TEXT NOT NULL,
         PRIMARY KEY (samtale_id, sporsmal_id)
-    );
-    """,
+    );""",
+    ),
     # 9: letters that say the right thing to the right reader (issue 12).
     # - A consent to nav or annen has a scope: `omfang` is a JSON list of the guide's theme ids
     #   (and "diagnose") that may be shared; NULL, as every consent recorded before this, means
@@ -283,11 +292,11 @@ MIGRASJONER: tuple[str, ...] = (
     # - `brev` is rebuilt (SQLite cannot change a CHECK) for the messages without a conversation
     #   (art avslag, flytting, avsluttet) and the structured handover (format fhir). Every row is
     #   copied; the append-only triggers come back.
-    """
-    ALTER TABLE samtykke ADD COLUMN omfang TEXT;
-    ALTER TABLE samtykke ADD COLUMN navn TEXT;
-    ALTER TABLE forlop ADD COLUMN til_kommune TEXT;
-    CREATE TABLE brev_ny (
+    (
+        "ALTER TABLE samtykke ADD COLUMN omfang TEXT;",
+        "ALTER TABLE samtykke ADD COLUMN navn TEXT;",
+        "ALTER TABLE forlop ADD COLUMN til_kommune TEXT;",
+        """CREATE TABLE brev_ny (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samtale_id INTEGER REFERENCES samtale(id),
@@ -306,19 +315,19 @@ MIGRASJONER: tuple[str, ...] = (
         CHECK ((art = 'oppsummering' AND samtale_id IS NOT NULL)
             OR (art = 'innkalling' AND samhandlingspunkt_id IS NOT NULL AND mottaker = 'pasient')
             OR art IN ('avslag', 'flytting', 'avsluttet'))
-    );
-    INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
+    );""",
+        """INSERT INTO brev_ny (id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
         sha256, fil, skrevet, bruker, art, samhandlingspunkt_id)
         SELECT id, pasient_id, samtale_id, mottaker, mottaker_navn, format, sprak,
-            sha256, fil, skrevet, bruker, art, samhandlingspunkt_id FROM brev;
-    DROP TABLE brev;
-    ALTER TABLE brev_ny RENAME TO brev;
-    CREATE INDEX brev_pasient ON brev (pasient_id);
-    CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
-        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;
-    CREATE TABLE mottatt (
+            sha256, fil, skrevet, bruker, art, samhandlingspunkt_id FROM brev;""",
+        "DROP TABLE brev;",
+        "ALTER TABLE brev_ny RENAME TO brev;",
+        "CREATE INDEX brev_pasient ON brev (pasient_id);",
+        """CREATE TRIGGER brev_uendret BEFORE UPDATE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+        """CREATE TRIGGER brev_ikke_slett BEFORE DELETE ON brev
+        BEGIN SELECT RAISE(ABORT, 'brevloggen kan bare utvides'); END;""",
+        """CREATE TABLE mottatt (
         id INTEGER PRIMARY KEY,
         identifikator TEXT NOT NULL UNIQUE,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
@@ -328,29 +337,29 @@ MIGRASJONER: tuple[str, ...] = (
         sha256 TEXT NOT NULL,
         mottatt TEXT NOT NULL,
         bruker TEXT NOT NULL
-    );
-    CREATE INDEX mottatt_pasient ON mottatt (pasient_id);
-    ALTER TABLE tiltak ADD COLUMN mottatt_id INTEGER REFERENCES mottatt(id);
-    """,
+    );""",
+        "CREATE INDEX mottatt_pasient ON mottatt (pasient_id);",
+        "ALTER TABLE tiltak ADD COLUMN mottatt_id INTEGER REFERENCES mottatt(id);",
+    ),
     # 10: a finished conversation amended (`samtale --endre`) is a new revision: a new
     # conversation that starts with a copy of the answers and replaces (`erstatter`) the one
     # before, which stays stored as it was, as history. One revision replaces one conversation.
-    """
-    CREATE TABLE IF NOT EXISTS samtale_revisjon (
+    (
+        """CREATE TABLE IF NOT EXISTS samtale_revisjon (
         samtale_id INTEGER PRIMARY KEY REFERENCES samtale(id),
         erstatter INTEGER NOT NULL UNIQUE REFERENCES samtale(id)
-    );
-    """,
+    );""",
+    ),
     # 11: the end of a pathway closes what belongs to it. An action can be closed unfinished
     # (`lukket`, with the reason: the patient died, moved, or left the pathway), an unfinished
     # conversation can be ended (`avbrutt`, with the reason), and a booking that was called off
     # is remembered (`avlyst_*`) so the calendar keeps it as cancelled under the same UID.
     # Both tables are rebuilt to change their CHECK; every row and index is kept.
-    """
-    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_dato TEXT;
-    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_klokkeslett TEXT;
-    ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_sted TEXT;
-    CREATE TABLE tiltak_ny (
+    (
+        "ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_dato TEXT;",
+        "ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_klokkeslett TEXT;",
+        "ALTER TABLE samhandlingspunkt ADD COLUMN avlyst_sted TEXT;",
+        """CREATE TABLE tiltak_ny (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samtale_id INTEGER REFERENCES samtale(id),
@@ -363,16 +372,16 @@ MIGRASJONER: tuple[str, ...] = (
         opprettet TEXT NOT NULL,
         mottatt_id INTEGER REFERENCES mottatt(id),
         lukket_grunn TEXT
-    );
-    INSERT INTO tiltak_ny (id, pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, status,
+    );""",
+        """INSERT INTO tiltak_ny (id, pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, status,
         utfort_dato, opprettet, mottatt_id)
         SELECT id, pasient_id, samtale_id, sporsmal_id, hva, ansvarlig, frist, status,
-            utfort_dato, opprettet, mottatt_id FROM tiltak;
-    DROP TABLE tiltak;
-    ALTER TABLE tiltak_ny RENAME TO tiltak;
-    CREATE INDEX tiltak_pasient ON tiltak (pasient_id);
-    CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';
-    CREATE TABLE samtale_ny (
+            utfort_dato, opprettet, mottatt_id FROM tiltak;""",
+        "DROP TABLE tiltak;",
+        "ALTER TABLE tiltak_ny RENAME TO tiltak;",
+        "CREATE INDEX tiltak_pasient ON tiltak (pasient_id);",
+        "CREATE INDEX tiltak_apne ON tiltak (frist) WHERE status = 'apen';",
+        """CREATE TABLE samtale_ny (
         id INTEGER PRIMARY KEY,
         pasient_id INTEGER NOT NULL REFERENCES pasient(id),
         samhandlingspunkt_id INTEGER NOT NULL REFERENCES samhandlingspunkt(id),
@@ -385,16 +394,16 @@ MIGRASJONER: tuple[str, ...] = (
         las_eier TEXT,
         las_tid TEXT,
         avbrutt_grunn TEXT
-    );
-    INSERT INTO samtale_ny (id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,
+    );""",
+        """INSERT INTO samtale_ny (id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,
         fullfort, bruker, las_eier, las_tid)
         SELECT id, pasient_id, samhandlingspunkt_id, guide_ref, dato, status, startet,
-            fullfort, bruker, las_eier, las_tid FROM samtale;
-    DROP TABLE samtale;
-    ALTER TABLE samtale_ny RENAME TO samtale;
-    CREATE INDEX samtale_pasient ON samtale (pasient_id);
-    CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';
-    """,
+            fullfort, bruker, las_eier, las_tid FROM samtale;""",
+        "DROP TABLE samtale;",
+        "ALTER TABLE samtale_ny RENAME TO samtale;",
+        "CREATE INDEX samtale_pasient ON samtale (pasient_id);",
+        "CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';",
+    ),
 )
 
 
@@ -416,7 +425,11 @@ def migrer(db: Any) -> None:
         db.execute("PRAGMA foreign_keys = ON")
 
 
-def _migrer_uten_nokler(db: Any) -> None:
+def _migrer_uten_nokler(tilkobling: Any) -> None:
+    from sqlite_utils import Database
+
+    # The register's own connection: recursive triggers and plugins as the register has them.
+    db = Database(tilkobling, recursive_triggers=False, execute_plugins=False)
     db.execute("BEGIN IMMEDIATE")
     try:
         versjon = db.execute("PRAGMA user_version").fetchone()[0]
@@ -427,9 +440,12 @@ def _migrer_uten_nokler(db: Any) -> None:
             raise Avvist(
                 "Filen er en SQLite-database, men ikke et pakkehjem-register. Oppgi riktig fil med --db."
             )
-        for nummer in range(versjon, len(MIGRASJONER)):
-            for setning in _setninger(MIGRASJONER[nummer]):
-                db.execute(setning)
+        for migrering in MIGRASJONER[versjon:]:
+            if callable(migrering):
+                migrering(db)
+            else:
+                for setning in migrering:
+                    db.execute(setning)
         if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
             raise SkadetDatabase(
                 "Registeret har rader som peker på rader som ikke finnes, og kan ikke "
@@ -440,17 +456,3 @@ def _migrer_uten_nokler(db: Any) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
-
-
-def _setninger(skript: str) -> list[str]:
-    """Split a migration into statements (triggers hold semicolons inside BEGIN ... END)."""
-    setninger, buffer = [], ""
-    for linje in skript.splitlines(keepends=True):
-        buffer += linje
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                setninger.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        setninger.append(buffer.strip())
-    return setninger

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date
+from typing import Any
 
 from . import datoregler, forlop
 from .feil import UgyldigInndata
@@ -87,7 +88,7 @@ def navnetreff(navn: str, sok: str) -> bool:
     return all(any(o.startswith(s) for o in ord_) for s in navn_nokkel(sok).split())
 
 
-def nye_punkter(forlop_id: int, diagnosedato: date, sp1_uker: int) -> list[tuple]:
+def nye_punkter(forlop_id: int, diagnosedato: date, sp1_uker: int) -> list[tuple[Any, ...]]:
     """The three contact points of a new episode as rows (the column order of
     `legg_inn_mange`): windows from `forlop.vinduer`, planlagt, due range the window.
     The one place new contact points are made, for `ny-pasient`, a relapse and `importer`."""

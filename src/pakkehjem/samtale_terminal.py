@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import date
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from . import guide as guide_modul
 from .datoer import fra_iso, norsk_dato, parse_dato
 from .guide import Guide, Sporsmal
 from .register import Register, las_eier
+from .register.poster import Samtalepost
 from .samtale import (
     BESVART,
     DELVIS,
@@ -267,7 +268,7 @@ class Terminalsamtale:
         self._lag_leser = leser
         self._leser: Leser | None = None
         self._motor: Samtalemotor | None = None
-        self._data: dict[str, Any] = {}
+        self._data: Mapping[str, Any] = {}
         self._spurt: Sporsmal | None = None  # the question at the prompt, for its draft
         self._utkast: dict[str, str] = {}  # kept drafts, pre-filled when their question comes
 
@@ -398,7 +399,7 @@ class Terminalsamtale:
         if tekst.strip() and tekst.strip().lower() not in KOMMANDOER:
             self.register.samtaler.lagre_utkast(samtale_id, self._spurt.id, tekst)
 
-    def _si_avbrutt(self, data: dict[str, Any], avbrudd: BaseException) -> None:
+    def _si_avbrutt(self, data: Samtalepost, avbrudd: BaseException) -> None:
         self.k.print()
         if self.fullfort:
             # Stopped at the offer to book the next contact point: nothing left to resume.
@@ -436,7 +437,7 @@ class Terminalsamtale:
 
         return angre
 
-    def _tilby_utkast(self, motor: Samtalemotor, data: dict[str, Any], samtale_id: int) -> None:
+    def _tilby_utkast(self, motor: Samtalemotor, data: Samtalepost, samtale_id: int) -> None:
         """Offer back what was typed but not stored last time; the first kept one is asked next."""
         forste: Sporsmal | None = None
         for sporsmal_id, tekst in data.get("utkast", {}).items():
@@ -454,7 +455,7 @@ class Terminalsamtale:
         if forste is not None:
             motor.ga_til(forste)
 
-    def _hode(self, data: dict[str, Any], guide: Guide) -> None:
+    def _hode(self, data: Samtalepost, guide: Guide) -> None:
         vindu = f"{norsk_dato(fra_iso(data['vindu_fra']))} – {norsk_dato(fra_iso(data['vindu_til']))}"
         self.k.print(
             Panel(
@@ -469,7 +470,7 @@ class Terminalsamtale:
             )
         )
 
-    def _lop(self, motor: Samtalemotor, data: dict[str, Any], samtale_id: int) -> int:
+    def _lop(self, motor: Samtalemotor, data: Samtalepost, samtale_id: int) -> int:
         forrige_tema = None
         while True:
             sporsmal = motor.neste()
@@ -752,7 +753,7 @@ class Terminalsamtale:
             if titler:
                 self.k.print(Text(f"{STATUS_MERKE[status][1].capitalize()}: " + ", ".join(titler)))
 
-    def _avslutt(self, motor: Samtalemotor, data: dict[str, Any], samtale_id: int) -> bool:
+    def _avslutt(self, motor: Samtalemotor, data: Samtalepost, samtale_id: int) -> bool:
         self._spurt = None
         self._oppsummering(motor)
         mangler = motor.mangler_pakrevd()

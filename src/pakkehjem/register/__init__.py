@@ -64,7 +64,6 @@ class Register:
         self.db = tilkobling
         self.sti = sti
         self._nokkel = nokkel  # the passphrase of an encrypted register; never shown
-        self.rad_klasse = motor.rad_klasse(tilkobling)
         self.aktiv: Transaksjon | None = None
         self._innstillinger: dict[str, Any] | None = None
         self.pasienter = Pasienter(self)
@@ -116,7 +115,7 @@ class Register:
         """Whether the register is encrypted (SQLCipher)."""
         return self._nokkel is not None
 
-    def koble_til_fil(self, sti: Path, **valg: Any) -> Any:
+    def koble_til_fil(self, sti: Path | str, **valg: Any) -> Any:
         """A connection to another file (a backup) with this register's engine and key."""
         return motor.koble_til(sti, self._nokkel, **valg)
 

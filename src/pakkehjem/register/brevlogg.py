@@ -11,6 +11,7 @@ from .. import forlop
 from ..datoer import tidspunkt_utc
 from ..feil import Avvist
 from .gruppe import Gruppe
+from .poster import Brevpost
 from .tilkobling import bruker
 
 
@@ -176,27 +177,41 @@ class Brevlogg(Gruppe):
             ).lastrowid
             self.t.logg(pasient_id, f"brev-{mottaker}" if art == "oppsummering" else f"{art}-{mottaker}")
         assert brev_id is not None
-        return brev_id
+        return int(brev_id)
 
-    def som_json(self, pasient_id: int) -> list[dict[str, Any]]:
-        kolonner = (
-            "id",
-            "skrevet",
-            "mottaker",
-            "mottaker_navn",
-            "samtale",
-            "format",
-            "sprak",
-            "sha256",
-            "fil",
-            "bruker",
-            "art",
-        )
+    def som_json(self, pasient_id: int) -> list[Brevpost]:
+        """The letters written about the patient, oldest first."""
         return [
-            dict(zip(kolonner, rad, strict=True))
-            for rad in self.db.execute(
-                "SELECT id, skrevet, mottaker, mottaker_navn, samtale_id, format, sprak, sha256, fil,"
-                " bruker, art FROM brev WHERE pasient_id = ? ORDER BY id",
-                (pasient_id,),
+            {
+                "id": brev_id,
+                "skrevet": skrevet,
+                "mottaker": mottaker,
+                "mottaker_navn": mottaker_navn,
+                "samtale": samtale,
+                "format": format_,
+                "sprak": sprak,
+                "sha256": sha256,
+                "fil": fil,
+                "bruker": hvem,
+                "art": art,
+            }
+            for (
+                brev_id,
+                skrevet,
+                mottaker,
+                mottaker_navn,
+                samtale,
+                format_,
+                sprak,
+                sha256,
+                fil,
+                hvem,
+                art,
+            ) in (
+                self.db.execute(
+                    "SELECT id, skrevet, mottaker, mottaker_navn, samtale_id, format, sprak, sha256, fil,"
+                    " bruker, art FROM brev WHERE pasient_id = ? ORDER BY id",
+                    (pasient_id,),
+                )
             )
         ]

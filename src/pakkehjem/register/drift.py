@@ -98,7 +98,8 @@ def sidenes_integritet(tilkobling: Any) -> list[str]:
 
 def brutte_nokler(tilkobling: Any) -> list[tuple[Any, ...]]:
     """Rows that point to rows that do not exist: (table, row id, parent, index) each."""
-    return tilkobling.execute("PRAGMA foreign_key_check").fetchall()
+    brudd: list[tuple[Any, ...]] = tilkobling.execute("PRAGMA foreign_key_check").fetchall()
+    return brudd
 
 
 def versjon_og_objekter(tilkobling: Any) -> tuple[int, set[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from .. import fnr as fnr_regler
 from ..datoer import tidspunkt_utc
@@ -50,10 +51,10 @@ class Mengde(Gruppe):
 
     def legg_inn_mange(
         self,
-        pasienter: Sequence[tuple],
-        forlop_rader: Sequence[tuple],
-        punkter: Sequence[tuple],
-        hendelser: Sequence[tuple],
+        pasienter: Sequence[tuple[Any, ...]],
+        forlop_rader: Sequence[tuple[Any, ...]],
+        punkter: Sequence[tuple[Any, ...]],
+        hendelser: Sequence[tuple[Any, ...]],
         handling: str,
     ) -> None:
         """Insert ready-made rows (ids set by the caller) in the running transaction."""
@@ -83,7 +84,7 @@ class Mengde(Gruppe):
         )
         self.t.logg((p[0] for p in pasienter), handling)
 
-    def legg_inn_samtaler(self, samtaler: Sequence[tuple], guide: tuple[str, str, str]) -> None:
+    def legg_inn_samtaler(self, samtaler: Sequence[tuple[Any, ...]], guide: tuple[str, str, str]) -> None:
         """Finished conversations of demo data, in the running transaction: (pasient_id,
         forlop_id, sp, dato, answers, actions [(hva, ansvarlig, frist)], GP consent) each, held
         with `guide` (id, versjon, kilde) on the contact point's date."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -75,7 +74,8 @@ def sqlcipher() -> ModuleType:
         Error = (*Error, dbapi2.Error)
         DatabaseError = (*DatabaseError, dbapi2.DatabaseError)
         OperationalError = (*OperationalError, dbapi2.OperationalError)
-    return dbapi2
+    modul: ModuleType = dbapi2
+    return modul
 
 
 def er_opptatt(feil: Exception) -> bool:
@@ -126,8 +126,3 @@ def sett_nokkel(tilkobling: Any, nokkel: str) -> None:
         tilkobling.set_key(nokkel)
     else:  # pragma: no cover - older sqlcipher3 builds
         tilkobling.execute("PRAGMA key = '{}'".format(nokkel.replace("'", "''")))
-
-
-def rad_klasse(tilkobling: Any) -> Callable[..., Any]:
-    """The Row class of the connection's own module (sqlite3.Row refuses other cursors)."""
-    return sys.modules[type(tilkobling).__module__].Row

@@ -3,7 +3,6 @@ details, the patient list and the whole patient as `vis --json` shows it."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from ..regler import (
     tom_som_null,
 )
 from .gruppe import Gruppe
+from .poster import Forlopspost, Hendelsespost, Nestepunkt, Pasientpost, Pasientrad, Punktpost
 
 
 class Pasienter(Gruppe):
@@ -34,7 +34,7 @@ class Pasienter(Gruppe):
             ).fetchone()
             if rad is None:
                 raise IkkeFunnet("Ingen pasient med det fødselsnummeret i registeret.")
-            return rad[0]
+            return int(rad[0])
         if any(tegn.isalpha() for tegn in tekst):
             return self._finn_pa_navn(tekst)
         # isascii: "²" and other Unicode digits pass isdigit() but not int().
@@ -51,7 +51,7 @@ class Pasienter(Gruppe):
         if rad is None:
             hvilket = "det nummeret" if nummer is None else f"nummer {nummer}"
             raise IkkeFunnet(f"Ingen pasient med {hvilket}. Se listen med «pakkehjem pasienter».")
-        return rad[0]
+        return int(rad[0])
 
     def sjekk_fnr(self, fnr: str, idag: date, *, ny: bool = False) -> fnr_regler.Fnr:
         """A fødselsnummer checked by the rules and this register's setting for test numbers;
@@ -89,7 +89,7 @@ class Pasienter(Gruppe):
                 f"Flere aktive pasienter passer til «{tekst}». Oppgi nummeret:\n{linjer}{flere}",
                 [r[0] for r in rader[:20]],
             )
-        return rader[0][0]
+        return int(rader[0][0])
 
     def finn(self, tekst: str, *, alle: bool = False) -> list[dict[str, Any]]:
         """Patients whose name matches `tekst` (every word of it begins a word of the name,
@@ -173,7 +173,7 @@ class Pasienter(Gruppe):
                 f"Registrert, diagnosedato {norsk_dato(diagnosedato)}.",
             )
             self.t.logg(pasient_id, "ny-pasient")
-        return pasient_id
+        return int(pasient_id)
 
     def endre(
         self,
@@ -226,7 +226,7 @@ class Pasienter(Gruppe):
         self.t.logg(pasient_id, "endre")
         return pasient_id
 
-    def vis(self, ref: str, idag: date, handling: str = "vis") -> dict[str, Any]:
+    def vis(self, ref: str, idag: date, handling: str = "vis") -> Pasientpost:
         """One patient in the shape of `vis --json` (cli.md), logged as `handling`."""
         with self.reg.transaksjon():
             pasient_id = self.finn_id(ref)
@@ -234,102 +234,70 @@ class Pasienter(Gruppe):
             self.t.logg(pasient_id, handling)
         return data
 
-    def data(self, pasient_id: int, idag: date) -> dict[str, Any]:
+    def data(self, pasient_id: int, idag: date) -> Pasientpost:
+        """The whole patient as `vis --json` shows it, read in the caller's transaction."""
         db = self.db
-        db.row_factory = self.reg.rad_klasse
-        try:
-            p = db.execute("SELECT * FROM pasient WHERE id = ?", (pasient_id,)).fetchone()
-            forlop_rader = db.execute(
-                "SELECT * FROM forlop WHERE pasient_id = ? ORDER BY nr", (pasient_id,)
-            ).fetchall()
-            punkt_rader = db.execute(
-                "SELECT s.*, f.nr AS forlop_nr FROM samhandlingspunkt s"
-                " JOIN forlop f ON f.id = s.forlop_id WHERE f.pasient_id = ? ORDER BY f.nr, s.sp",
+        (pid, fnr, navn, fodselsdato, kommune, fastlege, koordinator, telefon, status) = db.execute(
+            "SELECT id, fnr, navn, fodselsdato, kommune, fastlege, koordinator, telefon, status"
+            " FROM pasient WHERE id = ?",
+            (pasient_id,),
+        ).fetchone()
+        punkter: dict[int, list[Punktpost]] = {}
+        for forlop_nr, *punkt in db.execute(
+            "SELECT f.nr, s.sp, s.ansvarlig, s.vindu_fra, s.vindu_til, s.status, s.dato, s.klokkeslett,"
+            " s.sted, s.grunn, s.holdt_av, s.sammendrag FROM samhandlingspunkt s"
+            " JOIN forlop f ON f.id = s.forlop_id WHERE f.pasient_id = ? ORDER BY f.nr, s.sp",
+            (pasient_id,),
+        ).fetchall():
+            punkter.setdefault(forlop_nr, []).append(_punktpost(punkt, idag))
+        forlopene: list[Forlopspost] = [
+            {
+                "nr": nr,
+                "diagnosedato": ddato,
+                "diagnose": diagnose,
+                "status": fstatus,
+                "avsluttet_dato": adato,
+                "avsluttet_grunn": agrunn,
+                "til_kommune": til_kommune,
+                "samhandlingspunkter": punkter.get(nr, []),
+            }
+            for nr, ddato, diagnose, fstatus, adato, agrunn, til_kommune in db.execute(
+                "SELECT nr, diagnosedato, diagnose, status, avsluttet_dato, avsluttet_grunn, til_kommune"
+                " FROM forlop WHERE pasient_id = ? ORDER BY nr",
                 (pasient_id,),
             ).fetchall()
-            hendelser = db.execute(
+        ]
+        hendelser: list[Hendelsespost] = [
+            {"tid": tid, "bruker": hvem, "forlop_nr": nr, "sp": sp, "type": type_, "tekst": tekst}
+            for tid, hvem, nr, sp, type_, tekst in db.execute(
                 "SELECT tid, bruker, forlop_nr, sp, type, tekst FROM hendelse"
                 " WHERE pasient_id = ? ORDER BY id",
                 (pasient_id,),
             ).fetchall()
-        finally:
-            db.row_factory = None
-        punkter: dict[int, list[dict[str, Any]]] = {}
-        for s in punkt_rader:
-            punkter.setdefault(s["forlop_nr"], []).append(_punkt_json(s, idag))
+        ]
         return {
-            "id": p["id"],
-            "fnr": p["fnr"],
-            "navn": p["navn"],
-            "fodselsdato": p["fodselsdato"],
-            "kommune": p["kommune"],
-            "fastlege": p["fastlege"],
-            "koordinator": p["koordinator"],
-            "telefon": p["telefon"],
-            "status": p["status"],
-            "forlop": [
-                {
-                    "nr": f["nr"],
-                    "diagnosedato": f["diagnosedato"],
-                    "diagnose": f["diagnose"],
-                    "status": f["status"],
-                    "avsluttet_dato": f["avsluttet_dato"],
-                    "avsluttet_grunn": f["avsluttet_grunn"],
-                    "til_kommune": f["til_kommune"],
-                    "samhandlingspunkter": punkter.get(f["nr"], []),
-                }
-                for f in forlop_rader
-            ],
+            "id": pid,
+            "fnr": fnr,
+            "navn": navn,
+            "fodselsdato": fodselsdato,
+            "kommune": kommune,
+            "fastlege": fastlege,
+            "koordinator": koordinator,
+            "telefon": telefon,
+            "status": status,
+            "forlop": forlopene,
             "samtaler": self.reg.samtaler.som_json(pasient_id),
-            "tiltak": [
-                dict(
-                    zip(
-                        (
-                            "id",
-                            "hva",
-                            "ansvarlig",
-                            "frist",
-                            "status",
-                            "utfort_dato",
-                            "samtale",
-                            "lukket_grunn",
-                        ),
-                        t,
-                        strict=True,
-                    )
-                )
-                for t in db.execute(
-                    "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id, lukket_grunn"
-                    " FROM tiltak"
-                    " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
-                    (pasient_id,),
-                )
-            ],
+            "tiltak": self.reg.tiltak.for_pasient(pasient_id),
             # `omfang`: the themes a consent to nav or annen covers (null: the recipient's own
             # themes only, samtykke.EGNE_TEMA); `navn`: the recipient an annen consent names.
-            "samtykke": [
-                {
-                    **dict(
-                        zip(
-                            ("mottaker", "svar", "dato", "kilde", "samtale", "registrert"), t[:6], strict=True
-                        )
-                    ),
-                    "omfang": json.loads(t[6]) if t[6] else None,
-                    "navn": t[7],
-                }
-                for t in db.execute(
-                    "SELECT mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
-                    " WHERE pasient_id = ? ORDER BY registrert, id",
-                    (pasient_id,),
-                )
-            ],
+            "samtykke": self.reg.samtykker.historikk(pasient_id),
             # The consent in force per recipient kind (the latest row; samtykke.py says why).
             "samtykke_gjeldende": {
                 art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale", "omfang", "navn")}
                 for art, rad in self.reg.samtykker.gjeldende(pasient_id).items()
             },
             "brev": self.reg.brevlogg.som_json(pasient_id),
-            "hendelser": [dict(h) for h in hendelser],
+            "hendelser": hendelser,
         }
 
     def liste(
@@ -339,7 +307,7 @@ class Pasienter(Gruppe):
         alle: bool = False,
         koordinator: str | None = None,
         kommune: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Pasientrad]:
         """Patients (active ones unless `alle`), with the active episode and next open point."""
         vilkar, verdier = ["1 = 1"], []
         if not alle:
@@ -366,7 +334,7 @@ class Pasienter(Gruppe):
         with self.reg.transaksjon() as db:
             rader = db.execute(sql, verdier).fetchall()
             self.t.logg((r[0] for r in rader), "pasienter")
-        resultat = []
+        resultat: list[Pasientrad] = []
         for (
             pid,
             navn,
@@ -383,7 +351,7 @@ class Pasienter(Gruppe):
             sp_status,
             sp_dato,
         ) in rader:
-            neste = None
+            neste: Nestepunkt | None = None
             if sp is not None:
                 neste = {
                     "sp": sp,
@@ -430,24 +398,21 @@ class Pasienter(Gruppe):
             )
 
 
-def _punkt_json(s: Any, idag: date) -> dict[str, Any]:
+def _punktpost(rad: list[Any], idag: date) -> Punktpost:
+    """A contact point's row (sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett,
+    sted, grunn, holdt_av, sammendrag) with its state on `idag`."""
+    sp, ansvarlig, vfra, vtil, status, dato, klokkeslett, sted, grunn, holdt_av, sammendrag = rad
     return {
-        "sp": s["sp"],
-        "ansvarlig": s["ansvarlig"],
-        "vindu_fra": s["vindu_fra"],
-        "vindu_til": s["vindu_til"],
-        "status": s["status"],
-        "dato": s["dato"],
-        "klokkeslett": s["klokkeslett"],
-        "sted": s["sted"],
-        "grunn": s["grunn"],
-        "holdt_av": s["holdt_av"],
-        "sammendrag": s["sammendrag"],
-        "tilstand": forlop.tilstand(
-            s["status"],
-            fra_iso(s["vindu_fra"]),
-            fra_iso(s["vindu_til"]),
-            fra_iso(s["dato"]),
-            idag,
-        ),
+        "sp": sp,
+        "ansvarlig": ansvarlig,
+        "vindu_fra": vfra,
+        "vindu_til": vtil,
+        "status": status,
+        "dato": dato,
+        "klokkeslett": klokkeslett,
+        "sted": sted,
+        "grunn": grunn,
+        "holdt_av": holdt_av,
+        "sammendrag": sammendrag,
+        "tilstand": forlop.tilstand(status, fra_iso(vfra), fra_iso(vtil), fra_iso(dato), idag),
     }

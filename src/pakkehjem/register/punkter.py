@@ -25,6 +25,7 @@ from ..regler import (
     tom_som_null,
 )
 from .gruppe import Gruppe
+from .poster import Arbeidslisterad, Pasientpost
 from .tilkobling import bruker
 
 
@@ -191,7 +192,7 @@ class Punkter(Gruppe):
         klokkeslett: str | None = None,
         sted: str | None = None,
         grunn: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Pasientpost:
         """Book, postpone, record a decline, or set a contact point not applicable."""
         klokkeslett = normaliser_klokkeslett(klokkeslett)
         grunn = (grunn or "").strip() or None
@@ -240,7 +241,7 @@ class Punkter(Gruppe):
         sammendrag: str | None = None,
         handling: str = "sp-holdt",
         bekreft: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Pasientpost:
         """Record that another service held contact point `sp` on `dato` (SP1 at the hospital,
         seen from the municipality), with the summary received if any. One transaction,
         logged as `handling`; returns the patient as `vis --json`.
@@ -458,7 +459,7 @@ class Punkter(Gruppe):
                 )  # fmt: skip
         return tiltak, len(samtaler)
 
-    def gjenapne(self, ref: str, sp: int, grunn: str, *, idag: date) -> dict[str, Any]:
+    def gjenapne(self, ref: str, sp: int, grunn: str, *, idag: date) -> Pasientpost:
         """Reopen a contact point closed by mistake (gjennomført, bortfalt, held elsewhere) in
         the patient's latest episode, with the reason; the episode (and the patient) too when it
         was ended. One transaction, in the timeline and the access log."""
@@ -593,7 +594,7 @@ class Punkter(Gruppe):
         gammel: date,
         ny: date,
         fodselsdato: date,
-        rader: list[tuple],
+        rader: list[tuple[Any, ...]],
         idag: date,
     ) -> None:
         db = self.db
@@ -656,9 +657,10 @@ class Punkter(Gruppe):
             tekst += f" Vinduene for {', '.join(flyttet)} er flyttet."
         self.t.hendelse(pasient_id, nr, None, "diagnosedato_endret", tekst)
 
-    def forfaller(self, periode: forlop.Periode, idag: date, **filtre: Any) -> list[dict[str, Any]]:
+    def forfaller(self, periode: forlop.Periode, idag: date, **filtre: Any) -> list[Arbeidslisterad]:
         """The work list as rows (see `forfaller_json`)."""
-        return json.loads(self.forfaller_json(periode, idag, **filtre))
+        rader: list[Arbeidslisterad] = json.loads(self.forfaller_json(periode, idag, **filtre))
+        return rader
 
     def forfaller_json(
         self,
@@ -763,14 +765,14 @@ class Punkter(Gruppe):
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             nye_punkter(forlop_id, diagnosedato, sp1_uker),
         )
-        return forlop_id
+        return int(forlop_id)
 
     # --- the end of an episode, and a relapse ----------------------------------------
 
     def forlop_rader(self, pasient_id: int) -> list[Forlopsrad]:
         """The patient's episodes, newest first."""
         return [
-            Forlopsrad(fid, nr, fra_iso(ddato), diag, status, fra_iso(adato), agrunn)  # type: ignore[arg-type]
+            Forlopsrad(fid, nr, fra_iso(ddato), diag, status, fra_iso(adato), agrunn)
             for fid, nr, ddato, diag, status, adato, agrunn in self.db.execute(
                 "SELECT id, nr, diagnosedato, diagnose, status, avsluttet_dato, avsluttet_grunn"
                 " FROM forlop WHERE pasient_id = ? ORDER BY nr DESC",
@@ -950,7 +952,7 @@ class Punkter(Gruppe):
             " FROM forlop WHERE id = ?",
             (punkt.forlop_id,),
         ).fetchone()
-        f = Forlopsrad(rad[0], rad[1], fra_iso(rad[2]), rad[3], rad[4], fra_iso(rad[5]), rad[6])  # type: ignore[arg-type]
+        f = Forlopsrad(rad[0], rad[1], fra_iso(rad[2]), rad[3], rad[4], fra_iso(rad[5]), rad[6])
         if f.status != "aktiv":
             return False
         self._avslutt_forlop(punkt.pasient_id, f, livslop.FULLFORT, dato)

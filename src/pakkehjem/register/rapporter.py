@@ -91,7 +91,7 @@ class Rapporter(Gruppe):
                 vilkar.append("p.koordinator = ? COLLATE NOCASE")
                 verdier.append(koordinator.strip())
             avlyst = "s.status != 'avtalt'"
-            rader = t.execute(
+            rader: list[tuple[Any, ...]] = t.execute(
                 "SELECT s.id, p.id, p.navn, p.koordinator, f.nr, s.sp, s.ansvarlig,"
                 f" CASE WHEN {avlyst} THEN s.avlyst_dato ELSE s.dato END AS dag,"
                 f" CASE WHEN {avlyst} THEN s.avlyst_klokkeslett ELSE s.klokkeslett END AS kl,"

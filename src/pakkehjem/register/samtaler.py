@@ -19,6 +19,7 @@ from ..regler import (
     regel,
 )
 from .gruppe import Gruppe
+from .poster import Samtalepost, Samtalesammendrag
 from .punkter import Punkt
 from .tilkobling import bruker
 
@@ -40,20 +41,20 @@ class Samtaler(Gruppe):
         sjekksum = hashlib.sha256(kilde.encode("utf-8")).hexdigest()
         rad = self.db.execute("SELECT id FROM guide WHERE sjekksum = ?", (sjekksum,)).fetchone()
         if rad:
-            return rad[0]
+            return int(rad[0])
         ny = self.db.execute(
             "INSERT INTO guide (guide_id, versjon, sjekksum, kilde) VALUES (?,?,?,?)",
             (guide_id, versjon, sjekksum, kilde),
         ).lastrowid
         assert ny is not None
-        return ny
+        return int(ny)
 
     def guide_kilde(self, guide_ref: int) -> str:
         """The guide text a conversation was held with."""
         rad = self.db.execute("SELECT kilde FROM guide WHERE id = ?", (guide_ref,)).fetchone()
         if rad is None:
             raise IkkeFunnet("Samtaleguiden til denne samtalen finnes ikke i registeret.")
-        return rad[0]
+        return str(rad[0])
 
     def begynn_eller_fortsett(
         self,
@@ -65,7 +66,7 @@ class Samtaler(Gruppe):
         handling: str = "samtale",
         *,
         endre: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Samtalepost:
         """Find or start the conversation of a contact point, taking its lock for `eier`.
 
         `guide_ref`: a stored guide's row id, or (id, versjon, kilde) to store with the change.
@@ -151,7 +152,7 @@ class Samtaler(Gruppe):
         ).fetchone()
         return rad[0] if rad else None
 
-    def _ny_revisjon(self, pasient_id: int, punkt: Punkt, eier: str | None) -> tuple:
+    def _ny_revisjon(self, pasient_id: int, punkt: Punkt, eier: str | None) -> tuple[Any, ...]:
         """A new revision of the point's finished conversation, with a copy of its answers; the
         actions move to it (they are live: done or not), the old answers stay as they were."""
         db = self.db
@@ -222,17 +223,21 @@ class Samtaler(Gruppe):
         ).fetchone()
         return pagar[0] if pagar else None
 
-    def data(self, samtale_id: int) -> dict[str, Any]:
-        rad = self.db.execute(
-            "SELECT s.id, s.pasient_id, s.guide_ref, s.dato, s.status, f.nr, sp.sp,"
-            " sp.vindu_fra, sp.vindu_til, p.navn, s.startet, s.fullfort"
-            " FROM samtale s JOIN samhandlingspunkt sp ON sp.id = s.samhandlingspunkt_id"
-            " JOIN forlop f ON f.id = sp.forlop_id JOIN pasient p ON p.id = s.pasient_id"
-            " WHERE s.id = ?",
-            (samtale_id,),
-        ).fetchone()
-        svar = {}
-        hoppet = []
+    def data(self, samtale_id: int) -> Samtalepost:
+        """The conversation as the interview works with it: where it stands, its answers,
+        the questions skipped and the drafts kept."""
+        (sid, pasient_id, guide_ref, dato, status, forlop_nr, sp, vfra, vtil, navn, startet, fullfort) = (
+            self.db.execute(
+                "SELECT s.id, s.pasient_id, s.guide_ref, s.dato, s.status, f.nr, sp.sp,"
+                " sp.vindu_fra, sp.vindu_til, p.navn, s.startet, s.fullfort"
+                " FROM samtale s JOIN samhandlingspunkt sp ON sp.id = s.samhandlingspunkt_id"
+                " JOIN forlop f ON f.id = sp.forlop_id JOIN pasient p ON p.id = s.pasient_id"
+                " WHERE s.id = ?",
+                (samtale_id,),
+            ).fetchone()
+        )
+        svar: dict[str, Any] = {}
+        hoppet: list[str] = []
         for sporsmal_id, verdi, hoppet_over in self.db.execute(
             "SELECT sporsmal_id, verdi, hoppet_over FROM svar WHERE samtale_id = ? ORDER BY rekkefolge",
             (samtale_id,),
@@ -241,7 +246,7 @@ class Samtaler(Gruppe):
                 hoppet.append(sporsmal_id)
             else:
                 svar[sporsmal_id] = json.loads(verdi)
-        utkast = dict(
+        utkast: dict[str, str] = dict(
             self.db.execute(
                 "SELECT sporsmal_id, tekst FROM utkast WHERE samtale_id = ? ORDER BY tid", (samtale_id,)
             ).fetchall()
@@ -249,18 +254,18 @@ class Samtaler(Gruppe):
         return {
             "erstatter": self.erstatter(samtale_id),
             "utkast": utkast,
-            "id": rad[0],
-            "pasient_id": rad[1],
-            "guide_ref": rad[2],
-            "dato": rad[3],
-            "status": rad[4],
-            "forlop": rad[5],
-            "sp": rad[6],
-            "vindu_fra": rad[7],
-            "vindu_til": rad[8],
-            "navn": rad[9],
-            "startet": rad[10],
-            "fullfort": rad[11],
+            "id": sid,
+            "pasient_id": pasient_id,
+            "guide_ref": guide_ref,
+            "dato": dato,
+            "status": status,
+            "forlop": forlop_nr,
+            "sp": sp,
+            "vindu_fra": vfra,
+            "vindu_til": vtil,
+            "navn": navn,
+            "startet": startet,
+            "fullfort": fullfort,
             "svar": svar,
             "hoppet_over": hoppet,
         }
@@ -272,7 +277,8 @@ class Samtaler(Gruppe):
         ).fetchone()
         if rad is None:
             raise IkkeFunnet(f"Ingen samtale med nummer {samtale_id}.")
-        return rad
+        pasient_id, status, punkt_id = rad
+        return int(pasient_id), str(status), int(punkt_id)
 
     def lagre_svar(
         self,
@@ -650,8 +656,9 @@ class Samtaler(Gruppe):
             )
             return {"pasient_id": pasient_id, "sp": punkt_sp}
 
-    def som_json(self, pasient_id: int) -> list[dict[str, Any]]:
-        samtaler = []
+    def som_json(self, pasient_id: int) -> list[Samtalesammendrag]:
+        """The patient's conversations as `vis --json` lists them, with the revisions."""
+        samtaler: list[Samtalesammendrag] = []
         for samtale_id, forlop_nr, sp, dato, status, guide_ref in self.db.execute(
             "SELECT s.id, f.nr, p.sp, s.dato, s.status, s.guide_ref FROM samtale s"
             " JOIN samhandlingspunkt p ON p.id = s.samhandlingspunkt_id"

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..datoer import norsk_dato, tidspunkt_utc
 from .gruppe import Gruppe
+from .poster import Samtykkepost
 from .tilkobling import bruker
 
 
@@ -82,3 +83,24 @@ class Samtykker(Gruppe):
             "navn": navn,
             "gjeldende": gjeldende[mottaker]["svar"],
         }
+
+    def historikk(self, pasient_id: int) -> list[Samtykkepost]:
+        """Every consent row of the patient, oldest first (the history; `gjeldende` says which
+        is in force)."""
+        return [
+            {
+                "mottaker": mottaker,
+                "svar": svar,
+                "dato": dato,
+                "kilde": kilde,
+                "samtale": samtale,
+                "registrert": registrert,
+                "omfang": json.loads(omfang) if omfang else None,
+                "navn": navn,
+            }
+            for mottaker, svar, dato, kilde, samtale, registrert, omfang, navn in self.db.execute(
+                "SELECT mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
+                " WHERE pasient_id = ? ORDER BY registrert, id",
+                (pasient_id,),
+            )
+        ]

@@ -9,6 +9,7 @@ from .. import fnr as fnr_regler
 from ..datoer import norsk_dato
 from ..feil import Avvist, IkkeFunnet
 from .gruppe import Gruppe
+from .poster import Tiltakspost
 
 
 class Tiltak(Gruppe):
@@ -78,4 +79,24 @@ class Tiltak(Gruppe):
                 pasient_id, None, None, "tiltak_utfort", f"Tiltak {tiltak_id} utført {norsk_dato(dato)}."
             )
             self.t.logg(pasient_id, "tiltak-utfort")
-        return pasient_id
+        return int(pasient_id)
+
+    def for_pasient(self, pasient_id: int) -> list[Tiltakspost]:
+        """The patient's actions, by deadline (none last), read in the caller's transaction."""
+        return [
+            {
+                "id": tid,
+                "hva": hva,
+                "ansvarlig": ansvarlig,
+                "frist": frist,
+                "status": status,
+                "utfort_dato": utfort,
+                "samtale": samtale,
+                "lukket_grunn": lukket_grunn,
+            }
+            for tid, hva, ansvarlig, frist, status, utfort, samtale, lukket_grunn in self.db.execute(
+                "SELECT id, hva, ansvarlig, frist, status, utfort_dato, samtale_id, lukket_grunn FROM tiltak"
+                " WHERE pasient_id = ? ORDER BY frist IS NULL, frist, id",
+                (pasient_id,),
+            )
+        ]

@@ -106,6 +106,12 @@ def test_aapning_paa_nytt_endrer_ikke_et_register_som_er_oppdatert(register: Reg
         andre.lukk()
 
 
+def _bytt_kolonnerekkefolge(db: Any) -> None:
+    """A column change the sqlite-utils way: its statements, run in the migration's transaction."""
+    for setning in db["innstilling"].transform_sql(column_order=("verdi", "navn")):
+        db.execute(setning)
+
+
 def test_en_migrering_kan_vaere_en_funksjon_av_sqlite_utils_i_samme_transaksjon(
     register: Register, db_sti: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,12 +120,7 @@ def test_en_migrering_kan_vaere_en_funksjon_av_sqlite_utils_i_samme_transaksjon(
     register.sett_innstilling("sp1_uker", "6")
     register.lukk()
 
-    def bytt_rekkefolge(db: Any) -> None:
-        # A column change the sqlite-utils way: its statements, run in the migration's transaction.
-        for setning in db["innstilling"].transform_sql(column_order=("verdi", "navn")):
-            db.execute(setning)
-
-    monkeypatch.setattr(skjema, "MIGRASJONER", (*MIGRASJONER, bytt_rekkefolge))
+    monkeypatch.setattr(skjema, "MIGRASJONER", (*MIGRASJONER, _bytt_kolonnerekkefolge))
     oppgradert = Register.fra_fil(db_sti)
     try:
         kolonner = [r[1] for r in oppgradert.db.execute("PRAGMA table_info(innstilling)")]
@@ -138,8 +139,7 @@ def test_en_migreringsfunksjon_som_feiler_etterlater_registeret_urort(
     register.lukk()
 
     def halvveis(db: Any) -> None:
-        for setning in db["innstilling"].transform_sql(column_order=("verdi", "navn")):
-            db.execute(setning)
+        _bytt_kolonnerekkefolge(db)
         raise RuntimeError("strømmen gikk")
 
     monkeypatch.setattr(skjema, "MIGRASJONER", (*MIGRASJONER, halvveis))

@@ -321,7 +321,11 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
     dager: dict[tuple[int, str], dict[int, int]] = {}
     samtaletall: dict[skjuling.Celle, int] = {}
     lest = register.rapporter.statistikk(
-        per, ar=periode.ar, fra=periode.fra, til=periode.til, terskler=_terskler(register, periode)
+        per,
+        ar=periode.ar,
+        fra=periode.fra,
+        til=periode.til,
+        terskler=terskler(register, periode.fra, periode.til),
     )
     for navn, sp, status, innen, mnd, antall in lest["punkter"]:
         if status == "gjennomfort":
@@ -363,11 +367,12 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
     )
 
 
-def _terskler(register: Register, periode: Statistikkperiode) -> list[tuple[int, str, int]]:
-    """The flag thresholds of the scale questions (`flagg_fra`) of every guide the period's
-    conversations were held with: (guide row, question id, lowest flagged value) each."""
+def terskler(register: Register, fra: date, til: date) -> list[tuple[int, str, int]]:
+    """The flag thresholds of the scale questions (`flagg_fra`) of every guide the conversations
+    finished from `fra` to `til` were held with: (guide row, question id, lowest flagged value)
+    each. A relative's own strain is not among them."""
     rader: list[tuple[int, str, int]] = []
-    guide_refer = register.rapporter.guider_brukt(periode.fra, periode.til)
+    guide_refer = register.rapporter.guider_brukt(fra, til)
     if guide_refer:
         from . import guide as guide_modul
 

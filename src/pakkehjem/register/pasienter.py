@@ -19,7 +19,7 @@ from ..regler import (
     tom_som_null,
 )
 from .gruppe import Gruppe
-from .poster import Forlopspost, Hendelsespost, Nestepunkt, Pasientpost, Pasientrad, Punktpost
+from .poster import Forlopspost, Hendelsespost, Nestepunkt, Pasientpost, Pasientrad, Punktpost, Treff
 
 
 class Pasienter(Gruppe):
@@ -91,7 +91,7 @@ class Pasienter(Gruppe):
             )
         return int(rader[0][0])
 
-    def finn(self, tekst: str, *, alle: bool = False) -> list[dict[str, Any]]:
+    def finn(self, tekst: str, *, alle: bool = False) -> list[Treff]:
         """Patients whose name matches `tekst` (every word of it begins a word of the name,
         case- and accent-insensitive, æøå kept apart), active ones unless `alle`; masked, by
         name. Each patient listed is access-logged (`finn`)."""

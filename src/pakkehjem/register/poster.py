@@ -195,3 +195,30 @@ class Samtalepost(TypedDict):
     hoppet_over: list[str]
     ny: NotRequired[bool]
     korrigert: NotRequired[dict[str, Any] | None]
+
+
+class Treff(TypedDict):
+    """A patient found by name (`finn --json`); the fødselsnummer masked."""
+
+    pasient_id: int
+    navn: str
+    fnr: str
+    kommune: str | None
+    koordinator: str | None
+    status: str
+
+
+class Tiltaksrad(TypedDict):
+    """An open action in the list across patients (`tiltak --json`); the fødselsnummer masked.
+    `forfalt`: its deadline has passed."""
+
+    id: int
+    pasient_id: int
+    navn: str
+    fnr: str
+    koordinator: str | None
+    hva: str
+    ansvarlig: str
+    frist: str | None
+    samtale: int | None
+    forfalt: bool

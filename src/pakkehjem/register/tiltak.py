@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from .. import fnr as fnr_regler
 from ..datoer import norsk_dato
 from ..feil import Avvist, IkkeFunnet
 from .gruppe import Gruppe
-from .poster import Tiltakspost
+from .poster import Tiltakspost, Tiltaksrad
 
 
 class Tiltak(Gruppe):
@@ -22,7 +21,7 @@ class Tiltak(Gruppe):
         ansvarlig: str | None = None,
         koordinator: str | None = None,
         kun_forfalte: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Tiltaksrad]:
         """Open actions across patients, by deadline (none last)."""
         vilkar, verdier = ["t.status = 'apen'"], []
         if ansvarlig:

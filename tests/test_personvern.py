@@ -639,7 +639,7 @@ class _Lekk(Exception):
     ("metode", "args"),
     [
         ("Pasienter.vis", ["vis", "1"]),
-        ("Pasienter.liste", ["pasienter"]),
+        ("Pasienter.liste_json", ["pasienter"]),
         ("Punkter.endre", ["avtal", "1", "{imorgen}"]),
         ("Brevlogg.brevgrunnlag", ["brev", "1", "--til", "fastlege"]),
         ("Punkter.forfaller_json", ["forfaller", "--json"]),

@@ -664,13 +664,15 @@ def pasienter(
 ) -> None:
     """List aktive pasienter med neste samhandlingspunkt (fødselsnummer maskert)."""
     idag = _idag(dato)
-    rader = _miljo(ctx).register().pasienter.liste(idag, alle=alle, koordinator=koordinator, kommune=kommune)
+    rader = (
+        _miljo(ctx).register().pasienter.liste_json(idag, alle=alle, koordinator=koordinator, kommune=kommune)
+    )
+    if json_ut:
+        utdata.skriv_json_rader(rader)
+        return
     from . import visning
 
-    if json_ut:
-        utdata.skriv_json(rader)
-    else:
-        visning.pasientliste(rader)
+    visning.pasientliste(json.loads(rad) for rad in rader)
 
 
 @kommando("finn")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from .skjermtekst import json_tekst
@@ -30,3 +31,23 @@ def skriv_json_tekst(tekst: str) -> None:
         skriv_json(json.loads(tekst))
     else:
         sys.stdout.write(json_tekst(tekst) + "\n")
+
+
+def skriv_json_rader(rader: Iterable[str], *, bolk: int = 1000) -> None:
+    """A JSON array of objects already made (by SQLite), written as they come: a list of a
+    million patients never sits in memory whole. Indented like `skriv_json` for a person."""
+    if sys.stdout.isatty():
+        skriv_json([json.loads(rad) for rad in rader])
+        return
+    skriv = sys.stdout.write
+    skilletegn = "["
+    del_: list[str] = []
+    for rad in rader:
+        del_.append(rad)
+        if len(del_) == bolk:
+            skriv(skilletegn + json_tekst(",".join(del_)))
+            skilletegn, del_ = ",", []
+    if del_:
+        skriv(skilletegn + json_tekst(",".join(del_)))
+        skilletegn = ","
+    skriv(("[" if skilletegn == "[" else "") + "]\n")

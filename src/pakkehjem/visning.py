@@ -239,8 +239,8 @@ def _kort_ar(iso_dato: str) -> str:
     return fra_iso(iso_dato).strftime("%d.%m.%y")
 
 
-def pasientliste(rader: list[dict[str, Any]]) -> None:
-    """Patients with their next open contact point."""
+def pasientliste(rader: Iterable[dict[str, Any]]) -> None:
+    """Patients with their next open contact point (piped, written as they come)."""
     kolonner = (
         "Nr",
         "Navn",
@@ -268,6 +268,7 @@ def pasientliste(rader: list[dict[str, Any]]) -> None:
     if not er_terminal():
         tabulert(kolonner, (celler(r) for r in rader))
         return
+    rader = list(rader)
     tabell = ny_tabell(title="Pasienter", caption=antall(len(rader), "pasient"), header_style="bold")
     for navn in kolonner:
         tabell.add_column(navn, justify="right" if navn == "Nr" else "left")

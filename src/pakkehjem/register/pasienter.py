@@ -3,6 +3,8 @@ details, the patient list and the whole patient as `vis --json` shows it."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -18,8 +20,9 @@ from ..regler import (
     sjekk_tekst,
     tom_som_null,
 )
+from . import uttrykk
 from .gruppe import Gruppe
-from .poster import Forlopspost, Hendelsespost, Nestepunkt, Pasientpost, Pasientrad, Punktpost, Treff
+from .poster import Forlopspost, Hendelsespost, Pasientpost, Pasientrad, Punktpost, Treff
 
 
 class Pasienter(Gruppe):
@@ -309,75 +312,65 @@ class Pasienter(Gruppe):
         kommune: str | None = None,
     ) -> list[Pasientrad]:
         """Patients (active ones unless `alle`), with the active episode and next open point."""
-        vilkar, verdier = ["1 = 1"], []
+        rader: list[Pasientrad] = [
+            json.loads(rad)
+            for rad in self.liste_json(idag, alle=alle, koordinator=koordinator, kommune=kommune)
+        ]
+        return rader
+
+    def liste_json(
+        self,
+        idag: date,
+        *,
+        alle: bool = False,
+        koordinator: str | None = None,
+        kommune: str | None = None,
+        bolk: int = 2000,
+    ) -> Iterator[str]:
+        """The patient list of `pasienter --json` (cli.md), one JSON object per patient, made by
+        SQLite and handed out as it is read, so a million patients never sit in memory at once.
+
+        Every listed patient is in the access log before the first row is handed out: the log
+        is written by one INSERT ... SELECT in the transaction that starts the query, and the
+        query reads the register as it was at that commit (SQLite lets a COMMIT run under an
+        unfinished SELECT, which keeps its snapshot), so the register is not held while the
+        caller writes the list out.
+        """
+        vilkar, verdier = ["1 = 1"], {"idag": idag.isoformat()}
         if not alle:
             vilkar.append("p.status = 'aktiv'")
         if koordinator:
-            vilkar.append("p.koordinator = ? COLLATE NORSK")
-            verdier.append(koordinator)
+            vilkar.append("p.koordinator = :koordinator COLLATE NORSK")
+            verdier["koordinator"] = koordinator
         if kommune:
-            vilkar.append("p.kommune = ? COLLATE NORSK")
-            verdier.append(kommune)
+            vilkar.append("p.kommune = :kommune COLLATE NORSK")
+            verdier["kommune"] = kommune
+        hvor = " AND ".join(vilkar)
         sql = f"""
-            SELECT p.id, p.navn, p.fnr, p.kommune, p.koordinator, p.status,
-                   f.nr, f.diagnosedato, f.diagnose,
-                   s.sp, s.vindu_fra, s.vindu_til, s.status, s.dato
+            SELECT json_object(
+                'pasient_id', p.id, 'navn', p.navn, 'fnr', {uttrykk.maskert_fnr("p.fnr")},
+                'kommune', p.kommune, 'koordinator', p.koordinator, 'status', p.status,
+                'forlop', f.nr, 'diagnosedato', f.diagnosedato, 'diagnose', f.diagnose,
+                'neste', CASE WHEN s.sp IS NULL THEN NULL ELSE json_object(
+                    'sp', s.sp, 'status', s.status, 'dato', s.dato, 'vindu_fra', s.vindu_fra,
+                    'vindu_til', s.vindu_til, 'tilstand', {uttrykk.tilstand("s", ":idag")}) END)
             FROM pasient p
             LEFT JOIN forlop f ON f.pasient_id = p.id AND f.status = 'aktiv'
             LEFT JOIN samhandlingspunkt s ON s.id = (
                 SELECT s2.id FROM samhandlingspunkt s2
                 WHERE s2.forlop_id = f.id AND s2.forfall_til IS NOT NULL
                 ORDER BY s2.sp LIMIT 1)
-            WHERE {" AND ".join(vilkar)}
+            WHERE {hvor}
             ORDER BY p.navn COLLATE NOCASE, p.id
         """
-        with self.reg.transaksjon() as db:
-            rader = db.execute(sql, verdier).fetchall()
-            self.t.logg((r[0] for r in rader), "pasienter")
-        resultat: list[Pasientrad] = []
-        for (
-            pid,
-            navn,
-            fnr,
-            kommune_,
-            koord,
-            status,
-            nr,
-            ddato,
-            diagnose,
-            sp,
-            vfra,
-            vtil,
-            sp_status,
-            sp_dato,
-        ) in rader:
-            neste: Nestepunkt | None = None
-            if sp is not None:
-                neste = {
-                    "sp": sp,
-                    "status": sp_status,
-                    "dato": sp_dato,
-                    "vindu_fra": vfra,
-                    "vindu_til": vtil,
-                    "tilstand": forlop.tilstand(
-                        sp_status, fra_iso(vfra), fra_iso(vtil), fra_iso(sp_dato), idag
-                    ),
-                }
-            resultat.append(
-                {
-                    "pasient_id": pid,
-                    "navn": navn,
-                    "fnr": fnr_regler.masker(fnr),
-                    "kommune": kommune_,
-                    "koordinator": koord,
-                    "status": status,
-                    "forlop": nr,
-                    "diagnosedato": ddato,
-                    "diagnose": diagnose,
-                    "neste": neste,
-                }
-            )
-        return resultat
+        with self.reg.transaksjon():
+            self.t.logg_utvalg(f"SELECT p.id FROM pasient p WHERE {hvor}", verdier, "pasienter")
+            markor = self.db.execute(sql, verdier)
+            rader = markor.fetchmany(bolk)
+        while rader:
+            for (rad,) in rader:
+                yield rad
+            rader = markor.fetchmany(bolk)
 
     def er_dod(self, pasient_id: int) -> bool:
         """True when an episode of the patient ended with the reason death."""

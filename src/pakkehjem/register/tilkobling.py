@@ -177,6 +177,15 @@ class Transaksjon:
             pasient_ider = (pasient_ider,)
         self._tilgang.extend((pid, handling) for pid in pasient_ider)
 
+    def logg_utvalg(self, sporring: str, verdier: Any, handling: str) -> None:
+        """Record access to every patient id the query `sporring` (one column) gives, in one
+        statement: a list of 100,000 patients is logged without a row passing through Python."""
+        self.db.execute(
+            "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
+            f" SELECT :logg_tid, :logg_bruker, utvalg.id, :logg_handling FROM ({sporring}) AS utvalg",
+            {**verdier, "logg_tid": tidspunkt_utc(), "logg_bruker": bruker(), "logg_handling": handling},
+        )
+
     def hendelse(
         self, pasient_id: int, forlop_nr: int | None, sp: int | None, type_: str, tekst: str
     ) -> None:

@@ -17,20 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import innstillinger, regler
 from ..feil import FlereTreff, PakkehjemFeil, UgyldigInndata
 from ..prosess import las_eier, las_er_i_bruk
 from . import motor
-from .brevlogg import Brevlogg
-from .mengde import Mengde
-from .pasienter import Pasienter
-from .punkter import Punkt, Punkter
-from .rapporter import Rapporter
-from .samtaler import Samtaler
-from .samtykker import Samtykker
 from .skjema import MIGRASJONER, migrer
 from .tilkobling import (
     VENTETID_STANDARD,
@@ -42,12 +36,20 @@ from .tilkobling import (
     koble_til,
     ventetid_fra_miljo,
 )
-from .tiltak import Tiltak
+
+if TYPE_CHECKING:
+    from .brevlogg import Brevlogg
+    from .mengde import Mengde
+    from .pasienter import Pasienter
+    from .punkter import Punkter
+    from .rapporter import Rapporter
+    from .samtaler import Samtaler
+    from .samtykker import Samtykker
+    from .tiltak import Tiltak
 
 __all__ = [
     "MIGRASJONER",
     "VENTETID_STANDARD",
-    "Punkt",
     "Register",
     "Transaksjon",
     "bruker",
@@ -66,14 +68,65 @@ class Register:
         self._nokkel = nokkel  # the passphrase of an encrypted register; never shown
         self.aktiv: Transaksjon | None = None
         self._innstillinger: dict[str, Any] | None = None
-        self.pasienter = Pasienter(self)
-        self.punkter = Punkter(self)
-        self.samtaler = Samtaler(self)
-        self.samtykker = Samtykker(self)
-        self.brevlogg = Brevlogg(self)
-        self.tiltak = Tiltak(self)
-        self.mengde = Mengde(self)
-        self.rapporter = Rapporter(self)
+
+    # --- the groups: each made (and its module imported) when first used, so a command
+    # pays only for the tables it reads (the work list never loads the letters' code) ------
+
+    @cached_property
+    def pasienter(self) -> Pasienter:
+        """Patients, search and the patient view."""
+        from .pasienter import Pasienter
+
+        return Pasienter(self)
+
+    @cached_property
+    def punkter(self) -> Punkter:
+        """Contact points, the work list and the end of an episode."""
+        from .punkter import Punkter
+
+        return Punkter(self)
+
+    @cached_property
+    def samtaler(self) -> Samtaler:
+        """Conversations, answers, drafts and revisions."""
+        from .samtaler import Samtaler
+
+        return Samtaler(self)
+
+    @cached_property
+    def samtykker(self) -> Samtykker:
+        """Consent."""
+        from .samtykker import Samtykker
+
+        return Samtykker(self)
+
+    @cached_property
+    def brevlogg(self) -> Brevlogg:
+        """Letters written and the data a letter is made from."""
+        from .brevlogg import Brevlogg
+
+        return Brevlogg(self)
+
+    @cached_property
+    def tiltak(self) -> Tiltak:
+        """Actions agreed in conversations."""
+        from .tiltak import Tiltak
+
+        return Tiltak(self)
+
+    @cached_property
+    def mengde(self) -> Mengde:
+        """Bulk writes: demo data and imports."""
+        from .mengde import Mengde
+
+        return Mengde(self)
+
+    @cached_property
+    def rapporter(self) -> Rapporter:
+        """The queries of the overview, statistics, export and calendar."""
+        from .rapporter import Rapporter
+
+        return Rapporter(self)
 
     # --- opening ---------------------------------------------------------------------
 

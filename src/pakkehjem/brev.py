@@ -1283,7 +1283,11 @@ def _importer_weasyprint() -> Any:
 
     if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
         sok = ctypes.util.find_library
-        ctypes.util.find_library = lambda navn: None
+
+        def ingen(name: str) -> str | None:
+            return None
+
+        ctypes.util.find_library = ingen
         try:
             # A library not found makes WeasyPrint print a notice on stdout, where the letter goes.
             with contextlib.redirect_stdout(io.StringIO()):

@@ -71,7 +71,7 @@ def bygg_kontekst(guiden: guide_modul.Guide, innstillinger: dict[str, Any], spra
     """What the booklet shows (pure): themes and questions in the patient's order, and the service."""
     t = _tekster(sprak)
     titler = _tematitler(sprak)
-    temaer = []
+    temaer: list[dict[str, Any]] = []
     for tema in guiden.tema:
         if not tema.i_hefte or any(s.neste_avtale or s.samtykke for s in tema.sporsmal):
             continue

@@ -261,7 +261,7 @@ def _samtykke(
                               "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}],
         "patient": pasient_ref,
-        **({"dateTime": rad["dato"]} if ja else {}),
+        **({"dateTime": rad["dato"]} if rad is not None and ja else {}),
         "policyRule": {"text": "helsepersonelloven § 22" if ja else "helsepersonelloven §§ 25 og 45"},
         "provision": {
             "type": "permit",

@@ -740,8 +740,8 @@ class Terminalsamtale:
             status = motor.tema_status(tema)
             if status in uten_svar:
                 uten_svar[status].append(tema.tittel)
-            linjer = [svarlinje(s, motor.svar.get(s.id), s.id in motor.hoppet_over) for s in tema.sporsmal]
-            linjer = [linje for linje in linjer if linje is not None]
+            mulige = (svarlinje(s, motor.svar.get(s.id), s.id in motor.hoppet_over) for s in tema.sporsmal)
+            linjer = [linje for linje in mulige if linje is not None]
             flagg = any(s.id in flaggede for s in tema.sporsmal)
             tabell.add_row(
                 Text(tema.tittel, style="bold red" if flagg else "bold")

@@ -168,9 +168,9 @@ def krev_samtykke(
 ) -> None:
     """Refuse (ManglerSamtykke, exit 1) a letter the patient has not allowed; say how consent is recorded."""
     utfall = vurder(mottaker, gjeldende_samtykke, navn)
-    if utfall == TILLATT:
-        return
     art = SAMTYKKEART[mottaker]
+    if utfall == TILLATT or art is None:  # no consent needed: vurder said TILLATT already
+        return
     med_navn = f' --navn "{navn}"' if art == "annen" and navn else ""
     hvordan = (
         f"Hvis pasienten samtykker, registrer det med «pakkehjem samtykke {pasient_id} --til {art} --ja"

@@ -231,8 +231,8 @@ class Statistikk:
             if kartlagte == 0:
                 return None
             teller = self.samtaler.vis("periode", g, navn)
-            if kartlagte == SKJULT or teller == SKJULT or kartlagte < GRENSE:
-                return SKJULT
+            if isinstance(kartlagte, str) or isinstance(teller, str) or kartlagte < GRENSE:
+                return SKJULT  # a suppressed figure (SKJULT) or too few to show a share of
             return round(100 * teller / kartlagte, 1)
 
         return {
@@ -312,9 +312,10 @@ def lag(register: Register, periode: Statistikkperiode, per: str | None = None) 
 
     def nokkel(navn: str | None) -> str:
         # "g:" keeps a municipality called "alle" apart from everyone (skjuling.ROT).
-        kort = " ".join(navn.split()).casefold() if navn and navn.strip() else ""
+        rent = " ".join(navn.split()) if navn else ""
+        kort = rent.casefold()
         if f"g:{kort}" not in navn_for:
-            navn_for[f"g:{kort}"] = " ".join(navn.split()) if kort else None
+            navn_for[f"g:{kort}"] = rent or None
         return f"g:{kort}"
 
     punkttall: dict[int, dict[skjuling.Celle, int]] = {1: {}, 2: {}, 3: {}}

@@ -279,6 +279,12 @@ class Terminalsamtale:
         """The editor, made when the first question is asked (a refusal before it shows none)."""
         if self._leser is None:
             self._leser = (self._lag_leser or Promptleser)(self._verktoylinje)
+            # An hour-long conversation is no short command (see cli.main): cycles are collected
+            # from here on. Not before: the editor's import makes some 30,000 objects, and the
+            # collections they set off cost about a sixth of it. What exists now lives as long as
+            # the program, so it is set aside from every later collection (gc.freeze).
+            gc.freeze()
+            gc.enable()
         return self._leser
 
     def _les(self, ledetekst: str, **valg: Any) -> str:
@@ -319,7 +325,6 @@ class Terminalsamtale:
     ) -> int:
         """Hold (or resume) the conversation; returns the exit code. `fra_hefte`: the booklet's
         answers were just stored; go on from the first question without one, without asking."""
-        gc.enable()  # an hour-long conversation is no short command (see cli.main)
         guide = aktiv_guide(self.register)
         eier = las_eier()
         # The guide is stored with the conversation: a refusal leaves no guide row behind.

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pexpect
-import pyte
 import pytest
 
 from hjelp import json_ut
@@ -485,6 +484,8 @@ class Terminal:
             sys.executable, ["-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient)],
             env=miljo, encoding="utf-8", dimensions=(30, 100), timeout=10,
         )  # fmt: skip
+        # A venv made before pyte joined the test extra skips this test instead of failing to collect.
+        pyte = pytest.importorskip("pyte")
         self.skjerm = pyte.Screen(100, 30)
         self.skjerm.write_process_input = self.prosess.send  # the terminal's answers go to the program
         self.strom = pyte.Stream(self.skjerm)

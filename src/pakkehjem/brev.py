@@ -38,10 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.sandbox
 import yaml
 from markupsafe import Markup
 
@@ -51,9 +49,11 @@ from . import samtykke as samtykke_regler
 from .datoer import fra_iso, norsk_dato
 from .feil import Avvist, PakkehjemFeil, UgyldigInndata
 from .filer import Meldinger, skriv_privat
-from .malmappe import BegrensetSandkasse, InnestengtLaster
-from .malmappe import render as begrenset_render
+from .malmappe import les_malfil
 from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke, sjekk_mottaker
+
+if TYPE_CHECKING:
+    import jinja2
 
 FORMATER = ("txt", "md", "html", "pdf")
 FHIR = "fhir"  # the summary as a FHIR R4 document Bundle (overforing.py), to health services
@@ -144,8 +144,7 @@ def lag_brev(
 
     guiden = guide_for_samtale(register, grunnlag["samtale"]["guide_ref"])
     maldir = innst.get("brevmaler")
-    laster = _laster(maldir)
-    tekster = last_tekster(laster, sprak, pasient=mottaker == "pasient")
+    tekster = last_tekster(maldir, sprak, pasient=mottaker == "pasient")
     kontekst = bygg_kontekst(
         grunnlag, guiden, tekster, mottaker=mottaker, mottaker_navn=mottaker_navn, sprak=sprak,
         innstillinger=innst, idag=idag,
@@ -156,7 +155,7 @@ def lag_brev(
 
         innhold = lag_bunt(grunnlag, guiden, kontekst, mottaker=mottaker, idag=idag)
     else:
-        innhold = render(kontekst, format_, laster, maldir)
+        innhold = render(kontekst, format_, _laster(maldir), maldir)
     return Brev(
         innhold=innhold,
         format=format_,
@@ -245,7 +244,7 @@ def lag_melding(
     grunnlag = register.brevlogg.meldingsgrunnlag(ref, idag, kontroll)
     maldir = innst.get("brevmaler")
     laster = _laster(maldir)
-    tekster = last_tekster(laster, sprak)
+    tekster = last_tekster(maldir, sprak)
     tekster = {**tekster, **(tekster.get("melding") or {})}
     kontekst, punkt = bygg_melding_kontekst(
         grunnlag, tekster, melding=melding, mottaker=mottaker, mottaker_navn=mottaker_navn,
@@ -408,7 +407,7 @@ def lag_innkalling(
 
     maldir = innst.get("brevmaler")
     laster = _laster(maldir)
-    tekster = last_tekster(laster, sprak, pasient=True)
+    tekster = last_tekster(maldir, sprak, pasient=True)
     tekster = {**tekster, **(tekster.get("innkalling") or {})}
     guiden = aktiv_guide(register)
     kontekst = bygg_innkalling_kontekst(
@@ -926,43 +925,70 @@ def _status_tekst(t: dict[str, Any], status: str | None) -> str:
 # Templates
 
 
-class _RessursLaster(jinja2.BaseLoader):
+def _ressurslaster() -> jinja2.BaseLoader:
     """The shipped templates, read through importlib.resources (works from a wheel or a zip)."""
+    import jinja2
 
-    def __init__(self) -> None:
-        self.rot = files("pakkehjem.templates") / "brev"
+    class _RessursLaster(jinja2.BaseLoader):
+        def __init__(self) -> None:
+            self.rot = files("pakkehjem.templates") / "brev"
 
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool]]:
-        deler = [d for d in template.split("/") if d]
-        if not deler or any(d in (".", "..") for d in deler):
-            raise jinja2.TemplateNotFound(template)
-        ressurs = self.rot
-        for del_ in deler:
-            ressurs = ressurs / del_
-        if not ressurs.is_file():
-            raise jinja2.TemplateNotFound(template)
-        return ressurs.read_text(encoding="utf-8"), None, lambda: True
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str | None, Callable[[], bool]]:
+            deler = [d for d in template.split("/") if d]
+            if not deler or any(d in (".", "..") for d in deler):
+                raise jinja2.TemplateNotFound(template)
+            ressurs = self.rot
+            for del_ in deler:
+                ressurs = ressurs / del_
+            if not ressurs.is_file():
+                raise jinja2.TemplateNotFound(template)
+            return ressurs.read_text(encoding="utf-8"), None, lambda: True
+
+    return _RessursLaster()
 
 
 def _laster(maldir: str | None) -> jinja2.BaseLoader:
     """The service's own templates first (setting `brevmaler`), then the shipped ones."""
+    import jinja2
+
+    from .malmappe import InnestengtLaster
+
     lastere: list[jinja2.BaseLoader] = []
     if maldir:
-        if not Path(maldir).is_dir():
-            raise PakkehjemFeil(
-                f"Mappen med egne brevmaler finnes ikke: {maldir}. Rett innstillingen "
-                "«brevmaler», eller tøm den med «pakkehjem innstillinger brevmaler ''»."
-            )
+        _sjekk_maldir(maldir)
         # Held inside the folder: a symbolic link to /etc/passwd is refused, not included.
         lastere.append(InnestengtLaster(maldir))
-    lastere.append(_RessursLaster())
+    lastere.append(_ressurslaster())
     return jinja2.ChoiceLoader(lastere)
 
 
+def _sjekk_maldir(maldir: str) -> None:
+    if not Path(maldir).is_dir():
+        raise PakkehjemFeil(
+            f"Mappen med egne brevmaler finnes ikke: {maldir}. Rett innstillingen "
+            "«brevmaler», eller tøm den med «pakkehjem innstillinger brevmaler ''»."
+        )
+
+
+def _tekstkilder(maldir: str | None) -> list[str]:
+    """tekster.yaml: the service's own (read inside its folder, as its templates are) and the
+    shipped one, first first. Without Jinja2: a FHIR letter needs the words, not the templates."""
+    kilder = []
+    if maldir:
+        _sjekk_maldir(maldir)
+        egen = les_malfil(Path(maldir).resolve(), "tekster.yaml")
+        if egen is not None:
+            kilder.append(egen)
+    kilder.append((files("pakkehjem.templates") / "brev" / "tekster.yaml").read_text(encoding="utf-8"))
+    return kilder
+
+
 def _les_kilde(laster: jinja2.BaseLoader, navn: str, alle: bool = False) -> list[str]:
-    """The text of a non-template file (tekster.yaml, brev.css) from the loaders, first first."""
+    """The text of a non-template file (brev.css) from the loaders, first first."""
+    import jinja2
+
     delastere = laster.loaders if isinstance(laster, jinja2.ChoiceLoader) else [laster]
     kilder = []
     for delaster in delastere:
@@ -975,11 +1001,11 @@ def _les_kilde(laster: jinja2.BaseLoader, navn: str, alle: bool = False) -> list
     return kilder
 
 
-def last_tekster(laster: jinja2.BaseLoader, sprak: str, *, pasient: bool = False) -> dict[str, Any]:
+def last_tekster(maldir: str | None, sprak: str, *, pasient: bool = False) -> dict[str, Any]:
     """The fixed texts of one language: shipped tekster.yaml, overridden key by key by a
     service's own; for the patient's own letter, the `pasientbrev` texts over the usual ones."""
     tekster: dict[str, Any] = {}
-    for kilde in reversed(_les_kilde(laster, "tekster.yaml", alle=True)):
+    for kilde in reversed(_tekstkilder(maldir)):
         try:
             # The guide's choice of loader: libyaml's C loader overflows the stack on deep nesting.
             data = yaml.load(kilde, Loader=guide_modul.yaml_laster(kilde)) or {}
@@ -1040,15 +1066,6 @@ def _avsnitt_html(tekst: str) -> Markup:
 _MILJOER: dict[tuple[str, str | None], jinja2.Environment] = {}
 
 
-class _KompilertCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs: compiling a letter's templates costs more than
-    everything else `brev` does. A cache that cannot be written is simply not used."""
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        with suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
 def _kompilert_cache(art: str) -> jinja2.BytecodeCache | None:
     """The cache folder of one environment kind (in the user's cache directory, mode 0700).
 
@@ -1064,6 +1081,16 @@ def _kompilert_cache(art: str) -> jinja2.BytecodeCache | None:
         info = mappe.stat()
         if info.st_uid != os.getuid() or info.st_mode & 0o022:
             return None
+        import jinja2
+
+        class _KompilertCache(jinja2.FileSystemBytecodeCache):
+            """Compiled templates kept between runs: compiling a letter's templates costs more
+            than everything else `brev` does. A cache that cannot be written is not used."""
+
+            def dump_bytecode(self, bucket: Any) -> None:
+                with suppress(OSError):
+                    super().dump_bytecode(bucket)
+
         return _KompilertCache(str(mappe))
     except Exception:  # no cache directory (read-only home): compile every time
         return None
@@ -1075,6 +1102,10 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
     nokkel = ("html" if html else format_, maldir)
     if nokkel in _MILJOER:
         return _MILJOER[nokkel]
+    import jinja2
+
+    from .malmappe import BegrensetSandkasse
+
     miljo = BegrensetSandkasse(
         loader=laster,
         bytecode_cache=_kompilert_cache("html" if html else format_),
@@ -1139,6 +1170,11 @@ def render(
     A summary is `<sprak>/<mottaker>.j2` on `base.<format>.j2`; an invitation (`art`
     "innkalling") is `<sprak>/innkalling.j2` on `innkalling.<format>.j2`.
     """
+    import jinja2
+    import jinja2.sandbox
+
+    from .malmappe import render as begrenset_render
+
     miljo = _miljo(format_, laster, maldir)
     grunn = "html" if format_ in ("html", "pdf") else format_
     if art == "innkalling":

@@ -20,10 +20,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import jinja2.sandbox
+from typing import TYPE_CHECKING, Any
 
 from .feil import PakkehjemFeil
 from .norsk import ord_for
@@ -79,52 +76,70 @@ def les_malfil(rot: Path, malnavn: str) -> str | None:
         raise _ugyldig(malnavn, "er ikke lagret som UTF-8.") from None
 
 
-class InnestengtLaster(jinja2.BaseLoader):
-    """Jinja2's loader for a service's folder, held inside it (see `les_malfil`)."""
+if TYPE_CHECKING:
+    import jinja2
 
-    def __init__(self, mappe: str | Path) -> None:
-        self.rot = Path(mappe).resolve()
 
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool]]:
-        tekst = les_malfil(self.rot, template)
-        if tekst is None:
-            raise jinja2.TemplateNotFound(template)
-        sti = self.rot / template
-        try:
-            endret = sti.stat().st_mtime
-        except OSError:
-            endret = None
+def __getattr__(attributt: str) -> Any:
+    # Jinja2 is loaded when a template is first wanted, not with this module: reading
+    # tekster.yaml (a FHIR letter needs its words) must not pay for Jinja2's import.
+    if attributt in ("InnestengtLaster", "BegrensetSandkasse"):
+        globals().update(_jinja_klasser())
+        return globals()[attributt]
+    raise AttributeError(f"module {__name__!r} has no attribute {attributt!r}")
 
-        def uendret() -> bool:
+
+def _jinja_klasser() -> dict[str, type]:
+    import jinja2
+    import jinja2.sandbox
+
+    class InnestengtLaster(jinja2.BaseLoader):
+        """Jinja2's loader for a service's folder, held inside it (see `les_malfil`)."""
+
+        def __init__(self, mappe: str | Path) -> None:
+            self.rot = Path(mappe).resolve()
+
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str | None, Callable[[], bool]]:
+            tekst = les_malfil(self.rot, template)
+            if tekst is None:
+                raise jinja2.TemplateNotFound(template)
+            sti = self.rot / template
             try:
-                return sti.stat().st_mtime == endret
+                endret = sti.stat().st_mtime
             except OSError:
-                return False
+                endret = None
 
-        return tekst, None, uendret
+            def uendret() -> bool:
+                try:
+                    return sti.stat().st_mtime == endret
+                except OSError:
+                    return False
 
+            return tekst, None, uendret
 
-class BegrensetSandkasse(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    """The immutable sandbox, refusing the operators that build a huge value in one step."""
+    class BegrensetSandkasse(jinja2.sandbox.ImmutableSandboxedEnvironment):
+        """The immutable sandbox, refusing the operators that build a huge value in one step."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+        intercepted_binops = frozenset({"*", "**", "+"})
 
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        sekvens = (str, list, tuple)
-        if operator == "**" and _for_stor_eksponent(left, right):
-            raise Malgrense("et tall som er for stort")
-        if operator == "*" and max(_lengde(left, right), _lengde(right, left)) > MAKS_UT:
-            raise Malgrense(f"en tekst over {MAKS_UT // (1024 * 1024)} MB")
-        if (
-            operator == "+"
-            and isinstance(left, sekvens)
-            and isinstance(right, sekvens)
-            and len(left) + len(right) > MAKS_UT
-        ):
-            raise Malgrense(f"en tekst over {MAKS_UT // (1024 * 1024)} MB")
-        return super().call_binop(context, operator, left, right)
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            sekvens = (str, list, tuple)
+            if operator == "**" and _for_stor_eksponent(left, right):
+                raise Malgrense("et tall som er for stort")
+            if operator == "*" and max(_lengde(left, right), _lengde(right, left)) > MAKS_UT:
+                raise Malgrense(f"en tekst over {MAKS_UT // (1024 * 1024)} MB")
+            if (
+                operator == "+"
+                and isinstance(left, sekvens)
+                and isinstance(right, sekvens)
+                and len(left) + len(right) > MAKS_UT
+            ):
+                raise Malgrense(f"en tekst over {MAKS_UT // (1024 * 1024)} MB")
+            return super().call_binop(context, operator, left, right)
+
+    return {"InnestengtLaster": InnestengtLaster, "BegrensetSandkasse": BegrensetSandkasse}
 
 
 def _for_stor_eksponent(grunntall: Any, eksponent: Any) -> bool:

@@ -870,6 +870,26 @@ def test_en_nettleser_skriver_pasienten_paa_hver_side(
         assert f"Synne Testesen · Fødselsnr. {fnr[:6]} {fnr[6:]}" in side
 
 
+def test_hvem_som_har_ansvaret_staar_paa_brevets_maal_naar_det_er_et_navn_fra_guiden(
+    kjor: Callable, ny_pasient: Callable, tmp_path: Path
+) -> None:
+    svar = {**FULL, "jobb_tiltak": [
+        {"hva": "Time hos sosionom", "ansvarlig": "Sykehuset"},
+        {"hva": "Ringe skolen", "ansvarlig": "sykehusets sosionom"},
+        {"hva": "Finne avlastning", "ansvarlig": "pårørende"},
+    ]}  # fmt: skip
+    pasient = lag_pasient(ny_pasient)
+    hold_samtale(kjor, tmp_path, pasient["id"], svar)
+    sett_avsender(kjor)
+    nynorsk = " ".join(brev_tekst(kjor, pasient["id"], "kommune", "--sprak", "nynorsk").split())
+    bokmal = " ".join(brev_tekst(kjor, pasient["id"], "kommune").split())
+    # A name from the guide's list: in the letter's language, spelled as the guide spells it.
+    assert "Time hos sosionom" in nynorsk and "sjukehuset" in nynorsk and "pårørande" in nynorsk
+    assert "sjukehuset" not in bokmal and "sykehuset" in bokmal and "pårørende" in bokmal
+    # Anyone else stays in the words the conversation gave.
+    assert "sykehusets sosionom" in nynorsk and "sykehusets sosionom" in bokmal
+
+
 def test_nynorsk_uten_bokmalsformer() -> None:
     maler = PROSJEKT / "templates" / "brev"
     tekst = " ".join(p.read_text(encoding="utf-8") for p in (maler / "nynorsk").glob("*.j2"))

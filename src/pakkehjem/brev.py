@@ -766,6 +766,14 @@ def bygg_kontekst(
         for x in tiltak:
             if samtykke_regler.navnenokkel(x["ansvarlig"]) in ("pasient", "pasienten"):
                 x["ansvarlig"] = t.get("deg", x["ansvarlig"])
+    # Who is responsible: a name from the guide's list in the letter's language (tekster.yaml,
+    # `tiltak_ansvarlige`: «sjukehuset» in nynorsk) and spelled as the guide spells it; anyone
+    # else stays in the words the conversation gave.
+    ansvarlig_ord = t.get("tiltak_ansvarlige") or {}
+    for x in [*tiltak, *egne_tiltak, *(y for gruppe in parorende for y in gruppe["tiltak"])]:
+        navn = guide_modul.kjent_ansvarlig(x["ansvarlig"], guiden.tiltak_ansvarlige)
+        if navn is not None:
+            x["ansvarlig"] = ansvarlig_ord.get(navn, navn)
 
     episode = next((f for f in pasient["forlop"] if f["nr"] == samtale["forlop"]), pasient["forlop"][-1])
     neste = None

@@ -386,3 +386,22 @@ def test_omfang_ugyldig_inndata(
 ) -> None:
     forvent_feil(kjor("samtykke", str(pasient_uten_samtykke), *args), 2, ord_)
     assert json_ut(kjor("vis", str(pasient_uten_samtykke), "--json"))["samtykke"] == []
+
+
+def test_omfanget_foelger_svarene_etter_samtale_endre(kjor: Callable, full_pasient: int) -> None:
+    pid = str(full_pasient)
+    til_nav = ("brev", pid, "--til", "nav", "--dato", BREVDATO)
+    foer = " ".join(kjor(*til_nav).stdout.split())
+    assert "Sykmeldt 100 %" in foer and "Søvnvansker" not in foer  # no scope given: jobb and okonomi
+
+    # The amendment: to the consent theme, where the first question without an answer is what
+    # NAV may know; jobb and psykisk; then `ferdig`, and save.
+    svar = ["Samtykke", "jobb, psykisk", "ferdig", ""]
+    resultat = kjor("samtale", pid, "--sp", "2", "--endre", input="".join(f"{s}\n" for s in svar))
+    assert resultat.exit_code == 0, resultat.output
+    assert "Endringene er lagret for SP2" in resultat.output
+
+    nav = [s for s in json_ut(kjor("vis", pid, "--json"))["samtykke"] if s["mottaker"] == "nav"]
+    assert [(s["svar"], s["omfang"]) for s in nav] == [("ja", None), ("ja", ["jobb", "psykisk"])]
+    etter = " ".join(kjor(*til_nav).stdout.split())
+    assert "Sykmeldt 100 %" in etter and "Søvnvansker" in etter and "Økonomi og b" not in etter

@@ -483,6 +483,8 @@ class Samtaler(Gruppe):
                 "samtale_endret",
                 f"Samtalen for SP{punkt.sp} er endret {norsk_dato(idag)}; den forrige versjonen er beholdt.",
             )
+            # What the consents to nav and annen may share follows the amended answers.
+            self._samtykke_omfang_etter_endring(samtale_id, pasient_id)
             self.t.logg(pasient_id, "samtale-fullfort")
             return {
                 "pasient_id": pasient_id,
@@ -537,6 +539,45 @@ class Samtaler(Gruppe):
             "neste": resultat,
             "forlop_fullfort": forlop_fullfort,
         }
+
+    def _samtykke_omfang_etter_endring(self, samtale_id: int, pasient_id: int) -> None:
+        """An amended conversation's consents to nav and annen: one answered again in this
+        version gets its scope as usual; one given in an earlier version gets a new row in this
+        version with the amended scope and named recipient when they changed (the same consent
+        date, so it is the one in force; the earlier row stays as history)."""
+        db = self.db
+        tidligere, nr = [], samtale_id
+        while (nr := self.erstatter(nr)) is not None:
+            tidligere.append(nr)
+        plasser = ",".join("?" * len(tidligere))
+        kopier: dict[int, tuple[Any, Any]] = {}  # new row id -> the earlier row's (omfang, navn)
+        for art in ("nav", "annen"):
+            if (
+                not tidligere
+                or db.execute(
+                    "SELECT 1 FROM samtykke WHERE samtale_id = ? AND mottaker = ?", (samtale_id, art)
+                ).fetchone()
+            ):
+                continue
+            rad = db.execute(
+                f"SELECT svar, dato, kilde, omfang, navn FROM samtykke WHERE mottaker = ?"
+                f" AND samtale_id IN ({plasser}) ORDER BY dato DESC, id DESC LIMIT 1",
+                (art, *tidligere),
+            ).fetchone()
+            if rad is None or rad[0] != "ja":
+                continue
+            ny_id = db.execute(
+                "INSERT INTO samtykke (pasient_id, mottaker, svar, dato, kilde, samtale_id, registrert,"
+                " bruker, omfang, navn) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (pasient_id, art, *rad[:3], samtale_id, tidspunkt_utc(), bruker(), *rad[3:]),
+            ).lastrowid
+            kopier[ny_id] = (rad[3], rad[4])
+        self._samtykke_omfang(samtale_id)
+        for ny_id, gammel in kopier.items():
+            # A copy whose scope and name did not change adds nothing to the history.
+            etter = db.execute("SELECT omfang, navn FROM samtykke WHERE id = ?", (ny_id,)).fetchone()
+            if tuple(etter) == gammel:
+                db.execute("DELETE FROM samtykke WHERE id = ?", (ny_id,))
 
     def _samtykke_omfang(self, samtale_id: int) -> None:
         """The scope and named recipient of the conversation's consents to nav and annen, from

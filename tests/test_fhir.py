@@ -304,6 +304,65 @@ def test_en_odelagt_overforing_endrer_ingenting(
     assert _tell(kommunen) == for_
 
 
+def _med_endring(fil: Path, mappe: Path, endre: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the handover with its resources changed by `endre`."""
+    data = json.loads(fil.read_text(encoding="utf-8"))
+    endre({e["resource"]["resourceType"]: e["resource"] for e in data["entry"]})
+    ut = mappe / "endret.json"
+    ut.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return ut
+
+
+def test_motta_gir_samme_post_som_holdt(
+    kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path, tmp_path: Path
+) -> None:
+    pid, fil = sykehusets_overforing
+    sendt = json_ut(kjor("vis", str(pid), "--json"))
+    assert kjor("--db", str(kommunen), "motta", str(fil)).exit_code == 0
+    # The same point recorded by hand with `holdt`, in a third register.
+    annen = tmp_path / "for_hand.db"
+    assert kjor("--db", str(annen), "innstillinger", "tillat_syntetiske", "ja").exit_code == 0
+    ny = ("ny-pasient", "--fnr", sendt["fnr"], "--navn", sendt["navn"],
+          "--diagnosedato", sendt["forlop"][0]["diagnosedato"], "--tjeneste", "kommune")  # fmt: skip
+    assert kjor("--db", str(annen), *ny).exit_code == 0
+    av = "Kari Sykepleier, forløpskoordinator, Sykehuset Østfold"
+    assert (
+        kjor(
+            "--db", str(annen), "holdt", "1", "--sp", "1", "--samtaledato", "2026-08-20", "--av", av
+        ).exit_code
+        == 0
+    )
+    felt = ("status", "dato", "holdt_av")
+    mottatt, for_hand = (
+        json_ut(kjor("--db", str(db), "vis", "1", "--json"))["forlop"][0]["samhandlingspunkter"][0]
+        for db in (kommunen, annen)
+    )
+    assert {k: mottatt[k] for k in felt} == {k: for_hand[k] for k in felt}
+
+
+def test_motta_foelger_datoreglene_til_holdt(
+    kjor: Callable,
+    sykehusets_overforing: tuple[int, Path],
+    kommunen: Path,
+    forvent_feil: Callable,
+    tmp_path: Path,
+) -> None:
+    _, fil = sykehusets_overforing
+    for_ = _tell(kommunen)
+    # Held before the diagnosis date: `holdt`'s rule, and nothing is changed.
+    for_tidlig = _med_endring(fil, tmp_path, lambda r: r["Encounter"].update(period={"start": "2026-07-01"}))
+    forvent_feil(kjor("--db", str(kommunen), "motta", str(for_tidlig)), 2, "ligger før diagnosedatoen")
+    assert _tell(kommunen) == for_
+    # An SP3 held weeks after the diagnosis ends the episode: as with `holdt`, only with --bekreft.
+    sp3 = _med_endring(fil, tmp_path, lambda r: r["Encounter"]["type"][0]["coding"][0].update(code="3"))
+    forvent_feil(kjor("--db", str(kommunen), "motta", str(sp3)), 1, "--bekreft")
+    assert _tell(kommunen) == for_
+    assert kjor("--db", str(kommunen), "motta", str(sp3), "--bekreft").exit_code == 0
+    forlop_ = json_ut(kjor("--db", str(kommunen), "vis", "1", "--json"))["forlop"][0]
+    assert forlop_["samhandlingspunkter"][2]["status"] == "holdt_annet_sted"
+    assert forlop_["status"] == "avsluttet"
+
+
 def test_kjent_pasient_med_annen_diagnosedato_nektes(
     kjor: Callable, sykehusets_overforing: tuple[int, Path], kommunen: Path, forvent_feil: Callable
 ) -> None:

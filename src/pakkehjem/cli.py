@@ -2007,6 +2007,7 @@ def motta_kommando(
     vis: Annotated[
         bool, typer.Option("--vis", help="Vis bare hva som ville blitt gjort; ingenting endres.")
     ] = False,
+    bekreft: BekreftValg = False,
     json_ut: JsonValg = False,
 ) -> None:
     """Les inn en overføring (FHIR R4) fra den andre tjenesten: pasienten, forløpet, punktet de
@@ -2022,7 +2023,9 @@ def motta_kommando(
     resultat = (
         _miljo(ctx)
         .register()
-        .punkter.motta_overforing(mottak, idag=idag, sha256=hashlib.sha256(innhold).hexdigest(), bare_vis=vis)
+        .punkter.motta_overforing(
+            mottak, idag=idag, sha256=hashlib.sha256(innhold).hexdigest(), bare_vis=vis, bekreft=bekreft
+        )
     )
     if json_ut:
         utdata.skriv_json({**resultat, "vist": vis})

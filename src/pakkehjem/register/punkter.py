@@ -258,35 +258,53 @@ class Punkter(Gruppe):
             raise UgyldigInndata(f"--sp {sp}: et samhandlingspunkt er 1, 2 eller 3.")
         regel(datoregler.holdt_dato(dato, date.min, idag, "Datoen"))
         sammendrag = (sammendrag or "").strip() or None
-        with self.reg.transaksjon() as db:
+        with self.reg.transaksjon():
             pasient_id = self.reg.pasienter.finn_id(ref)
             punkt = self.finn(pasient_id, sp, annen_tjeneste=True)
-            self.sjekk_holdt(punkt, dato, idag, bekreft, "Datoen")
-            if db.execute(
-                "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (punkt.id,)
-            ).fetchone():
-                raise Avvist(
-                    f"Det finnes en påbegynt samtale for SP{punkt.sp} her. Fullfør eller forkast den før "
-                    "punktet registreres som holdt av en annen tjeneste."
-                )
-            self.sett_status(
-                punkt,
-                forlop.HOLDT_ANNET_STED,
-                dato=dato,
-                holdt_av=av,
-                sammendrag=sammendrag,
-                tekst=f"SP{punkt.sp} holdt av {av} {norsk_dato(dato)}"
-                + (" (med oppsummering)" if sammendrag else "")
-                + ".",
-            )
-            self.avslutt_etter_sp3(punkt, dato)
+            merknad = " (med oppsummering)" if sammendrag else ""
+            self.hold_annet_sted(punkt, dato, av, idag=idag, sammendrag=sammendrag, bekreft=bekreft,
+                                 hva="Datoen", merknad=merknad)  # fmt: skip
             self.t.logg(pasient_id, handling)
             data = self.reg.pasienter.data(pasient_id, idag)
         data["handlet_sp"] = punkt.sp
         return data
 
+    def hold_annet_sted(
+        self,
+        punkt: Punkt,
+        dato: date,
+        av: str,
+        *,
+        idag: date,
+        sammendrag: str | None,
+        bekreft: bool,
+        hva: str,
+        merknad: str = "",
+    ) -> None:
+        """In the caller's transaction: the rules for a point another service held (the date
+        between the diagnosis and today, an SP3 long before its window only with `bekreft`, no
+        conversation begun here), then its record (`holdt_annet_sted`, who, when, the summary)
+        and what follows (SP3 held ends the episode). `holdt` and `motta` both go through here."""
+        self.sjekk_holdt(punkt, dato, idag, bekreft, hva)
+        if self.db.execute(
+            "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (punkt.id,)
+        ).fetchone():
+            raise Avvist(
+                f"Det finnes en påbegynt samtale for SP{punkt.sp} her. Fullfør eller forkast den før "
+                "punktet registreres som holdt av en annen tjeneste."
+            )
+        self.sett_status(
+            punkt,
+            forlop.HOLDT_ANNET_STED,
+            dato=dato,
+            holdt_av=av,
+            sammendrag=sammendrag,
+            tekst=f"SP{punkt.sp} holdt av {av} {norsk_dato(dato)}{merknad}.",
+        )
+        self.avslutt_etter_sp3(punkt, dato)
+
     def motta_overforing(
-        self, mottak: Any, *, idag: date, sha256: str, bare_vis: bool = False
+        self, mottak: Any, *, idag: date, sha256: str, bare_vis: bool = False, bekreft: bool = False
     ) -> dict[str, Any]:
         """Read a checked handover (overforing.Mottak) in, in ONE transaction: match the patient by
         fødselsnummer or create them, match the episode with the same diagnosis date or create
@@ -299,7 +317,7 @@ class Punkter(Gruppe):
         steg: list[str] = []
         try:
             with self.reg.transaksjon() as db:
-                resultat = self._motta(db, mottak, idag, sha256, steg)
+                resultat = self._motta(db, mottak, idag, sha256, steg, bekreft)
                 if bare_vis:
                     raise _BareVis(resultat)
         except _BareVis as vist:
@@ -310,7 +328,9 @@ class Punkter(Gruppe):
                     self.t.logg(resultat["pasient_id"], "motta-vis")
         return resultat
 
-    def _motta(self, db: Any, mottak: Any, idag: date, sha256: str, steg: list[str]) -> dict[str, Any]:
+    def _motta(
+        self, db: Any, mottak: Any, idag: date, sha256: str, steg: list[str], bekreft: bool
+    ) -> dict[str, Any]:
         tidligere = db.execute(
             "SELECT pasient_id, mottatt FROM mottatt WHERE identifikator = ?", (mottak.identifikator,)
         ).fetchone()
@@ -364,33 +384,23 @@ class Punkter(Gruppe):
                 )
             forlop_id, forlop_nr = funnet
             steg.append(f"Pasienten finnes: pasient nr. {pasient_id}, forløp {forlop_nr}.")
-        if holdt < diagnosedato or holdt > idag:
-            raise UgyldigInndata(
-                f"Overføringen sier at SP{mottak.sp} ble holdt {norsk_dato(holdt)}, før diagnosedatoen "
-                "eller fram i tid. Ingenting er endret."
-            )
         sid, status = db.execute(
             "SELECT id, status FROM samhandlingspunkt WHERE forlop_id = ? AND sp = ?", (forlop_id, mottak.sp)
         ).fetchone()
         punkt = Punkt(sid, forlop_id, forlop_nr, pasient_id, mottak.sp, status)
         av = mottak.avsender or ("sykehuset" if mottak.holdt_av == "spesialisthelsetjenesten" else "kommunen")
+        hva = f"Overføringen sier at SP{mottak.sp} ble holdt, men datoen"
         if forlop.er_apen(status):
-            if db.execute(
-                "SELECT 1 FROM samtale WHERE samhandlingspunkt_id = ? AND status = 'pagar'", (sid,)
-            ).fetchone():
-                raise Avvist(
-                    f"Det finnes en påbegynt samtale for SP{mottak.sp} her. Fullfør eller forkast den "
-                    "først. Ingenting er endret."
-                )
-            # The same record as `holdt`: a closed status of its own, who and when, and the
-            # summary received, readable in `vis`.
-            self.sett_status(
-                punkt, forlop.HOLDT_ANNET_STED, dato=holdt, holdt_av=av, sammendrag=mottak.sammendrag,
-                tekst=f"SP{mottak.sp} holdt av {av} {norsk_dato(holdt)} (lest inn fra overføring).",
+            # Through the same path as `holdt`: its date rules, its record, SP3 ending the episode.
+            self.hold_annet_sted(
+                punkt, holdt, av, idag=idag, sammendrag=mottak.sammendrag, bekreft=bekreft, hva=hva,
+                merknad=" (lest inn fra overføring)",
             )  # fmt: skip
-            self.avslutt_etter_sp3(punkt, holdt)
             steg.append(f"SP{mottak.sp} holdt av {av} {norsk_dato(holdt)}, med oppsummeringen.")
         else:
+            # Already closed here: nothing is recorded, but a held date no episode can have is a
+            # broken handover all the same.
+            self.sjekk_holdt(punkt, holdt, idag, True, hva)
             steg.append(f"SP{mottak.sp} er allerede lukket her ({status}), og endres ikke.")
         mottatt_id = db.execute(
             "INSERT INTO mottatt (identifikator, pasient_id, forlop_nr, sp, avsender, sha256, mottatt,"

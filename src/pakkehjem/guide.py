@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -400,11 +400,11 @@ def _linjenumre(tekst: str) -> dict[tuple[int, ...], int]:
     return ut
 
 
-def _er_tekst(verdi: object) -> bool:
+def _er_tekst(verdi: object) -> TypeGuard[str]:
     return isinstance(verdi, str) and verdi.strip() != ""
 
 
-def _er_heltall(verdi: object) -> bool:
+def _er_heltall(verdi: object) -> TypeGuard[int]:
     return isinstance(verdi, int) and not isinstance(verdi, bool)
 
 
@@ -486,6 +486,8 @@ class _Tolker:
                 )
         if self.feil:
             return None, self.feil
+        # Checked above: a missing or wrong id or version is an error, and errors return first.
+        assert isinstance(gid, str) and isinstance(versjon, str)
         return (
             Guide(
                 id=gid,
@@ -537,8 +539,9 @@ class _Tolker:
         if not isinstance(t, dict):
             self._meld(pos, f"tema nr. {ti + 1}", "må være en oversikt med id, tittel, hjelp og sporsmal.")
             return None
-        tid = t.get("id")
-        gyldig_id = isinstance(tid, str) and _ID.fullmatch(tid) is not None
+        oppgitt = t.get("id")
+        tid = oppgitt if isinstance(oppgitt, str) else ""
+        gyldig_id = _ID.fullmatch(tid) is not None
         hvem = f"tema «{tid}»" if gyldig_id else f"tema nr. {ti + 1}"
         if not gyldig_id:
             self._meld(pos, hvem, "mangler gyldig «id» (små bokstaver a-z, tall og _, som «psykisk_helse»).")
@@ -586,7 +589,7 @@ class _Tolker:
             id=tid,
             tittel=t["tittel"].strip(),
             hjelp=hjelp.strip(),
-            sporsmal=tuple(bygde),
+            sporsmal=tuple(b for b in bygde if b is not None),
             parorende=parorende,
             i_hefte=i_hefte,
         )
@@ -599,8 +602,9 @@ class _Tolker:
                 "må være en oversikt med id, tekst og type.",
             )
             return None
-        sid = s.get("id")
-        gyldig_id = isinstance(sid, str) and _ID.fullmatch(sid) is not None
+        oppgitt = s.get("id")
+        sid = oppgitt if isinstance(oppgitt, str) else ""
+        gyldig_id = _ID.fullmatch(sid) is not None
         hvem = f"spørsmål «{sid}»" if gyldig_id else f"spørsmål nr. {si + 1} i tema «{tema_navn}»"
         antall_feil = len(self.feil)
 
@@ -671,6 +675,7 @@ class _Tolker:
             self.sett[sid] = (tema_navn, None)
         if len(self.feil) > antall_feil:
             return None
+        assert typ in TYPER  # an unknown type is an error, and errors return above
         bygd = Sporsmal(
             id=sid,
             tekst=s["tekst"].strip(),

@@ -546,8 +546,9 @@ class Samtaler(Gruppe):
         version with the amended scope and named recipient when they changed (the same consent
         date, so it is the one in force; the earlier row stays as history)."""
         db = self.db
-        tidligere, nr = [], samtale_id
-        while (nr := self.erstatter(nr)) is not None:
+        tidligere: list[int] = []
+        nr: int | None = samtale_id
+        while nr is not None and (nr := self.erstatter(nr)) is not None:
             tidligere.append(nr)
         plasser = ",".join("?" * len(tidligere))
         kopier: dict[int, tuple[Any, Any]] = {}  # new row id -> the earlier row's (omfang, navn)

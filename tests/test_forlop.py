@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pakkehjem.feil import UgyldigInndata
 from pakkehjem.forlop import (
     AVSLATT,
     AVTALT,
@@ -23,6 +24,7 @@ from pakkehjem.forlop import (
     PLANLAGT,
     UTSATT,
     Periode,
+    arbeidsperiode,
     forfallsperiode,
     forste_apen_sp,
     iso_uke,
@@ -393,6 +395,61 @@ def test_month_period_runs_from_the_first_to_the_last_day_of_the_month(idag):
 
     assert periode.fra == idag.replace(day=1)
     assert periode.til == idag.replace(day=calendar.monthrange(idag.year, idag.month)[1])
+
+
+# --- the work list's period (forfaller --uke/--maned/--fra/--til) ---------------------------
+
+datoer_som_skrives = st.dates(min_value=date(1850, 1, 1), max_value=date(2200, 12, 31))
+
+
+@REGLER
+@given(idag=datoer_som_skrives)
+def test_the_work_list_period_is_this_week_with_no_option_or_a_bare_week(idag):
+    denne_uken = iso_uke(*uke_for(idag))
+
+    assert arbeidsperiode(None, False, None, None, idag) == denne_uken
+    assert arbeidsperiode("", False, None, None, idag) == denne_uken
+    assert arbeidsperiode(None, True, None, None, idag) == maned_periode(idag)
+
+
+@REGLER
+@given(idag=datoer_som_skrives, a=datoer_som_skrives, b=datoer_som_skrives)
+def test_the_work_list_period_from_and_to_is_the_range_typed_or_refused_when_reversed(idag, a, b):
+    fra, til = a.isoformat(), b.strftime("%d.%m.%Y")
+    if b < a:
+        with pytest.raises(UgyldigInndata, match="--til ligger før --fra"):
+            arbeidsperiode(None, False, fra, til, idag)
+    else:
+        assert arbeidsperiode(None, False, fra, til, idag) == Periode(a, b)
+    # A blank date is today.
+    assert arbeidsperiode(None, False, "", "", idag) == Periode(idag, idag)
+
+
+@REGLER
+@given(
+    idag=datoer_som_skrives,
+    valgt=st.sets(st.sampled_from(["uke", "maned", "fra_til"]), min_size=2),
+    uke=st.sampled_from(["", "48", "2027-W02", "neste"]),
+    fra_til=st.sampled_from([("2026-01-01", None), (None, ""), ("", ""), ("2026-02-01", "2026-01-01")]),
+)
+def test_the_work_list_takes_only_one_period_before_reading_any(idag, valgt, uke, fra_til):
+    # Two periods are refused as such, even when one of them could not be read either.
+    with pytest.raises(UgyldigInndata, match=r"^Velg bare én periode: --uke, --maned eller --fra/--til\.$"):
+        arbeidsperiode(
+            uke if "uke" in valgt else None,
+            "maned" in valgt,
+            *(fra_til if "fra_til" in valgt else (None, None)),
+            idag,
+        )
+
+
+def test_the_work_list_names_the_option_of_a_period_it_cannot_read():
+    with pytest.raises(UgyldigInndata, match=r"^--uke: Ukjent uke «neste»"):
+        arbeidsperiode("neste", False, None, None, MANDAG_UKE_48)
+    with pytest.raises(UgyldigInndata, match=r"^Oppgi både --fra og --til\.$"):
+        arbeidsperiode(None, False, "2026-01-01", None, MANDAG_UKE_48)
+    with pytest.raises(UgyldigInndata, match=r"^--til: "):
+        arbeidsperiode(None, False, "2026-01-01", "31.02.2026", MANDAG_UKE_48)
 
 
 @given(

@@ -999,21 +999,10 @@ def forfaller(
     SP2 og SP3, sykehus SP1), eller alle med --alle.
     """
     idag = _idag(dato)
-    valgt = sum(1 for x in (uke is not None, maned, fra is not None or til is not None) if x)
-    if valgt > 1:
-        raise UgyldigInndata("Velg bare én periode: --uke, --maned eller --fra/--til.")
+    periode = forlop.arbeidsperiode(uke, maned, fra, til, idag)
     ansvarlig = _ansvarlig(ansvarlig)
     if ansvarlig and alle:
         raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
-    if (fra_og_til := fra_til(fra, til, idag)) is not None:
-        periode = forlop.Periode(*fra_og_til)
-    elif maned:
-        periode = forlop.maned_periode(idag)
-    else:
-        try:
-            periode = forlop.uke_periode(uke, idag)
-        except ValueError as feil:
-            raise UgyldigInndata(f"--uke: {feil}") from None
     register = _miljo(ctx).register()
     if ansvarlig is None and not alle:
         tjeneste = register.innstillinger()["tjeneste"]

@@ -239,6 +239,28 @@ def maned_periode(idag: date) -> Periode:
     return Periode(forste, legg_til_maneder(forste, 1) - timedelta(days=1))
 
 
+def arbeidsperiode(uke: str | None, maned: bool, fra: str | None, til: str | None, idag: date) -> Periode:
+    """The work list's period (`forfaller`) from its options: `--fra/--til` as typed, `--maned`
+    the month of `idag`, else `--uke` (empty or missing: the week of `idag`).
+
+    UgyldigInndata (bad input, exit 2), naming the option, when more than one period is chosen,
+    a date or a week cannot be read, or `--til` lies before `--fra`.
+    """
+    from .datoer import fra_til
+    from .feil import UgyldigInndata
+
+    if sum(1 for valgt in (uke is not None, maned, fra is not None or til is not None) if valgt) > 1:
+        raise UgyldigInndata("Velg bare én periode: --uke, --maned eller --fra/--til.")
+    if (fra_og_til := fra_til(fra, til, idag)) is not None:
+        return Periode(*fra_og_til)
+    if maned:
+        return maned_periode(idag)
+    try:
+        return uke_periode(uke, idag)
+    except ValueError as feil:
+        raise UgyldigInndata(f"--uke: {feil}") from None
+
+
 def forste_apen_sp(punkter: list[tuple[int, str]], tjeneste: str | None = None) -> int | None:
     """The first open contact point among (sp, status) pairs that `tjeneste` is responsible
     for (any, when the register's service is not set), or None when all those are closed."""

@@ -1007,7 +1007,7 @@ def forfaller(
     if ansvarlig is None and not alle:
         tjeneste = register.innstillinger()["tjeneste"]
         ansvarlig = forlop.TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None
-    tekst = register.punkter.forfaller_json(
+    liste = register.punkter.forfaller_json(
         periode,
         idag,
         kun_forfalte=forfalte,
@@ -1016,11 +1016,11 @@ def forfaller(
         ansvarlig=ansvarlig,
     )
     if json_ut:
-        utdata.skriv_json_tekst(tekst)
+        utdata.skriv_json_rader(liste)
         return
     from . import visning
 
-    rader = json.loads(tekst)
+    rader = [json.loads(rad) for rad in liste]
     tittel = "(bare forfalte)" if forfalte else visning.uke_tittel(periode)
     if not rader:
         visning.melding(f"Ingenting forfaller {tittel}, og ingenting er forfalt.")

@@ -25,14 +25,6 @@ def skriv_json(data: Any) -> None:
     sys.stdout.write(json_tekst(json.dumps(data, ensure_ascii=False, indent=innrykk)) + "\n")
 
 
-def skriv_json_tekst(tekst: str) -> None:
-    """A JSON document already made (by SQLite), indented like `skriv_json` for a person."""
-    if sys.stdout.isatty():
-        skriv_json(json.loads(tekst))
-    else:
-        sys.stdout.write(json_tekst(tekst) + "\n")
-
-
 def skriv_json_rader(rader: Iterable[str], *, bolk: int = 1000) -> None:
     """A JSON array of objects already made (by SQLite), written as they come: a list of a
     million patients never sits in memory whole. Indented like `skriv_json` for a person."""

@@ -8,7 +8,7 @@ groups. The key of an encrypted register is an argument: nothing here asks for i
 from __future__ import annotations
 
 import contextlib
-import functools
+import json
 import os
 import sqlite3
 import time
@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fnr as fnr_regler
-from .. import forlop
-from ..datoer import fra_iso, tidspunkt_utc
+from ..datoer import tidspunkt_utc
 from ..feil import Avvist, Opptatt, PakkehjemFeil, SkadetDatabase, UgyldigInndata
 from ..regler import navnetreff
 from . import motor
@@ -141,7 +140,6 @@ def koble_til(sti: Path, nokkel: str | None, ventetid: float) -> Any:
     # SQLite's NOCASE folds ASCII only; filters on names of places and people need æøå.
     tilkobling.create_collation("NORSK", _norsk_sammenligning)
     tilkobling.create_function("masker", 1, fnr_regler.masker, deterministic=True)
-    tilkobling.create_function("tilstand", 5, _tilstand_sql, deterministic=True)
     tilkobling.create_function("navnetreff", 2, navnetreff, deterministic=True)
     try:
         tilkobling.execute("PRAGMA foreign_keys = ON")
@@ -161,7 +159,7 @@ class Transaksjon:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self._tilgang: list[tuple[int, str]] = []
+        self._tilgang: dict[str, set[int]] = {}
 
     def execute(self, sql: str, parametre: Any = ()) -> Any:
         """Run one statement in the transaction."""
@@ -175,7 +173,7 @@ class Transaksjon:
         """Record access to these patients; written with the commit."""
         if isinstance(pasient_ider, int):
             pasient_ider = (pasient_ider,)
-        self._tilgang.extend((pid, handling) for pid in pasient_ider)
+        self._tilgang.setdefault(handling, set()).update(pasient_ider)
 
     def logg_utvalg(self, sporring: str, verdier: Any, handling: str) -> None:
         """Record access to every patient id the query `sporring` (one column) gives, in one
@@ -200,11 +198,15 @@ class Transaksjon:
         """The access-log rows of this transaction, written last, before the commit."""
         if self._tilgang:
             tid, hvem = tidspunkt_utc(), bruker()
-            self.db.executemany(
-                "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling) VALUES (?,?,?,?)",
-                [(tid, hvem, pid, handling) for pid, handling in self._tilgang],
-            )
-        self._tilgang = []
+            # One statement per kind of access, the ids as one JSON array: a work list of
+            # 130,000 rows is logged in a fifth of the time a row-by-row insert takes.
+            for handling, ider in self._tilgang.items():
+                self.db.execute(
+                    "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
+                    " SELECT ?, ?, value, ? FROM json_each(?)",
+                    (tid, hvem, handling, json.dumps(sorted(ider))),
+                )
+        self._tilgang = {}
 
 
 def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
@@ -220,16 +222,6 @@ def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:
             if "locked" not in str(feil) or time.monotonic() >= frist:
                 raise
         time.sleep(0.01)
-
-
-@functools.lru_cache(maxsize=8192)
-def _tilstand_sql(status: str, vindu_fra: str, vindu_til: str, dato: str | None, idag: str) -> str | None:
-    """forlop.tilstand for SQL, where dates are ISO text.
-
-    Cached: patients diagnosed on the same day share windows, so a long list repeats a few
-    thousand argument sets.
-    """
-    return forlop.tilstand(status, fra_iso(vindu_fra), fra_iso(vindu_til), fra_iso(dato), fra_iso(idag))
 
 
 def _norsk_sammenligning(a: str, b: str) -> int:

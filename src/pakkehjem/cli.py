@@ -615,8 +615,8 @@ def ny_pasient(
     else:
         verdier = {**gitt, "diagnosedato": _dato(diagnosedato, "--diagnosedato")}
     register = _miljo(ctx).register_for_oppretting(tjeneste)
-    pasient_id = register.pasienter.ny(idag=idag, **verdier)
-    data = register.pasienter.vis(str(pasient_id), idag, handling="vis-ny")
+    data = register.pasienter.ny_og_vis(idag=idag, **verdier)
+    pasient_id = data["id"]
     from . import visning
 
     if json_ut:

@@ -130,6 +130,34 @@ class Pasienter(Gruppe):
         telefon: str | None = None,
     ) -> int:
         """Register a patient with episode 1 and its three contact points; returns the id."""
+        pasient_id, _ = self._ny(
+            fnr=fnr, navn=navn, diagnosedato=diagnosedato, idag=idag, diagnose=diagnose,
+            kommune=kommune, fastlege=fastlege, koordinator=koordinator, telefon=telefon, vis=False,
+        )  # fmt: skip
+        return pasient_id
+
+    def ny_og_vis(self, *, idag: date, **felter: Any) -> Pasientpost:
+        """`ny`, and the new patient read back (logged as `vis-ny`) in the same transaction:
+        a coordinator waiting on the register after the patient is saved cannot be told the
+        registration failed."""
+        _, post = self._ny(idag=idag, vis=True, **felter)
+        assert post is not None
+        return post
+
+    def _ny(
+        self,
+        *,
+        fnr: str,
+        navn: str,
+        diagnosedato: date,
+        idag: date,
+        diagnose: str | None = None,
+        kommune: str | None = None,
+        fastlege: str | None = None,
+        koordinator: str | None = None,
+        telefon: str | None = None,
+        vis: bool,
+    ) -> tuple[int, Pasientpost | None]:
         navn = (navn or "").strip()
         if not navn:
             raise UgyldigInndata("Navnet kan ikke være tomt. Oppgi --navn.")
@@ -176,7 +204,11 @@ class Pasienter(Gruppe):
                 f"Registrert, diagnosedato {norsk_dato(diagnosedato)}.",
             )
             self.t.logg(pasient_id, "ny-pasient")
-        return int(pasient_id)
+            post = None
+            if vis:
+                post = self.data(int(pasient_id), idag)
+                self.t.logg(pasient_id, "vis-ny")
+        return int(pasient_id), post
 
     def endre(
         self,

@@ -77,8 +77,10 @@ def _norske_parametre(kommando: Any) -> None:
 
 
 class _NorskHjelp:
+    options_metavar: str | None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.options_metavar = "[VALG]"
         if hasattr(self, "subcommand_metavar"):
             self.subcommand_metavar = "KOMMANDO [ARGUMENTER]..."
@@ -123,7 +125,7 @@ def _gamle_datovalg(kommando: Any, args: list[str]) -> list[str]:
     nytt = next((opt for opt in DATOVALG_NYE if opt in navn), None)
     if nytt is None:
         return args
-    ut = []
+    ut: list[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
             return ut + args[i:]
@@ -177,11 +179,11 @@ def _bruksfeil_tekst(feil: Exception) -> str:
         if krav is None:
             return f"Ugyldig verdi for {hint}."
         grenser = ""
-        type_ = param.type
-        if getattr(type_, "min", None) is not None:
-            grenser += f" på minst {type_.min}"
-        if getattr(type_, "max", None) is not None:
-            grenser += f"{' og' if grenser else ''} på høyst {type_.max}"
+        type_ = getattr(param, "type", None)
+        if (minst := getattr(type_, "min", None)) is not None:
+            grenser += f" på minst {minst}"
+        if (hoyst := getattr(type_, "max", None)) is not None:
+            grenser += f"{' og' if grenser else ''} på høyst {hoyst}"
         return f"Ugyldig verdi for {hint}: oppgi {krav}{grenser}."
     if isinstance(feil, klikk.BadOptionUsage):
         return f"Valget {getattr(feil, 'option_name', '')} trenger en verdi."
@@ -237,7 +239,7 @@ def _styretegn_i_argumenter(args: list[str]) -> str | None:
 class Hovedgruppe(_NorskHjelp, TyperGroup):
     """The top group: runs a command and maps every failure to a message and an exit code."""
 
-    def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
         args = _valgfri_uke(list(sys.argv[1:] if args is None else args))
         if not args:

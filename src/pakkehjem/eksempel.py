@@ -309,10 +309,12 @@ def fyll(
         guiden = aktiv_guide(register)
         guide = (guiden.id, guiden.versjon, guiden.kilde)
         sp1_uker = innst["sp1_uker"]
-        for bunke in lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift, tjeneste):
-            register.mengde.legg_inn_mange(
-                bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
-            )
-            if bunke.samtaler:
-                register.mengde.legg_inn_samtaler(bunke.samtaler, guide)
+        bunker = lag(antall, seed, idag, sp1_uker, pasient_id, forlop_id, opptatte, fremdrift, tjeneste)
+        with register.mengde.masseinnlegging():
+            for bunke in bunker:
+                register.mengde.legg_inn_mange(
+                    bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
+                )
+                if bunke.samtaler:
+                    register.mengde.legg_inn_samtaler(bunke.samtaler, guide)
     return antall

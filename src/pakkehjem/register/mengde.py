@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import fnr as fnr_regler
@@ -11,9 +12,19 @@ from ..datoer import tidspunkt_utc
 from .gruppe import Gruppe
 from .tilkobling import bruker
 
+# The secondary indexes of the tables a bulk write fills, in an order that is not the rows' own
+# (the timeline by patient is, but it is 1 row in 5; the work list's due dates are not). Built
+# once after the rows are in, an index is written sorted, page by page, instead of one row at a
+# time into pages all over the file.
+ETTERPA_INDEKSER = ("hendelse_pasient", "samhandlingspunkt_forfall")
+
 
 class Mengde(Gruppe):
     """Bulk reads and writes of a register (`reg.mengde`)."""
+
+    def __init__(self, reg: Any) -> None:
+        super().__init__(reg)
+        self._i_masseinnlegging = False
 
     def er_tomt(self) -> bool:
         """True when no patient is registered yet (a register just made)."""
@@ -43,6 +54,27 @@ class Mengde(Gruppe):
             )
         self.t.logg(sorted(finnes.values()), handling)
         return finnes
+
+    @contextlib.contextmanager
+    def masseinnlegging(self) -> Iterator[None]:
+        """A bulk write inside the running transaction: the secondary indexes of the bulk tables
+        are dropped first and made again, from their own SQL text, when the rows are in. It is
+        all the one transaction, so a crash or an error leaves the register as it was, indexes
+        and all; the schema ends as it began."""
+        indekser = self.t.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN"
+            f" ({','.join('?' * len(ETTERPA_INDEKSER))}) ORDER BY rowid",
+            ETTERPA_INDEKSER,
+        ).fetchall()
+        for navn, _sql in indekser:
+            self.t.execute(f'DROP INDEX "{navn}"')
+        self._i_masseinnlegging = True
+        try:
+            yield
+        finally:
+            self._i_masseinnlegging = False
+        for _navn, sql in indekser:
+            self.t.execute(sql)
 
     def neste_id(self, tabell: str) -> int:
         """The next free row id of a table (for bulk inserts that set ids themselves)."""
@@ -82,7 +114,18 @@ class Mengde(Gruppe):
             " VALUES (?,?,?,?,?,?,?)",
             [(tid, hvem, *h) for h in hendelser],
         )
-        self.t.logg((p[0] for p in pasienter), handling)
+        # In a bulk write (nothing else logged in it) the rows' ids are consecutive: one statement
+        # logs them, and a million patients' log rows do not wait in memory for the commit.
+        if pasienter:
+            ider = [p[0] for p in pasienter]
+            if self._i_masseinnlegging and ider == list(range(ider[0], ider[0] + len(ider))):
+                self.t.logg_utvalg(
+                    "SELECT id FROM pasient WHERE id BETWEEN :fra AND :til ORDER BY id",
+                    {"fra": ider[0], "til": ider[-1]},
+                    handling,
+                )
+            else:
+                self.t.logg(ider, handling)
 
     def legg_inn_samtaler(self, samtaler: Sequence[tuple[Any, ...]], guide: tuple[str, str, str]) -> None:
         """Finished conversations of demo data, in the running transaction: (pasient_id,

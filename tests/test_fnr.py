@@ -163,6 +163,23 @@ def test_generated_synthetic_number_has_the_check_digits_stdnum_computes():
     assert lag_syntetisk(date(1986, 10, 15), random.Random(1)) == nummer
 
 
+@REGLER
+@given(fodt=fodselsdatoer, seed=st.integers(min_value=0, max_value=2**32))
+def test_generated_synthetic_number_is_the_first_draw_stdnum_gives_check_digits_for(fodt, seed):
+    # The same draws and the same number as when stdnum computed the check digits itself: demo
+    # data stays the same for a seed.
+    rng = random.Random(seed)
+    fra, til = (500, 999) if fodt.year >= 2000 else (0, 499)
+    dato = f"{fodt.day:02d}{fodt.month + TENOR:02d}{fodt.year % 100:02d}"
+    while True:
+        ni = f"{dato}{rng.randint(fra, til):03d}"
+        k1 = stdnum_fnr.calc_check_digit1(ni)
+        if len(k1) == 1 and len(k2 := stdnum_fnr.calc_check_digit2(ni + k1)) == 1:
+            break
+
+    assert lag_syntetisk(fodt, random.Random(seed)) == ni + k1 + k2
+
+
 def test_synthetic_number_without_a_real_birth_date_is_refused():
     # 31 April: day 31, month 4 + 80.
     nummer = next(n for i in range(100, 200) if (n := med_kontrollsifre(f"318486{i}")))

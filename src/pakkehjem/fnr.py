@@ -185,6 +185,11 @@ def masker(nummer: str) -> str:
     return nummer[:6] + "*****"
 
 
+# The weights of the two check digits (as stdnum.no.fodselsnummer has them).
+_VEKTER1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_VEKTER2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
 def lag_syntetisk(fodselsdato: date, rng: random.Random) -> str:
     """A Tenor-style synthetic number (month + 80) for the given birth date.
 
@@ -194,15 +199,18 @@ def lag_syntetisk(fodselsdato: date, rng: random.Random) -> str:
         individ_fra, individ_til = 500, 999
     else:
         individ_fra, individ_til = 0, 499
-    stdnum = _stdnum()  # once: demo data makes a million of these
     dato = f"{fodselsdato.day:02d}{fodselsdato.month + SYNTETISK_TENOR:02d}{fodselsdato.year % 100:02d}"
+    # stdnum's check digits (mod 11 with its weights), with the date's six digits summed once:
+    # demo data makes a million numbers, and a call per digit per try was a tenth of its time.
+    dato1 = sum(v * int(c) for v, c in zip(_VEKTER1, dato, strict=False))
+    dato2 = sum(v * int(c) for v, c in zip(_VEKTER2, dato, strict=False))
     while True:
         individ = rng.randint(individ_fra, individ_til)
-        ni = f"{dato}{individ:03d}"
-        k1: str = stdnum.calc_check_digit1(ni)
-        if len(k1) != 1:
+        a, b, c = individ // 100, individ // 10 % 10, individ % 10
+        k1 = (11 - (dato1 + 4 * a + 5 * b + 2 * c)) % 11
+        if k1 == 10:  # no valid first check digit for these individual digits
             continue
-        k2: str = stdnum.calc_check_digit2(ni + k1)
-        if len(k2) != 1:
+        k2 = (11 - (dato2 + 5 * a + 4 * b + 3 * c + 2 * k1)) % 11
+        if k2 == 10:
             continue
-        return ni + k1 + k2
+        return f"{dato}{individ:03d}{k1}{k2}"

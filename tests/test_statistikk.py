@@ -39,12 +39,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hjelp import IDAG, json_ut
 from pakkehjem import fnr as fnr_regler
 from pakkehjem import forlop
+from pakkehjem.feil import UgyldigInndata
 from pakkehjem.register import Register
-from pakkehjem.statistikk import _csv_celle, median
+from pakkehjem.statistikk import _csv_celle, helt_ar, kvartal, maned, median, periode_fra_valg
 
 I_DAG = date.fromisoformat(IDAG)
 
@@ -373,3 +376,64 @@ def test_angriperen_finner_ingen_skjult_celle_i_noen_periode_eller_gruppering(
                         felt,
                         verdi,
                     )
+
+
+# --- the period chosen with --ar, --kvartal, --maned and --fra/--til ---------------------------
+
+
+PERIODEREGLER = settings(max_examples=200, deadline=None, derandomize=True, database=None)
+VALG_INGEN = {"ar": None, "kvartal_tekst": None, "maned_tekst": None, "fra": None, "til": None}
+
+
+@PERIODEREGLER
+@given(ar=st.integers(1900, 2999), nr=st.integers(1, 12), idag=st.dates(date(1900, 1, 1), date(2999, 12, 31)))
+def test_a_month_or_quarter_typed_is_that_whole_month_or_quarter_and_no_option_is_this_year(ar, nr, idag):
+    def periode(**valg: Any) -> Any:
+        return periode_fra_valg(**{**VALG_INGEN, **valg}, idag=idag)
+
+    assert periode(maned_tekst=f"{ar}-{nr:02d}") == maned(ar, nr)
+    assert periode(maned_tekst=f" {ar}-{nr} ") == maned(ar, nr)
+    assert periode(kvartal_tekst=f"{ar}-K{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
+    assert periode(kvartal_tekst=f"{ar}q{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
+    assert periode(ar=ar) == helt_ar(ar)
+    assert periode() == helt_ar(idag.year)
+    # A range is rounded out to the smallest month, quarter or year that holds it (dates are
+    # read up to 2200).
+    dag = date(min(ar, 2200), nr, 1)
+    rundet = periode(fra=dag.isoformat(), til=dag.isoformat())
+    assert (rundet.fra, rundet.til, rundet.rundet_ut) == (dag, maned(dag.year, nr).til, True)
+
+
+@PERIODEREGLER
+@given(
+    tekst=st.text(alphabet="0123456789-KkQqW ", max_size=9),
+    idag=st.dates(date(1900, 1, 1), date(2999, 12, 31)),
+)
+def test_a_month_or_quarter_it_cannot_read_is_refused_naming_the_option_and_an_example(tekst, idag):
+    for valg, eksempel in (("maned_tekst", "2026-03"), ("kvartal_tekst", "2026-K1")):
+        try:
+            periode = periode_fra_valg(**{**VALG_INGEN, valg: tekst}, idag=idag)
+        except UgyldigInndata as feil:
+            assert str(feil).endswith(f"for eksempel {eksempel}.")
+            assert str(feil).startswith(f"--{valg.removesuffix('_tekst')} {tekst}: skriv år og ")
+        else:
+            # What is read is one whole month or quarter of a year from 1900 to 2999.
+            assert 1900 <= periode.ar <= 2999 and periode.fra.year == periode.til.year == periode.ar
+            assert periode.slags == valg.removesuffix("_tekst") and not periode.rundet_ut
+
+
+@PERIODEREGLER
+@given(
+    valgt=st.sets(st.sampled_from(["ar", "kvartal_tekst", "maned_tekst", "fra"]), min_size=2),
+    idag=st.dates(date(1900, 1, 1), date(2999, 12, 31)),
+)
+def test_statistics_take_only_one_period(valgt, idag):
+    verdier = {"ar": 2026, "kvartal_tekst": "2026-K5", "maned_tekst": "2026-03", "fra": "2026-01-01"}
+    with pytest.raises(UgyldigInndata, match=r"^Velg bare én periode: enten --.* eller --.*\.$"):
+        periode_fra_valg(**{**VALG_INGEN, **{k: verdier[k] for k in valgt}}, idag=idag)
+
+
+@pytest.mark.parametrize("ar", [1899, 3000, 0])
+def test_a_year_outside_1900_to_2999_is_refused_with_this_year_as_the_example(ar):
+    with pytest.raises(UgyldigInndata, match=rf"^--ar {ar}: oppgi et årstall, for eksempel 2027\.$"):
+        periode_fra_valg(**{**VALG_INGEN, "ar": ar}, idag=date(2027, 5, 1))

@@ -41,6 +41,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -157,6 +158,58 @@ def kvartal(ar: int, nr: int) -> Statistikkperiode:
 
 def helt_ar(ar: int) -> Statistikkperiode:
     return periode_for(date(ar, 1, 1), date(ar, 12, 31))
+
+
+_MANED = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
+_KVARTAL = re.compile(r"^\s*(\d{4})-?[KkQq]([1-4])\s*$", re.ASCII)
+
+
+def periode_fra_valg(
+    *,
+    ar: int | None,
+    kvartal_tekst: str | None,
+    maned_tekst: str | None,
+    fra: str | None,
+    til: str | None,
+    idag: date,
+) -> Statistikkperiode:
+    """The period of `statistikk` from its options: `--fra/--til` rounded out (`periode_for`),
+    `--kvartal` as 2026-K1, `--maned` as 2026-03, else the year `--ar` (standard: that of `idag`).
+
+    UgyldigInndata (bad input, exit 2), naming the option, when more than one period is chosen
+    or one cannot be read; the years are 1900 to 2999.
+    """
+    from .datoer import fra_til
+    from .feil import UgyldigInndata
+
+    valgt = [
+        navn
+        for navn, verdi in (("--ar", ar), ("--kvartal", kvartal_tekst), ("--maned", maned_tekst))
+        if verdi is not None
+    ]
+    if fra is not None or til is not None:
+        valgt.append("--fra/--til")
+    if len(valgt) > 1:
+        raise UgyldigInndata(f"Velg bare én periode: enten {' eller '.join(valgt)}.")
+    if (fra_og_til := fra_til(fra, til, idag)) is not None:
+        try:
+            return periode_for(*fra_og_til)
+        except ValueError as feil:
+            raise UgyldigInndata(str(feil)) from None
+    if kvartal_tekst is not None:
+        treff = _KVARTAL.match(kvartal_tekst)
+        if not treff or not 1900 <= int(treff.group(1)) <= 2999:
+            raise UgyldigInndata(f"--kvartal {kvartal_tekst}: skriv år og kvartal, for eksempel 2026-K1.")
+        return kvartal(int(treff.group(1)), int(treff.group(2)))
+    if maned_tekst is not None:
+        treff = _MANED.match(maned_tekst)
+        if not treff or not 1900 <= int(treff.group(1)) <= 2999 or not 1 <= int(treff.group(2)) <= 12:
+            raise UgyldigInndata(f"--maned {maned_tekst}: skriv år og måned, for eksempel 2026-03.")
+        return maned(int(treff.group(1)), int(treff.group(2)))
+    aret = ar if ar is not None else idag.year
+    if not 1900 <= aret <= 2999:
+        raise UgyldigInndata(f"--ar {aret}: oppgi et årstall, for eksempel {idag.year}.")
+    return helt_ar(aret)
 
 
 # --- the figures ---------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brevdata import BREVDATO, FULL, UTEN_SAMTYKKE, hold_samtale, lag_pasient, sett_avsender
 from hjelp import json_ut
@@ -405,3 +407,63 @@ def test_omfanget_foelger_svarene_etter_samtale_endre(kjor: Callable, full_pasie
     assert [(s["svar"], s["omfang"]) for s in nav] == [("ja", None), ("ja", ["jobb", "psykisk"])]
     etter = " ".join(kjor(*til_nav).stdout.split())
     assert "Sykmeldt 100 %" in etter and "Søvnvansker" in etter and "Økonomi og b" not in etter
+
+
+# --- the options of `samtykke` as a rule: --til, --ja/--nei, --tema, --navn ---------------------
+
+VALGREGLER = settings(max_examples=300, deadline=None, derandomize=True, database=None)
+
+
+@VALGREGLER
+@given(
+    mottaker=st.sampled_from(regler.MOTTAKERE),
+    ja=st.booleans(),
+    tema=st.none() | st.lists(st.sampled_from(["jobb", " Okonomi", "jobb,diagnose", ",", ""]), max_size=3),
+    navn=st.none() | st.sampled_from(["", "  Arbeidsgiver   AS ", "Ola"]),
+)
+def test_consent_options_give_a_scope_only_to_a_consent_to_nav_or_annen_and_a_name_only_to_annen(
+    mottaker, ja, tema, navn
+):
+    omfang = [d.strip().lower() for t in tema or [] for d in t.split(",") if d.strip()] or None
+    ryddet = " ".join((navn or "").split()) or None
+    try:
+        svar = regler.les_valg(mottaker, ja, not ja, tema, navn)
+    except UgyldigInndata as feil:
+        tekst = str(feil)
+        if omfang is not None and (mottaker not in regler.KREVER_UTTRYKKELIG or not ja):
+            assert tekst.startswith("--tema gjelder bare et samtykke (--ja) til nav eller annen")
+        elif ryddet is not None and mottaker != "annen":
+            assert tekst == "--navn gjelder bare --til annen."
+        else:
+            assert mottaker == "annen" and ja and ryddet is None
+            assert tekst.startswith("Et samtykke til annen mottaker må si hvem: legg til --navn")
+    else:
+        assert svar == (mottaker, omfang, ryddet)
+        assert omfang is None or (ja and mottaker in regler.KREVER_UTTRYKKELIG)
+        assert ryddet is None or mottaker == "annen"
+        assert not (mottaker == "annen" and ja and ryddet is None)
+
+
+@pytest.mark.parametrize(
+    ("til", "ja", "nei", "melding"),
+    [
+        (None, True, False, "Mangler --til: fastlege, kommune, sykehus, nav eller annen."),
+        ("fastlege", True, True, "Oppgi enten --ja (pasienten samtykker) eller --nei"),
+        ("fastlege", False, False, "Oppgi enten --ja (pasienten samtykker) eller --nei"),
+        ("naboen", True, False, "--til «naboen» er ikke en mottaker."),
+    ],
+)
+def test_consent_options_need_a_recipient_and_one_answer(til, ja, nei, melding):
+    with pytest.raises(UgyldigInndata, match="^" + melding.replace("(", r"\(").replace(")", r"\)")):
+        regler.les_valg(til, ja, nei, None, None)
+
+
+@VALGREGLER
+@given(omfang=st.lists(st.sampled_from(["jobb", "okonomi", "diagnose", "hobby", "familie"]), max_size=6))
+def test_a_consent_scope_is_the_guides_themes_or_diagnose_each_once(omfang):
+    guidens = ["jobb", "okonomi", "familie"]
+    if "hobby" in omfang:
+        with pytest.raises(UgyldigInndata, match=r"^--tema hobby(, hobby)* finnes ikke i samtaleguiden\."):
+            regler.sjekk_omfang(omfang, guidens)
+    else:
+        assert regler.sjekk_omfang(omfang, guidens) == list(dict.fromkeys(omfang))

@@ -90,6 +90,51 @@ def sjekk_mottaker(mottaker: str, gyldige: Iterable[str] = MOTTAKERE, valg: str 
     return verdi
 
 
+def les_valg(
+    til: str | None, ja: bool, nei: bool, tema: Iterable[str] | None, navn: str | None
+) -> tuple[str, list[str] | None, str | None]:
+    """`samtykke --til --ja/--nei --tema --navn` as typed: (recipient kind, scope, name).
+
+    The scope is the themes in `--tema` (repeated or comma-separated, lower case), None without
+    any; the name is `--navn` with its spacing tidied. UgyldigInndata (exit 2) when the recipient
+    or the answer is missing, a scope is given to anything but a consent to nav or annen, a name
+    to anything but annen, or a consent to annen names no one.
+    """
+    if til is None:
+        raise UgyldigInndata("Mangler --til: fastlege, kommune, sykehus, nav eller annen.")
+    mottaker = sjekk_mottaker(til)
+    if ja == nei:
+        raise UgyldigInndata("Oppgi enten --ja (pasienten samtykker) eller --nei (pasienten motsetter seg).")
+    omfang = [del_.strip().lower() for t in tema or [] for del_ in t.split(",") if del_.strip()] or None
+    navn = " ".join((navn or "").split()) or None
+    if omfang is not None and (mottaker not in KREVER_UTTRYKKELIG or not ja):
+        raise UgyldigInndata(
+            "--tema gjelder bare et samtykke (--ja) til nav eller annen: helsepersonell får det de "
+            "trenger, og en motstand gjelder alt."
+        )
+    if navn is not None and mottaker != "annen":
+        raise UgyldigInndata("--navn gjelder bare --til annen.")
+    if mottaker == "annen" and ja and navn is None:
+        raise UgyldigInndata(
+            "Et samtykke til annen mottaker må si hvem: legg til --navn, for eksempel "
+            "--navn «Arbeidsgiver AS»."
+        )
+    return mottaker, omfang, navn
+
+
+def sjekk_omfang(omfang: Iterable[str], guidens_tema: Iterable[str]) -> list[str]:
+    """The scope of a consent, each theme once, when every one is a theme of the guide (by id)
+    or "diagnose"; UgyldigInndata (exit 2) naming the unknown ones and the valid ones."""
+    gyldige = [*guidens_tema, DIAGNOSE]
+    omfang = list(omfang)
+    ukjente = [t for t in omfang if t not in gyldige]
+    if ukjente:
+        raise UgyldigInndata(
+            f"--tema {', '.join(ukjente)} finnes ikke i samtaleguiden. Velg blant: {', '.join(gyldige)}."
+        )
+    return list(dict.fromkeys(omfang))
+
+
 def navnenokkel(navn: str | None) -> str:
     """A named recipient as compared: case and spacing do not matter ("Arbeidsgiver  AS")."""
     return " ".join((navn or "").split()).casefold()

@@ -182,6 +182,17 @@ def test_ugyldig_inndata_gir_kode_2_norsk_melding_og_ingen_endring(
     uendret()
 
 
+def test_ukjent_kommando_foreslaar_de_naermeste_navnene_paa_norsk(
+    kjor: Callable, forvent_feil: Callable
+) -> None:
+    tekst = forvent_feil(
+        kjor("samtyke"), 2, "Ukjent kommando: «samtyke». Mente du «samtykke» eller «samtale»?", "--help"
+    )
+    assert "Did you mean" not in tekst
+    tekst = forvent_feil(kjor("frobniser"), 2, "Ukjent kommando: «frobniser».")
+    assert "Mente du" not in tekst
+
+
 def test_manglende_paakrevd_valg_uten_terminal_gir_kode_2(
     kjor: Callable, testregister: Path, syntetisk_fnr: Callable, forvent_feil: Callable, uendret: Callable
 ) -> None:

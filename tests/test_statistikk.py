@@ -382,7 +382,7 @@ def test_angriperen_finner_ingen_skjult_celle_i_noen_periode_eller_gruppering(
 
 
 PERIODEREGLER = settings(max_examples=200, deadline=None, derandomize=True, database=None)
-VALG_INGEN = {"ar": None, "kvartal_tekst": None, "maned_tekst": None, "fra": None, "til": None}
+VALG_INGEN = {"ar": None, "kvartal_valg": None, "maned_valg": None, "fra": None, "til": None}
 
 
 @PERIODEREGLER
@@ -391,10 +391,10 @@ def test_a_month_or_quarter_typed_is_that_whole_month_or_quarter_and_no_option_i
     def periode(**valg: Any) -> Any:
         return periode_fra_valg(**{**VALG_INGEN, **valg}, idag=idag)
 
-    assert periode(maned_tekst=f"{ar}-{nr:02d}") == maned(ar, nr)
-    assert periode(maned_tekst=f" {ar}-{nr} ") == maned(ar, nr)
-    assert periode(kvartal_tekst=f"{ar}-K{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
-    assert periode(kvartal_tekst=f"{ar}q{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
+    assert periode(maned_valg=f"{ar}-{nr:02d}") == maned(ar, nr)
+    assert periode(maned_valg=f" {ar}-{nr} ") == maned(ar, nr)
+    assert periode(kvartal_valg=f"{ar}-K{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
+    assert periode(kvartal_valg=f"{ar}q{(nr - 1) // 3 + 1}") == kvartal(ar, (nr - 1) // 3 + 1)
     assert periode(ar=ar) == helt_ar(ar)
     assert periode() == helt_ar(idag.year)
     # A range is rounded out to the smallest month, quarter or year that holds it (dates are
@@ -410,25 +410,25 @@ def test_a_month_or_quarter_typed_is_that_whole_month_or_quarter_and_no_option_i
     idag=st.dates(date(1900, 1, 1), date(2999, 12, 31)),
 )
 def test_a_month_or_quarter_it_cannot_read_is_refused_naming_the_option_and_an_example(tekst, idag):
-    for valg, eksempel in (("maned_tekst", "2026-03"), ("kvartal_tekst", "2026-K1")):
+    for valg, eksempel in (("maned_valg", "2026-03"), ("kvartal_valg", "2026-K1")):
         try:
             periode = periode_fra_valg(**{**VALG_INGEN, valg: tekst}, idag=idag)
         except UgyldigInndata as feil:
             assert str(feil).endswith(f"for eksempel {eksempel}.")
-            assert str(feil).startswith(f"--{valg.removesuffix('_tekst')} {tekst}: skriv år og ")
+            assert str(feil).startswith(f"--{valg.removesuffix('_valg')} {tekst}: skriv år og ")
         else:
             # What is read is one whole month or quarter of a year from 1900 to 2999.
             assert 1900 <= periode.ar <= 2999 and periode.fra.year == periode.til.year == periode.ar
-            assert periode.slags == valg.removesuffix("_tekst") and not periode.rundet_ut
+            assert periode.slags == valg.removesuffix("_valg") and not periode.rundet_ut
 
 
 @PERIODEREGLER
 @given(
-    valgt=st.sets(st.sampled_from(["ar", "kvartal_tekst", "maned_tekst", "fra"]), min_size=2),
+    valgt=st.sets(st.sampled_from(["ar", "kvartal_valg", "maned_valg", "fra"]), min_size=2),
     idag=st.dates(date(1900, 1, 1), date(2999, 12, 31)),
 )
 def test_statistics_take_only_one_period(valgt, idag):
-    verdier = {"ar": 2026, "kvartal_tekst": "2026-K5", "maned_tekst": "2026-03", "fra": "2026-01-01"}
+    verdier = {"ar": 2026, "kvartal_valg": "2026-K5", "maned_valg": "2026-03", "fra": "2026-01-01"}
     with pytest.raises(UgyldigInndata, match=r"^Velg bare én periode: enten --.* eller --.*\.$"):
         periode_fra_valg(**{**VALG_INGEN, **{k: verdier[k] for k in valgt}}, idag=idag)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Iterator, MutableMapping, Sequence
 from datetime import date
@@ -15,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
 from . import forlop, norsk, utdata
-from .datoer import fra_til, norsk_dato, parse_dato
+from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 
 HJELP_VALG = "Vis denne hjelpen og avslutt."
@@ -159,6 +159,11 @@ def _bruksfeil_tekst(feil: Exception) -> str:
     from typer._click import exceptions as klikk
 
     param = getattr(feil, "param", None)
+    if isinstance(feil, UkjentKommando):
+        tekst = f"Ukjent kommando: «{feil.navn}»."
+        if feil.forslag:
+            tekst += f" Mente du {' eller '.join(f'«{navn}»' for navn in feil.forslag)}?"
+        return tekst
     if isinstance(feil, klikk.NoSuchOption):
         tekst = f"Ukjent valg: {getattr(feil, 'option_name', '')}."
         forslag = sorted(getattr(feil, "possibilities", None) or [])
@@ -236,8 +241,31 @@ def _styretegn_i_argumenter(args: list[str]) -> str | None:
     return None
 
 
+class UkjentKommando(UsageError):
+    """A command name the top group does not have, with the close names as suggestions: the
+    message is written in Norwegian from these (Typer's own suggestion is English)."""
+
+    def __init__(self, navn: str, forslag: list[str], ctx: Any) -> None:
+        super().__init__(f"Ukjent kommando: {navn}.", ctx)
+        self.navn = navn
+        self.forslag = forslag
+
+
 class Hovedgruppe(_NorskHjelp, TyperGroup):
     """The top group: runs a command and maps every failure to a message and an exit code."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """The command named first in `args`; an unknown name is UkjentKommando, with the
+        close names as suggestions (the app's `suggest_commands` is off: its text is English)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError:
+            navnene = list(self.commands)  # the names only: asking for a command builds it
+            if not args or args[0].startswith("-") or args[0] in navnene:
+                raise
+            from difflib import get_close_matches
+
+            raise UkjentKommando(args[0], get_close_matches(args[0], navnene), ctx) from None
 
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
@@ -295,6 +323,8 @@ app = typer.Typer(
     help="Pakkeforløp hjem for pasienter med kreft: register, arbeidsliste, samtale og brev.",
     add_completion=False,
     no_args_is_help=True,
+    # Its suggestion for a mistyped command is English; Hovedgruppe.resolve_command makes its own.
+    suggest_commands=False,
     # A traceback could show patient data (domain.md, privacy): never print one.
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -1070,10 +1100,6 @@ def oversikt_kommando(
     visning.oversikt(data)
 
 
-_STATISTIKK_MANED = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
-_STATISTIKK_KVARTAL = re.compile(r"^\s*(\d{4})-?[KkQq]([1-4])\s*$", re.ASCII)
-
-
 @kommando("statistikk")
 def statistikk_kommando(
     ctx: typer.Context,
@@ -1132,39 +1158,13 @@ def statistikk_kommando(
     """
     from . import statistikk, visning
 
-    valgt = [
-        navn
-        for navn, verdi in (("--ar", ar), ("--kvartal", kvartal), ("--maned", maned))
-        if verdi is not None
-    ]
-    if fra is not None or til is not None:
-        valgt.append("--fra/--til")
-    if len(valgt) > 1:
-        raise UgyldigInndata(f"Velg bare én periode: enten {' eller '.join(valgt)}.")
+    periode = statistikk.periode_fra_valg(
+        ar=ar, kvartal_valg=kvartal, maned_valg=maned, fra=fra, til=til, idag=date.today()
+    )
     if json_ut and csv_ut:
         raise UgyldigInndata("Velg enten --json eller --csv.")
     if per is not None and per not in statistikk.PER_VALG:
         raise UgyldigInndata("--per er kommune eller koordinator.")
-    if (fra_og_til := fra_til(fra, til, date.today())) is not None:
-        try:
-            periode = statistikk.periode_for(*fra_og_til)
-        except ValueError as feil:
-            raise UgyldigInndata(str(feil)) from None
-    elif kvartal is not None:
-        treff = _STATISTIKK_KVARTAL.match(kvartal)
-        if not treff or not 1900 <= int(treff.group(1)) <= 2999:
-            raise UgyldigInndata(f"--kvartal {kvartal}: skriv år og kvartal, for eksempel 2026-K1.")
-        periode = statistikk.kvartal(int(treff.group(1)), int(treff.group(2)))
-    elif maned is not None:
-        treff = _STATISTIKK_MANED.match(maned)
-        if not treff or not 1900 <= int(treff.group(1)) <= 2999 or not 1 <= int(treff.group(2)) <= 12:
-            raise UgyldigInndata(f"--maned {maned}: skriv år og måned, for eksempel 2026-03.")
-        periode = statistikk.maned(int(treff.group(1)), int(treff.group(2)))
-    else:
-        aret = ar if ar is not None else date.today().year
-        if not 1900 <= aret <= 2999:
-            raise UgyldigInndata(f"--ar {aret}: oppgi et årstall, for eksempel {date.today().year}.")
-        periode = statistikk.helt_ar(aret)
     if ut is not None:
         from .filer import sjekk_ny_fil
 
@@ -1731,42 +1731,18 @@ def samtykke_kommando(
 
     Et samtykke til nav eller annen gjelder bare temaene i --tema; til annen bare mottakeren i --navn.
     """
-    from .samtykke import KREVER_UTTRYKKELIG, NAVN, sjekk_mottaker
+    from .samtykke import KREVER_UTTRYKKELIG, NAVN, les_valg
 
-    if til is None:
-        raise UgyldigInndata("Mangler --til: fastlege, kommune, sykehus, nav eller annen.")
-    mottaker = sjekk_mottaker(til)
-    if ja == nei:
-        raise UgyldigInndata("Oppgi enten --ja (pasienten samtykker) eller --nei (pasienten motsetter seg).")
-    omfang = [del_.strip().lower() for t in tema or [] for del_ in t.split(",") if del_.strip()] or None
-    navn = " ".join((navn or "").split()) or None
-    if omfang is not None and (mottaker not in KREVER_UTTRYKKELIG or not ja):
-        raise UgyldigInndata(
-            "--tema gjelder bare et samtykke (--ja) til nav eller annen: helsepersonell får det de "
-            "trenger, og en motstand gjelder alt."
-        )
-    if navn is not None and mottaker != "annen":
-        raise UgyldigInndata("--navn gjelder bare --til annen.")
-    if mottaker == "annen" and ja and navn is None:
-        raise UgyldigInndata(
-            "Et samtykke til annen mottaker må si hvem: legg til --navn, for eksempel "
-            "--navn «Arbeidsgiver AS»."
-        )
+    mottaker, omfang, navn = les_valg(til, ja, nei, tema, navn)
     idag = date.today()
     nar = _dato(dato, "--samtykkedato", idag)
     _har_vaert(nar, idag, "Datoen", "Oppgi dagen pasienten sa ja eller nei.")
     register = _miljo(ctx).register()
     if omfang is not None:
         from .samtale import aktiv_guide
-        from .samtykke import DIAGNOSE
+        from .samtykke import sjekk_omfang
 
-        gyldige = [t.id for t in aktiv_guide(register).tema] + [DIAGNOSE]
-        ukjente = [t for t in omfang if t not in gyldige]
-        if ukjente:
-            raise UgyldigInndata(
-                f"--tema {', '.join(ukjente)} finnes ikke i samtaleguiden. Velg blant: {', '.join(gyldige)}."
-            )
-        omfang = list(dict.fromkeys(omfang))
+        omfang = sjekk_omfang(omfang, [t.id for t in aktiv_guide(register).tema])
     resultat = register.samtykker.registrer(ref, mottaker, ja, nar, omfang=omfang, navn=navn)
     from . import visning
 

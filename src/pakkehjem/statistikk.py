@@ -167,8 +167,8 @@ _KVARTAL = re.compile(r"^\s*(\d{4})-?[KkQq]([1-4])\s*$", re.ASCII)
 def periode_fra_valg(
     *,
     ar: int | None,
-    kvartal_tekst: str | None,
-    maned_tekst: str | None,
+    kvartal_valg: str | None,
+    maned_valg: str | None,
     fra: str | None,
     til: str | None,
     idag: date,
@@ -184,7 +184,7 @@ def periode_fra_valg(
 
     valgt = [
         navn
-        for navn, verdi in (("--ar", ar), ("--kvartal", kvartal_tekst), ("--maned", maned_tekst))
+        for navn, verdi in (("--ar", ar), ("--kvartal", kvartal_valg), ("--maned", maned_valg))
         if verdi is not None
     ]
     if fra is not None or til is not None:
@@ -196,15 +196,15 @@ def periode_fra_valg(
             return periode_for(*fra_og_til)
         except ValueError as feil:
             raise UgyldigInndata(str(feil)) from None
-    if kvartal_tekst is not None:
-        treff = _KVARTAL.match(kvartal_tekst)
+    if kvartal_valg is not None:
+        treff = _KVARTAL.match(kvartal_valg)
         if not treff or not 1900 <= int(treff.group(1)) <= 2999:
-            raise UgyldigInndata(f"--kvartal {kvartal_tekst}: skriv år og kvartal, for eksempel 2026-K1.")
+            raise UgyldigInndata(f"--kvartal {kvartal_valg}: skriv år og kvartal, for eksempel 2026-K1.")
         return kvartal(int(treff.group(1)), int(treff.group(2)))
-    if maned_tekst is not None:
-        treff = _MANED.match(maned_tekst)
+    if maned_valg is not None:
+        treff = _MANED.match(maned_valg)
         if not treff or not 1900 <= int(treff.group(1)) <= 2999 or not 1 <= int(treff.group(2)) <= 12:
-            raise UgyldigInndata(f"--maned {maned_tekst}: skriv år og måned, for eksempel 2026-03.")
+            raise UgyldigInndata(f"--maned {maned_valg}: skriv år og måned, for eksempel 2026-03.")
         return maned(int(treff.group(1)), int(treff.group(2)))
     aret = ar if ar is not None else idag.year
     if not 1900 <= aret <= 2999:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from .. import fnr as fnr_regler
 from .. import forlop
@@ -22,7 +22,7 @@ from ..regler import (
 )
 from . import uttrykk
 from .gruppe import Gruppe
-from .poster import Forlopspost, Hendelsespost, Pasientpost, Pasientrad, Punktpost, Treff
+from .poster import Forlopspost, Hendelsespost, NyPasient, Pasientpost, Pasientrad, Punktpost, Treff
 
 
 class Pasienter(Gruppe):
@@ -116,48 +116,23 @@ class Pasienter(Gruppe):
             for pid, navn, nummer, kommune, koordinator, status in rader
         ]  # fmt: skip
 
-    def ny(
-        self,
-        *,
-        fnr: str,
-        navn: str,
-        diagnosedato: date,
-        idag: date,
-        diagnose: str | None = None,
-        kommune: str | None = None,
-        fastlege: str | None = None,
-        koordinator: str | None = None,
-        telefon: str | None = None,
-    ) -> int:
+    def ny(self, *, idag: date, **felter: Unpack[NyPasient]) -> int:
         """Register a patient with episode 1 and its three contact points; returns the id."""
-        pasient_id, _ = self._ny(
-            fnr=fnr, navn=navn, diagnosedato=diagnosedato, idag=idag, diagnose=diagnose,
-            kommune=kommune, fastlege=fastlege, koordinator=koordinator, telefon=telefon, vis=False,
-        )  # fmt: skip
-        return pasient_id
+        return self._ny(idag, felter, vis=False)[0]
 
-    def ny_og_vis(self, *, idag: date, **felter: Any) -> Pasientpost:
+    def ny_og_vis(self, *, idag: date, **felter: Unpack[NyPasient]) -> Pasientpost:
         """`ny`, and the new patient read back (logged as `vis-ny`) in the same transaction:
         a coordinator waiting on the register after the patient is saved cannot be told the
         registration failed."""
-        _, post = self._ny(idag=idag, vis=True, **felter)
+        _, post = self._ny(idag, felter, vis=True)
         assert post is not None
         return post
 
-    def _ny(
-        self,
-        *,
-        fnr: str,
-        navn: str,
-        diagnosedato: date,
-        idag: date,
-        diagnose: str | None = None,
-        kommune: str | None = None,
-        fastlege: str | None = None,
-        koordinator: str | None = None,
-        telefon: str | None = None,
-        vis: bool,
-    ) -> tuple[int, Pasientpost | None]:
+    def _ny(self, idag: date, felter: NyPasient, *, vis: bool) -> tuple[int, Pasientpost | None]:
+        fnr, diagnosedato = felter["fnr"], felter["diagnosedato"]
+        navn, diagnose = felter["navn"], felter.get("diagnose")
+        kommune, fastlege = felter.get("kommune"), felter.get("fastlege")
+        koordinator, telefon = felter.get("koordinator"), felter.get("telefon")
         navn = (navn or "").strip()
         if not navn:
             raise UgyldigInndata("Navnet kan ikke være tomt. Oppgi --navn.")

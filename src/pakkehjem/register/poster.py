@@ -4,6 +4,7 @@ row goes straight out as JSON and a renamed key is a type error, not a silent ch
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, NotRequired, TypedDict
 
 
@@ -222,3 +223,16 @@ class Tiltaksrad(TypedDict):
     frist: str | None
     samtale: int | None
     forfalt: bool
+
+
+class NyPasient(TypedDict):
+    """What `ny-pasient` registers: the number, the name and the diagnosis date are required."""
+
+    fnr: str
+    navn: str
+    diagnosedato: date
+    diagnose: NotRequired[str | None]
+    kommune: NotRequired[str | None]
+    fastlege: NotRequired[str | None]
+    koordinator: NotRequired[str | None]
+    telefon: NotRequired[str | None]

@@ -275,3 +275,18 @@ def test_tilgangsloggen_bruker_prosessens_eier_ikke_logname(kjor, ny_pasient, db
 
 def teardown_module() -> None:
     print("\nFiendtlige inndata prøvd i test_skjermtekst.py:", dict(FORSOK), sum(FORSOK.values()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*'aæøå «»§–’"\\{}', "\x7f", "\x85", "\x9b", "\u061c", "\u200e", "\u202e", "\u2066", "\u2028"]
+        )
+    )
+    | st.text()
+)
+def test_json_som_byter_er_den_samme_noytraliserte_teksten_som_utf8(tekst: str) -> None:
+    from pakkehjem import skjermtekst
+
+    assert skjermtekst.json_byter(tekst) == skjermtekst.json_tekst(tekst).encode("utf-8")

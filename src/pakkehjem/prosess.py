@@ -5,12 +5,13 @@ who holds them, so a crashed process's hold can be told from a living one's."""
 from __future__ import annotations
 
 import os
-import socket
 from datetime import datetime
 
 
 def las_eier() -> str:
     """Who holds a conversation open: this process on this machine."""
+    import socket  # not on the path of a read command (only who holds a lock)
+
     return f"{os.getpid()}@{socket.gethostname()}"
 
 
@@ -30,6 +31,8 @@ def las_er_i_bruk(eier: str, sist: str | None = None) -> bool:
         if alder is not None and alder.total_seconds() > LAS_FORELDET_TIMER * 3600:
             return False
     pid, _, vert = eier.partition("@")
+    import socket
+
     if vert != socket.gethostname() or not pid.isdigit():
         return True  # another machine: only the age can tell
     try:

@@ -18,7 +18,7 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
 from rich.panel import Panel
@@ -29,7 +29,6 @@ from . import guide as guide_modul
 from .datoer import fra_iso, norsk_dato, parse_dato
 from .guide import Guide, Sporsmal
 from .register import Register, las_eier
-from .register.poster import Samtalepost
 from .samtale import (
     BESVART,
     DELVIS,
@@ -42,6 +41,10 @@ from .samtale import (
     sjekk_frist,
     tiltak_og_samtykke,
 )
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .register.poster import Samtalepost
 
 HOPP = ("hopp over", "hopp", "-")
 TILBAKE = ("tilbake", "<")

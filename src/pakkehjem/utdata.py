@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from .skjermtekst import json_tekst
+from .skjermtekst import json_byter, json_tekst
 
 
 def skriv_json(data: Any) -> None:
@@ -31,15 +31,17 @@ def skriv_json_rader(rader: Iterable[str], *, bolk: int = 1000) -> None:
     if sys.stdout.isatty():
         skriv_json([json.loads(rad) for rad in rader])
         return
-    skriv = sys.stdout.write
+    sys.stdout.flush()
+    skriv = sys.stdout.buffer.write  # UTF-8 made once per part (json_byter), written as bytes
     skilletegn = "["
     del_: list[str] = []
     for rad in rader:
         del_.append(rad)
         if len(del_) == bolk:
-            skriv(skilletegn + json_tekst(",".join(del_)))
+            skriv(json_byter(skilletegn + ",".join(del_)))
             skilletegn, del_ = ",", []
     if del_:
-        skriv(skilletegn + json_tekst(",".join(del_)))
+        skriv(json_byter(skilletegn + ",".join(del_)))
         skilletegn = ","
-    skriv(("[" if skilletegn == "[" else "") + "]\n")
+    skriv((("[" if skilletegn == "[" else "") + "]\n").encode())
+    sys.stdout.buffer.flush()

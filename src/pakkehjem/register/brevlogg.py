@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import forlop
 from ..datoer import tidspunkt_utc
 from ..feil import Avvist
 from .gruppe import Gruppe
-from .poster import Brevpost
 from .tilkobling import bruker
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Brevpost
 
 
 class Brevlogg(Gruppe):

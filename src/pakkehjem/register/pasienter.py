@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from .. import fnr as fnr_regler
 from .. import forlop
@@ -22,7 +22,10 @@ from ..regler import (
 )
 from . import uttrykk
 from .gruppe import Gruppe
-from .poster import Forlopspost, Hendelsespost, NyPasient, Pasientpost, Pasientrad, Punktpost, Treff
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Forlopspost, Hendelsespost, NyPasient, Pasientpost, Pasientrad, Punktpost, Treff
 
 
 class Pasienter(Gruppe):

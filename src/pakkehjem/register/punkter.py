@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import datoregler, forlop, livslop, regler
 from .. import fnr as fnr_regler
@@ -26,8 +26,11 @@ from ..regler import (
 )
 from . import uttrykk
 from .gruppe import Gruppe
-from .poster import Arbeidslisterad, Pasientpost
 from .tilkobling import bruker
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Arbeidslisterad, Pasientpost
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import datoregler, forlop
 from ..datoer import fra_iso, iso, norsk_dato, tidspunkt_utc, vis_tid
@@ -19,9 +19,12 @@ from ..regler import (
     regel,
 )
 from .gruppe import Gruppe
-from .poster import Samtalepost, Samtalesammendrag
 from .punkter import Punkt
 from .tilkobling import bruker
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Samtalepost, Samtalesammendrag
 
 
 class Samtaler(Gruppe):

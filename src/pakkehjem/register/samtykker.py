@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..datoer import norsk_dato, tidspunkt_utc
 from .gruppe import Gruppe
-from .poster import Samtykkepost
 from .tilkobling import bruker
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Samtykkepost
 
 
 class Samtykker(Gruppe):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .. import fnr as fnr_regler
 from ..datoer import norsk_dato
 from ..feil import Avvist, IkkeFunnet
 from .gruppe import Gruppe
-from .poster import Tiltakspost, Tiltaksrad
+
+# The records are types only: the module that defines them is not loaded at run time.
+if TYPE_CHECKING:
+    from .poster import Tiltakspost, Tiltaksrad
 
 
 class Tiltak(Gruppe):

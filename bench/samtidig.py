@@ -443,6 +443,10 @@ class Arbeider:
         # Never an objection to the GP: the letters in this mix go there.
         ja = mottaker == "fastlege" or self.rng.random() < 0.7
         args = ["samtykke", str(pasient.id), "--til", mottaker, "--ja" if ja else "--nei"]
+        if mottaker == "annen":
+            # A consent to another recipient names who (helsepersonelloven § 22); without --navn
+            # it is bad input (exit 2), which this mix counts as a failure.
+            args += ["--navn", "Arbeidsgiver AS"]
         kall = self._run("samtykke", args, pasient.id, mottaker=mottaker, ja=ja)
         if kall.kode == 0:
             pasient.samtykker.append((mottaker, "ja" if ja else "nei", "kommando"))

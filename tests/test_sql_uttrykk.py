@@ -9,6 +9,7 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,21 @@ def test_pasienter_json_strommer_samme_liste_som_registeret_gir(kjor, db_sti: Pa
     resultat = kjor("pasienter", "--json", "--idag", IDAG.isoformat())
     assert resultat.exit_code == 0, resultat.output
     assert json.loads(resultat.stdout) == ventet
+
+
+def test_en_opptatt_pasientliste_avvises_for_forste_linje_er_skrevet(kjor, db_sti: Path) -> None:
+    from pakkehjem.feil import Opptatt
+
+    _demoregister(kjor, db_sti, antall=5).lukk()
+    annen = sqlite3.connect(db_sti, isolation_level=None)
+    annen.execute("BEGIN IMMEDIATE")
+    try:
+        reg = Register.fra_fil(db_sti, ventetid=0.1)
+        # Refused when asked for, not when the caller starts writing the list out.
+        with pytest.raises(Opptatt):
+            reg.pasienter.liste_json(IDAG)
+        resultat = kjor("pasienter", env={"PAKKEHJEM_VENTETID": "0.1"})
+        assert resultat.exit_code == 1 and resultat.stdout == ""
+    finally:
+        annen.execute("ROLLBACK")
+        annen.close()

@@ -373,14 +373,13 @@ class Pasienter(Gruppe):
             WHERE {hvor}
             ORDER BY p.navn COLLATE NOCASE, p.id
         """
+        # Not a generator itself: the register is read (or refused as busy or damaged) when this
+        # is called, before the caller has written a line of the list.
         with self.reg.transaksjon():
             self.t.logg_utvalg(f"SELECT p.id FROM pasient p WHERE {hvor}", verdier, "pasienter")
             markor = self.db.execute(sql, verdier)
-            rader = markor.fetchmany(bolk)
-        while rader:
-            for (rad,) in rader:
-                yield rad
-            rader = markor.fetchmany(bolk)
+            forste = markor.fetchmany(bolk)
+        return _rad_for_rad(markor, forste, bolk)
 
     def er_dod(self, pasient_id: int) -> bool:
         """True when an episode of the patient ended with the reason death."""
@@ -419,3 +418,11 @@ def _punktpost(rad: list[Any], idag: date) -> Punktpost:
         "sammendrag": sammendrag,
         "tilstand": forlop.tilstand(status, fra_iso(vfra), fra_iso(vtil), fra_iso(dato), idag),
     }
+
+
+def _rad_for_rad(markor: Any, rader: list[tuple[str]], bolk: int) -> Iterator[str]:
+    """The rows already fetched, then the rest of the cursor, a part at a time."""
+    while rader:
+        for (rad,) in rader:
+            yield rad
+        rader = markor.fetchmany(bolk)

@@ -466,6 +466,19 @@ def test_innstillingene_har_standardverdier(db_sti: Path) -> None:
         register.lukk()
 
 
+def test_den_typede_innstillingsposten_har_hver_innstilling_i_samme_rekkefolge(db_sti: Path) -> None:
+    """`Innstillinger` (the typed record) and INNSTILLINGER (the names, defaults and readers)
+    name the same settings in the same order, which is the order `innstillinger --json` prints."""
+    from pakkehjem.innstillinger import INNSTILLINGER, Innstillinger
+
+    assert list(Innstillinger.__annotations__) == list(INNSTILLINGER)
+    register = Register.fra_fil(db_sti)
+    try:
+        assert list(register.innstillinger()) == list(INNSTILLINGER)
+    finally:
+        register.lukk()
+
+
 def test_syntetiske_numre_avvises_i_et_ekte_register(db_sti: Path, syntetisk_fnr: Callable) -> None:
     register = Register.fra_fil(db_sti)
     try:

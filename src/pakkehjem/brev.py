@@ -55,6 +55,17 @@ from .samtykke import BREVMOTTAKERE, HELSEMOTTAKERE, SAMTYKKEART, krev_samtykke,
 if TYPE_CHECKING:
     import jinja2
 
+    from .innstillinger import Innstillinger
+    from .register import Register
+    from .register.poster import (
+        Brevgrunnlag,
+        Brevtiltak,
+        Innkallingsgrunnlag,
+        Korrigering,
+        Meldingsgrunnlag,
+        Samtykkerad,
+    )
+
 FORMATER = ("txt", "md", "html", "pdf")
 FHIR = "fhir"  # the summary as a FHIR R4 document Bundle (overforing.py), to health services
 SPRAK = ("bokmal", "nynorsk")
@@ -103,7 +114,7 @@ class Brev:
 
 
 def lag_brev(
-    register: Any,
+    register: Register,
     ref: str,
     mottaker: str,
     *,
@@ -133,7 +144,7 @@ def lag_brev(
             "for eksempel --navn «Arbeidsgiver»."
         )
 
-    def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
+    def kontroll(pasient_id: int, gjeldende: dict[str, Samtykkerad]) -> None:
         if mottaker == "pasient":
             register.pasienter.sjekk_ikke_dod(pasient_id)
         krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
@@ -176,8 +187,8 @@ def _format(format_: str | None, lovlige: tuple[str, ...]) -> str:
 
 
 def _innstillinger_sprak_navn(
-    register: Any, sprak: str | None, mottaker_navn: str | None
-) -> tuple[dict[str, Any], str, str | None]:
+    register: Register, sprak: str | None, mottaker_navn: str | None
+) -> tuple[Innstillinger, str, str | None]:
     """The settings, the letter's language (the option, else the setting) and the recipient's
     name as typed (cleaned), the same for a summary and a message."""
     innst = register.innstillinger()
@@ -185,7 +196,7 @@ def _innstillinger_sprak_navn(
     return innst, sprak, _ren(" ".join((mottaker_navn or "").split())) or None
 
 
-def krev_avsender(innstillinger: dict[str, Any]) -> None:
+def krev_avsender(innstillinger: Innstillinger) -> None:
     """Refuse (Avvist, exit 1) a letter without a sender: the reader must know whom to call.
     Checked before the patient is read, so a refused letter reads and logs nothing."""
     if not (innstillinger.get("avsender_navn") or "").strip():
@@ -209,7 +220,7 @@ MELDINGSMOTTAKERE = ("fastlege", "kommune", "sykehus", "ny_kommune")
 
 
 def lag_melding(
-    register: Any,
+    register: Register,
     ref: str,
     mottaker: str,
     melding: str,
@@ -238,7 +249,7 @@ def lag_melding(
     innst, sprak, mottaker_navn = _innstillinger_sprak_navn(register, sprak, mottaker_navn)
     krev_avsender(innst)
 
-    def kontroll(pasient_id: int, gjeldende: dict[str, dict[str, Any]]) -> None:
+    def kontroll(pasient_id: int, gjeldende: dict[str, Samtykkerad]) -> None:
         krev_samtykke(pasient_id, mottaker, gjeldende, mottaker_navn)
 
     grunnlag = register.brevlogg.meldingsgrunnlag(ref, idag, kontroll)
@@ -265,14 +276,14 @@ def lag_melding(
 
 
 def bygg_melding_kontekst(
-    grunnlag: dict[str, Any],
+    grunnlag: Meldingsgrunnlag,
     tekster: dict[str, Any],
     *,
     melding: str,
     mottaker: str,
     mottaker_navn: str | None,
     sprak: str,
-    innstillinger: dict[str, Any],
+    innstillinger: Innstillinger,
     idag: date,
 ) -> tuple[dict[str, Any], tuple[int, int] | None]:
     """The message's context (pure) and the contact point it is about ((episode, sp) or None)."""
@@ -387,7 +398,7 @@ def _sprak(verdi: str) -> str:
 
 
 def lag_innkalling(
-    register: Any,
+    register: Register,
     ref: str,
     *,
     idag: date,
@@ -439,12 +450,12 @@ def lag_innkalling(
 
 
 def bygg_innkalling_kontekst(
-    grunnlag: dict[str, Any],
+    grunnlag: Innkallingsgrunnlag,
     guiden: guide_modul.Guide,
     tekster: dict[str, Any],
     *,
     sprak: str,
-    innstillinger: dict[str, Any],
+    innstillinger: Innstillinger,
     idag: date,
 ) -> dict[str, Any]:
     """The invitation's context (pure): the booking, the themes to think about, the sender."""
@@ -504,7 +515,7 @@ def _dato(iso_tekst: str | None) -> str:
     return norsk_dato(fra_iso(iso_tekst)) if iso_tekst else ""
 
 
-def _korrigert_tekst(t: dict[str, Any], korrigert: dict[str, Any] | None) -> str:
+def _korrigert_tekst(t: dict[str, Any], korrigert: Korrigering | None) -> str:
     """«Korrigert DD.MM.ÅÅÅÅ» for a letter from an amended conversation, naming the date of the
     letter it replaces when one was written from an earlier version."""
     if not korrigert:
@@ -514,11 +525,10 @@ def _korrigert_tekst(t: dict[str, Any], korrigert: dict[str, Any] | None) -> str
     def dag(tidspunkt: str) -> str:
         return datetime.fromisoformat(tidspunkt).astimezone().strftime("%d.%m.%Y")
 
-    if korrigert.get("forrige_brev"):
-        return t["korrigert_brev"].format(
-            dato=dag(korrigert["endret"]), forrige=dag(korrigert["forrige_brev"])
-        )
-    return t["korrigert"].format(dato=dag(korrigert["endret"]))
+    endret, forrige = korrigert["endret"] or "", korrigert["forrige_brev"]
+    if forrige:
+        return str(t["korrigert_brev"].format(dato=dag(endret), forrige=dag(forrige)))
+    return str(t["korrigert"].format(dato=dag(endret)))
 
 
 def _fnr(nummer: str) -> str:
@@ -577,14 +587,14 @@ def _parorende(
 
 
 def bygg_kontekst(
-    grunnlag: dict[str, Any],
+    grunnlag: Brevgrunnlag,
     guiden: guide_modul.Guide,
     tekster: dict[str, Any],
     *,
     mottaker: str,
     mottaker_navn: str | None,
     sprak: str,
-    innstillinger: dict[str, Any],
+    innstillinger: Innstillinger,
     idag: date,
 ) -> dict[str, Any]:
     """The letter's context: patient, conversation, needs by theme, scores, actions, next
@@ -722,7 +732,7 @@ def bygg_kontekst(
                 andre.append({"etikett": etikett(s), "verdi": visning(s, svar[s.id])})
                 brukt.add(s.id)
 
-    def tiltak_deles(r: dict[str, Any]) -> bool:
+    def tiltak_deles(r: Brevtiltak) -> bool:
         if omfang is None:
             return True
         tema_id = tema_id_for.get(r["sporsmal_id"] or "")
@@ -733,8 +743,9 @@ def bygg_kontekst(
         return hvem == "nav" if mottaker == "nav" else hvem == samtykke_regler.navnenokkel(mottaker_navn)
 
     # Actions: from the register (they carry their status), in deadline order. The relative's
-    # own actions belong to the relative's section, if it is shared at all.
-    tiltak = [
+    # own actions belong to the relative's section, if it is shared at all. (The template's
+    # context is loosely typed: it is what the Jinja2 templates read.)
+    tiltak: list[dict[str, Any]] = [
         {
             "hva": r["hva"],
             "ansvarlig": r["ansvarlig"],
@@ -907,7 +918,7 @@ def er_fastlegens(ansvarlig: str) -> bool:
     return samtykke_regler.navnenokkel(ansvarlig).startswith("fastleg")
 
 
-def _avsender(innstillinger: dict[str, Any]) -> dict[str, Any]:
+def _avsender(innstillinger: Innstillinger) -> dict[str, Any]:
     """The letter's sender (name, role, service, phone) as set with «pakkehjem avsender»."""
     return {felt: innstillinger.get(f"avsender_{felt}") for felt in ("navn", "rolle", "tjeneste", "telefon")}
 
@@ -1147,7 +1158,7 @@ def _med_hefte(
     laster: jinja2.BaseLoader,
     maldir: str | None,
     guiden: guide_modul.Guide,
-    innstillinger: dict[str, Any],
+    innstillinger: Innstillinger,
     sprak: str,
 ) -> bytes:
     """The invitation with the booklet after it: one HTML page flow (and PDF), or text after text."""
@@ -1438,7 +1449,7 @@ SKRIVEMELDINGER = Meldinger(
 
 
 def lever(
-    register: Any,
+    register: Register,
     brev: Brev,
     *,
     fil: Path | None,
@@ -1486,7 +1497,7 @@ def _stopp_stdout() -> None:
         os.close(fd)
 
 
-def _registrer(register: Any, brev: Brev, fil: str | None) -> int:
+def _registrer(register: Register, brev: Brev, fil: str | None) -> int:
     return register.brevlogg.registrer(
         pasient_id=brev.pasient_id,
         samtale_id=brev.samtale_id,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.exceptions import UsageError
@@ -20,6 +20,9 @@ from typer.core import TyperCommand, TyperGroup
 from . import forlop, norsk, utdata
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
+
+if TYPE_CHECKING:
+    from .register import Register
 
 HJELP_VALG = "Vis denne hjelpen og avslutt."
 
@@ -396,7 +399,7 @@ class Miljo:
     def __init__(self, db: Path | None, kryptert: bool = False):
         self.db_valg = db
         self.kryptert = kryptert
-        self._register: Any = None
+        self._register: Register | None = None
 
     def sti(self) -> Path:
         """Option, then PAKKEHJEM_DB, then the user's data directory (cli.md)."""
@@ -409,7 +412,7 @@ class Miljo:
 
         return user_data_path("pakkehjem", appauthor=False) / "pakkehjem.db"
 
-    def register(self, *, opprett: bool = False) -> Any:
+    def register(self, *, opprett: bool = False) -> Register:
         """The open register. Only the commands that make one (ny-pasient, eksempeldata,
         importer, innstillinger) pass `opprett`: a mistyped --db must not become an empty
         register that then reports that nothing is due."""
@@ -434,7 +437,7 @@ class Miljo:
             self._register = apne_register(sti, kryptert=self.kryptert)
         return self._register
 
-    def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Any:
+    def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Register:
         """The register for a command that may create it (ny-pasient, eksempeldata, importer,
         innstillinger), with the service it belongs to: `--tjeneste`, else asked for on a
         terminal when the register is new, else `standard`. A register that already knows its
@@ -1430,7 +1433,7 @@ def innstillinger_kommando(
     for n, i in innstillinger.INNSTILLINGER.items():
         from rich.markup import escape
 
-        visning.konsoll().print(f"[bold]{n}[/bold] = {escape(_vis_verdi(verdier[n]))}", markup=True)
+        visning.konsoll().print(f"[bold]{n}[/bold] = {escape(_vis_verdi(verdier.get(n)))}", markup=True)
         visning.konsoll().print(f"    {i.beskrivelse}", style="dim")
 
 
@@ -2090,7 +2093,12 @@ def avsender_kommando(
     if nye := {f"avsender_{felt}": verdi for felt, verdi in gitt.items() if verdi is not None}:
         register.sett_innstillinger(nye)
     innst = register.innstillinger()
-    avsender = {felt: innst[f"avsender_{felt}"] for felt in ("navn", "rolle", "tjeneste", "telefon")}
+    avsender = {
+        "navn": innst["avsender_navn"],
+        "rolle": innst["avsender_rolle"],
+        "tjeneste": innst["avsender_tjeneste"],
+        "telefon": innst["avsender_telefon"],
+    }
     if json_ut:
         utdata.skriv_json(avsender)
         return

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import guide as guide_modul
 from .feil import UgyldigInndata
+
+if TYPE_CHECKING:
+    from .innstillinger import Innstillinger
 
 FORMATER = ("pdf", "html", "txt", "svar")
 SPRAK = ("bokmal", "nynorsk")
@@ -67,7 +70,7 @@ def _betingelse(guiden: guide_modul.Guide, sporsmal: guide_modul.Sporsmal, t: di
     return t["betingelse"].format(svar=f" {t['eller']} ".join(f"«{o}»" for o in ord_))
 
 
-def bygg_kontekst(guiden: guide_modul.Guide, innstillinger: dict[str, Any], sprak: str) -> dict[str, Any]:
+def bygg_kontekst(guiden: guide_modul.Guide, innstillinger: Innstillinger, sprak: str) -> dict[str, Any]:
     """What the booklet shows (pure): themes and questions in the patient's order, and the service."""
     t = _tekster(sprak)
     titler = _tematitler(sprak)
@@ -163,7 +166,7 @@ def svarfil(kontekst: dict[str, Any]) -> str:
 
 def lag(
     guiden: guide_modul.Guide,
-    innstillinger: dict[str, Any],
+    innstillinger: Innstillinger,
     sprak: str,
     format_: str,
     *,
@@ -192,13 +195,13 @@ def lag(
     return til_pdf(html)
 
 
-def html_innhold(guiden: guide_modul.Guide, innstillinger: dict[str, Any], sprak: str) -> str:
+def html_innhold(guiden: guide_modul.Guide, innstillinger: Innstillinger, sprak: str) -> str:
     """The booklet's pages as an HTML fragment, to be put after an invitation letter."""
     kontekst = bygg_kontekst(guiden, innstillinger, sprak)
     return _miljo(True).get_template("hefte_sider.html.j2").render(**kontekst)
 
 
-def tekst_innhold(guiden: guide_modul.Guide, innstillinger: dict[str, Any], sprak: str) -> str:
+def tekst_innhold(guiden: guide_modul.Guide, innstillinger: Innstillinger, sprak: str) -> str:
     """The booklet as plain text, to be put after an invitation letter."""
     kontekst = bygg_kontekst(guiden, innstillinger, sprak)
     return _miljo(False).get_template("hefte.txt.j2").render(**kontekst)

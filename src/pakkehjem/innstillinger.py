@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from .feil import UgyldigInndata
 from .filer import utvid
@@ -153,6 +153,22 @@ INNSTILLINGER: dict[str, Innstilling] = {
 }
 
 
+class Innstillinger(TypedDict):
+    """Every setting with its value (stored, or the default); `innstillinger --json` prints it.
+    The keys are INNSTILLINGER's, in its order (a test holds them equal)."""
+
+    tjeneste: str | None
+    sp1_uker: int
+    tillat_syntetiske: bool
+    guide: str | None
+    avsender_navn: str | None
+    avsender_rolle: str | None
+    avsender_tjeneste: str | None
+    avsender_telefon: str | None
+    brev_sprak: str
+    brevmaler: str | None
+
+
 def les_verdi(navn: str, tekst: str) -> Any:
     """Read a typed value for a setting; ValueError with a Norwegian message when it is wrong."""
     if navn not in INNSTILLINGER:
@@ -161,10 +177,11 @@ def les_verdi(navn: str, tekst: str) -> Any:
     return INNSTILLINGER[navn].les(tekst)
 
 
-def fra_lagret(lagret: dict[str, str]) -> dict[str, Any]:
+def fra_lagret(lagret: dict[str, str]) -> Innstillinger:
     """All settings, stored values (JSON text) over the defaults."""
     verdier = {navn: i.standard for navn, i in INNSTILLINGER.items()}
     for navn, tekst in lagret.items():
         if navn in verdier:
             verdier[navn] = json.loads(tekst)
-    return verdier
+    # Each value was read by its setting's own reader when it was stored (les_verdi).
+    return cast(Innstillinger, verdier)

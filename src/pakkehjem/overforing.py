@@ -18,11 +18,14 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import fnr as fnr_regler
 from . import guide as guide_modul
 from .feil import UgyldigInndata
+
+if TYPE_CHECKING:
+    from .register.poster import Brevgrunnlag
 
 # HL7 Norway's identifier systems (no-basis): fødselsnummer, D-number, H-number.
 FNR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.1"
@@ -83,7 +86,7 @@ def _urn() -> str:
 
 
 def lag_bunt(
-    grunnlag: dict[str, Any],
+    grunnlag: Brevgrunnlag,
     guiden: guide_modul.Guide,
     kontekst: dict[str, Any],
     *,
@@ -246,7 +249,7 @@ def _fhir_svar(s: guide_modul.Sporsmal, verdi: Any) -> list[dict[str, Any]]:
 
 
 def _samtykke(
-    grunnlag: dict[str, Any], mottaker: str, kontekst: dict[str, Any], pasient_ref: dict[str, str]
+    grunnlag: Brevgrunnlag, mottaker: str, kontekst: dict[str, Any], pasient_ref: dict[str, str]
 ) -> dict[str, Any]:
     """The Consent that lets this letter go: the recorded "ja", or, without one, the patient's
     not objecting to cooperating health personnel (helsepersonelloven §§ 25 and 45)."""

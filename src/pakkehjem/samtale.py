@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import guide as guide_modul
 from .datoer import parse_dato
@@ -19,6 +19,9 @@ from .feil import UgyldigInndata
 from .guide import Guide, Sporsmal, Tema
 from .register import Register
 from .regler import normaliser_klokkeslett
+
+if TYPE_CHECKING:
+    from .register.poster import Fullfort, Lagret, Samtalepost, Samtalesammendrag
 
 # A theme's state in the menu: what was said, not where the coordinator has been.
 BESVART = "besvart"  # every question asked in it has an answer
@@ -327,7 +330,7 @@ def fra_svarfil(
     idag: date | None = None,
     bekreft: bool = False,
     fullfor: bool = True,
-) -> dict[str, Any]:
+) -> Fullfort | Lagret:
     """A whole conversation from an answers file: every answer checked first, then one
     transaction stores all of it and finishes the conversation. Nothing is stored on error.
     The date rules (datoregler) are the register's: `idag` and `bekreft` go to it.
@@ -362,7 +365,7 @@ def fra_svarfil(
     )
 
 
-def svar_med_tekst(register: Register, samtale: dict[str, Any]) -> list[tuple[str, Any]]:
+def svar_med_tekst(register: Register, samtale: Samtalepost | Samtalesammendrag) -> list[tuple[str, Any]]:
     """(question text, answer) pairs of a stored conversation, with the texts actually asked."""
     guide = guide_for_samtale(register, samtale["guide_ref"])
     return [

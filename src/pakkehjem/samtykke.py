@@ -37,9 +37,12 @@ call noted afterwards) does not override what the patient said since.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .feil import ManglerSamtykke, UgyldigInndata
+
+if TYPE_CHECKING:
+    from .register.poster import Samtykkerad
 
 # The recipient kinds consent is recorded for (cli.md `samtykke --til`).
 MOTTAKERE = ("fastlege", "kommune", "sykehus", "nav", "annen")
@@ -140,20 +143,20 @@ def navnenokkel(navn: str | None) -> str:
     return " ".join((navn or "").split()).casefold()
 
 
-def gjeldende(rader: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def gjeldende(rader: Iterable[Samtykkerad]) -> dict[str, Samtykkerad]:
     """The current consent per kind from the history rows (each with mottaker, svar, dato, id;
     optionally omfang and navn). For `annen` the row also holds `navngitte`: the latest row per
     named recipient, and `uten_navn`: the latest row that names no one (it covers everyone)."""
-    ut: dict[str, dict[str, Any]] = {}
-    navngitte: dict[str, dict[str, Any]] = {}
-    uten_navn: dict[str, Any] | None = None
+    ut: dict[str, Samtykkerad] = {}
+    navngitte: dict[str, Samtykkerad] = {}
+    uten_navn: Samtykkerad | None = None
     for rad in sorted(rader, key=lambda r: (r["dato"], r["id"])):
-        ut[rad["mottaker"]] = dict(rad)
+        ut[rad["mottaker"]] = rad.copy()
         if rad["mottaker"] == "annen":
             if rad.get("navn"):
-                navngitte[navnenokkel(rad["navn"])] = dict(rad)
+                navngitte[navnenokkel(rad["navn"])] = rad.copy()
             else:
-                uten_navn = dict(rad)
+                uten_navn = rad.copy()
     if "annen" in ut:
         ut["annen"]["navngitte"] = navngitte
         ut["annen"]["uten_navn"] = uten_navn

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.segment import Segment
@@ -19,6 +19,16 @@ from . import skjermtekst
 from .datoer import fra_iso, kort_dato, norsk_dato, vis_tid
 from .forlop import Periode, uke_for
 from .norsk import antall
+
+if TYPE_CHECKING:
+    from .register.poster import (
+        Arbeidslisterad,
+        Pasientpost,
+        Punktpost,
+        Samtykkepost,
+        Samtykkeutdrag,
+        Tiltaksrad,
+    )
 
 STATUS_TEKST = {
     "planlagt": "planlagt",
@@ -106,11 +116,11 @@ def uke_tittel(periode: Periode) -> str:
     return f"{periode_tekst(periode)} (uke {fra_uke}–{til_uke})"
 
 
-def _vindu(rad: dict[str, Any]) -> str:
+def _vindu(rad: Punktpost | Arbeidslisterad) -> str:
     return f"{kort_dato(fra_iso(rad['vindu_fra']))}–{kort_dato(fra_iso(rad['vindu_til']))}"
 
 
-def _avtale(rad: dict[str, Any]) -> str:
+def _avtale(rad: Punktpost | Arbeidslisterad) -> str:
     if not rad.get("dato"):
         return ""
     tekst = kort_dato(fra_iso(rad["dato"]))
@@ -121,7 +131,7 @@ def _avtale(rad: dict[str, Any]) -> str:
     return tekst
 
 
-def _tilstand_tekst(r: dict[str, Any], idag: date) -> str:
+def _tilstand_tekst(r: Arbeidslisterad, idag: date) -> str:
     from .forlop import tilstand_tekst
 
     return tilstand_tekst(
@@ -135,7 +145,7 @@ _VALGFRIE_KOLONNER = ("Fødselsnr.", "Vindu", "Avtale", "Kommune")
 _NAVN_BREDDE = 24  # a name longer than this wraps onto a second line; it is never cut
 
 
-def arbeidsliste(rader: list[dict[str, Any]], tittel: str, idag: date) -> None:
+def arbeidsliste(rader: list[Arbeidslisterad], tittel: str, idag: date) -> None:
     """The work list: a rich table on a terminal, tab-separated lines when piped. Each row
     says its state in words (forlop.tilstand_tekst)."""
     kolonner = (
@@ -278,18 +288,18 @@ def pasientliste(rader: Iterable[dict[str, Any]]) -> None:
     konsoll().print(tabell)
 
 
-def pasient(data: dict[str, Any], idag: date) -> None:
+def pasient(data: Pasientpost, idag: date) -> None:
     """One patient: identity, episodes with contact points, and the timeline."""
     k = konsoll()
     k.print(Text(f"Pasient nr. {data['id']}: {data['navn']}", style="bold"))
     k.print(Text(f"Fødselsnummer {data['fnr']}, født {norsk_dato(fra_iso(data['fodselsdato']))}"))
-    for etikett, nokkel in (
-        ("Kommune", "kommune"),
-        ("Fastlege", "fastlege"),
-        ("Koordinator", "koordinator"),
-        ("Telefon", "telefon"),
+    for etikett, verdi in (
+        ("Kommune", data["kommune"]),
+        ("Fastlege", data["fastlege"]),
+        ("Koordinator", data["koordinator"]),
+        ("Telefon", data["telefon"]),
     ):
-        k.print(Text(f"{etikett}: {data[nokkel] or '–'}"))
+        k.print(Text(f"{etikett}: {verdi or '–'}"))
     k.print(Text(f"Status: {data['status']}"))
     for f in data["forlop"]:
         tittel = (
@@ -313,17 +323,17 @@ def pasient(data: dict[str, Any], idag: date) -> None:
                 _avtale(s),
                 s["grunn"] or (f"holdt av {s['holdt_av']}" if s.get("holdt_av") else ""),
                 Text(
-                    TILSTAND_TEKST.get(s["tilstand"], ""),
-                    style=TILSTAND_STIL.get(s["tilstand"], ""),
+                    TILSTAND_TEKST.get(s["tilstand"] or "", ""),
+                    style=TILSTAND_STIL.get(s["tilstand"] or "", ""),
                 ),
             )
         k.print(tabell)
         for s in f["samhandlingspunkter"]:
-            if s.get("sammendrag"):
+            if sammendrag := s.get("sammendrag"):
                 # The summary received from the service that held the point, as it came.
                 fra = s.get("holdt_av") or "den andre tjenesten"
                 k.print(Text(f"Oppsummering mottatt for SP{s['sp']} (fra {fra}):", style="bold"))
-                k.print(Text(s["sammendrag"]), soft_wrap=True)
+                k.print(Text(sammendrag), soft_wrap=True)
     if data.get("samtaler"):
         k.print(Text("Samtaler", style="bold"))
         for samtale in data["samtaler"]:
@@ -361,19 +371,19 @@ def pasient(data: dict[str, Any], idag: date) -> None:
     if data.get("samtykke"):
         k.print(Text("Samtykke", style="bold"))
         # The one in force per recipient first; the history below it, oldest first.
-        for mottaker, s in data.get("samtykke_gjeldende", {}).items():
+        for mottaker, g in data.get("samtykke_gjeldende", {}).items():
             k.print(
                 Text(
-                    f"  {mottaker}{_samtykke_navn(s)}: {'JA' if s['svar'] == 'ja' else 'NEI'} "
-                    f"(gjeldende, {norsk_dato(fra_iso(s['dato']))}){_samtykke_omfang(mottaker, s)}"
+                    f"  {mottaker}{_samtykke_navn(g)}: {'JA' if g['svar'] == 'ja' else 'NEI'} "
+                    f"(gjeldende, {norsk_dato(fra_iso(g['dato']))}){_samtykke_omfang(mottaker, g)}"
                 )
             )
         k.print(Text("  Historikk:", style="dim"))
-        for s in data["samtykke"]:
+        for h in data["samtykke"]:
             k.print(
                 Text(
-                    f"    {s['mottaker']}{_samtykke_navn(s)}: {'ja' if s['svar'] == 'ja' else 'nei'} "
-                    f"({norsk_dato(fra_iso(s['dato']))}, {s['kilde']}){_samtykke_omfang(s['mottaker'], s)}",
+                    f"    {h['mottaker']}{_samtykke_navn(h)}: {'ja' if h['svar'] == 'ja' else 'nei'} "
+                    f"({norsk_dato(fra_iso(h['dato']))}, {h['kilde']}){_samtykke_omfang(h['mottaker'], h)}",
                     style="dim",
                 )
             )
@@ -396,8 +406,8 @@ def pasient(data: dict[str, Any], idag: date) -> None:
         k.print(tabell)
     if data.get("hendelser"):
         k.print(Text("Tidslinje", style="bold"))
-        for h in data["hendelser"]:
-            k.print(Text(f"  {vis_tid(h['tid'])}  {h['bruker']}: {h['tekst']}"))
+        for linje in data["hendelser"]:
+            k.print(Text(f"  {vis_tid(linje['tid'])}  {linje['bruker']}: {linje['tekst']}"))
 
 
 def tabulert_eller_tabell(tittel: str, kolonner: tuple[str, ...], rader: list[tuple[str, ...]]) -> None:
@@ -413,11 +423,11 @@ def tabulert_eller_tabell(tittel: str, kolonner: tuple[str, ...], rader: list[tu
     konsoll().print(tabell)
 
 
-def tiltaksliste(rader: list[dict[str, Any]], idag: date) -> None:
+def tiltaksliste(rader: list[Tiltaksrad], idag: date) -> None:
     """Open actions by deadline; overdue in red."""
     kolonner = ("Nr", "Pasient", "Navn", "Fødselsnr.", "Hva", "Ansvarlig", "Frist")
 
-    def celler(r: dict[str, Any]) -> list[str]:
+    def celler(r: Tiltaksrad) -> list[str]:
         return [
             str(r["id"]),
             str(r["pasient_id"]),
@@ -766,17 +776,18 @@ def statistikk(data: dict[str, Any], kolonner: list[str], rader: list[list[Any]]
     )
 
 
-def _samtykke_navn(s: dict[str, Any]) -> str:
+def _samtykke_navn(s: Samtykkeutdrag | Samtykkepost) -> str:
     return f" ({s['navn']})" if s.get("navn") else ""
 
 
-def _samtykke_omfang(mottaker: str, s: dict[str, Any]) -> str:
+def _samtykke_omfang(mottaker: str, s: Samtykkeutdrag | Samtykkepost) -> str:
     """What a consent to nav or annen lets through: its themes, or the recipient's own."""
     from .samtykke import EGNE_TEMA, KREVER_UTTRYKKELIG
 
     if mottaker not in KREVER_UTTRYKKELIG or s.get("svar") != "ja":
         return ""
-    if s.get("omfang") is None:
+    omfang = s.get("omfang")
+    if omfang is None:
         egne = ", ".join(EGNE_TEMA[mottaker]) or "ingen tema"
         return f" – gjelder bare mottakerens egne tema: {egne}"
-    return " – gjelder: " + (", ".join(s["omfang"]) or "ingen tema")
+    return " – gjelder: " + (", ".join(omfang) or "ingen tema")

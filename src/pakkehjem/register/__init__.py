@@ -67,7 +67,7 @@ class Register:
         self.sti = sti
         self._nokkel = nokkel  # the passphrase of an encrypted register; never shown
         self.aktiv: Transaksjon | None = None
-        self._innstillinger: dict[str, Any] | None = None
+        self._innstillinger: innstillinger.Innstillinger | None = None
 
     # --- the groups: each made (and its module imported) when first used, so a command
     # pays only for the tables it reads (the work list never loads the letters' code) ------
@@ -208,7 +208,7 @@ class Register:
 
     # --- settings ----------------------------------------------------------------------
 
-    def innstillinger(self) -> dict[str, Any]:
+    def innstillinger(self) -> innstillinger.Innstillinger:
         """All settings, stored values over the defaults."""
         if self._innstillinger is None:
             try:
@@ -218,14 +218,14 @@ class Register:
             self._innstillinger = innstillinger.fra_lagret(dict(rader))
         return self._innstillinger
 
-    def sett_innstilling(self, navn: str, tekst: str) -> Any:
+    def sett_innstilling(self, navn: str, tekst: str) -> object:
         """Change a setting from the text a user typed; returns the value stored."""
         return self.sett_innstillinger({navn: tekst})[navn]
 
-    def sett_innstillinger(self, tekster: dict[str, str]) -> dict[str, Any]:
+    def sett_innstillinger(self, tekster: dict[str, str]) -> dict[str, object]:
         """Change several settings from the texts a user typed, in one transaction: every value
         is read first, and nothing is changed when one is wrong. Returns the values stored."""
-        verdier = {}
+        verdier: dict[str, object] = {}
         for navn, tekst in tekster.items():
             regler.sjekk_tekst(tekst, f"Innstillingen {navn}")
             try:
@@ -237,7 +237,7 @@ class Register:
                 self.lagre_innstilling(db, navn, verdi)
         return verdier
 
-    def lagre_innstilling(self, db: Any, navn: str, verdi: Any) -> None:
+    def lagre_innstilling(self, db: Any, navn: str, verdi: object) -> None:
         db.execute(
             "INSERT INTO innstilling (navn, verdi) VALUES (?, ?)"
             " ON CONFLICT (navn) DO UPDATE SET verdi = excluded.verdi",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import forlop
 from ..datoer import tidspunkt_utc
@@ -15,7 +15,17 @@ from .tilkobling import bruker
 
 # The records are types only: the module that defines them is not loaded at run time.
 if TYPE_CHECKING:
-    from .poster import Brevpost
+    from .poster import (
+        Brevgrunnlag,
+        Brevpost,
+        Brevtiltak,
+        Innkallingsgrunnlag,
+        Meldingsgrunnlag,
+        Meldingstiltak,
+        Samtykkerad,
+    )
+
+    Kontroll = Callable[[int, dict[str, Samtykkerad]], None]
 
 
 class Brevlogg(Gruppe):
@@ -26,8 +36,8 @@ class Brevlogg(Gruppe):
         ref: str,
         sp: int | None,
         idag: date,
-        kontroll: Callable[[int, dict[str, dict[str, Any]]], None] | None = None,
-    ) -> dict[str, Any]:
+        kontroll: Kontroll | None = None,
+    ) -> Brevgrunnlag:
         """What a handover letter is made of, read in one logged transaction.
 
         `kontroll(pasient_id, current consent)` runs first and may refuse (ManglerSamtykke):
@@ -70,9 +80,16 @@ class Brevlogg(Gruppe):
             samtale = self.reg.samtaler.data(rad[0])
             samtale["korrigert"] = self.reg.samtaler.korrigert(rad[0])
             pasient = self.reg.pasienter.data(pasient_id, idag)
-            tiltak = [
-                dict(zip(("id", "sporsmal_id", "hva", "ansvarlig", "frist", "status"), t, strict=True))
-                for t in db.execute(
+            tiltak: list[Brevtiltak] = [
+                {
+                    "id": i,
+                    "sporsmal_id": sporsmal_id,
+                    "hva": hva,
+                    "ansvarlig": ansvarlig,
+                    "frist": frist,
+                    "status": status,
+                }
+                for i, sporsmal_id, hva, ansvarlig, frist, status in db.execute(
                     "SELECT id, sporsmal_id, hva, ansvarlig, frist, status FROM tiltak"
                     " WHERE samtale_id = ? ORDER BY frist IS NULL, frist, id",
                     (samtale["id"],),
@@ -85,8 +102,8 @@ class Brevlogg(Gruppe):
         self,
         ref: str,
         idag: date,
-        kontroll: Callable[[int, dict[str, dict[str, Any]]], None] | None = None,
-    ) -> dict[str, Any]:
+        kontroll: Kontroll | None = None,
+    ) -> Meldingsgrunnlag:
         """What a message without a conversation (`brev --melding`) is made of, read in one
         logged transaction: the patient with every episode and contact point, the open actions
         and the consent. `kontroll` runs first, as for `brevgrunnlag`."""
@@ -96,9 +113,9 @@ class Brevlogg(Gruppe):
             if kontroll is not None:
                 kontroll(pasient_id, gjeldende)
             pasient = self.reg.pasienter.data(pasient_id, idag)
-            tiltak = [
-                dict(zip(("id", "hva", "ansvarlig", "frist"), t, strict=True))
-                for t in db.execute(
+            tiltak: list[Meldingstiltak] = [
+                {"id": i, "hva": hva, "ansvarlig": ansvarlig, "frist": frist}
+                for i, hva, ansvarlig, frist in db.execute(
                     "SELECT id, hva, ansvarlig, frist FROM tiltak WHERE pasient_id = ? AND status = 'apen'"
                     " ORDER BY frist IS NULL, frist, id",
                     (pasient_id,),
@@ -115,7 +132,7 @@ class Brevlogg(Gruppe):
             self.t.logg(pasient_id, "brev")
         return {"pasient": pasient, "tiltak": tiltak, "samtykke": gjeldende, "punkt_ider": punkt_ider}
 
-    def innkallingsgrunnlag(self, ref: str, sp: int | None) -> dict[str, Any]:
+    def innkallingsgrunnlag(self, ref: str, sp: int | None) -> Innkallingsgrunnlag:
         """What an invitation letter is made of: the patient's name and the booked contact
         point (`sp`, or the first open one of the active episode), read in one logged
         transaction. Avvist, with nothing logged, when the point is not booked."""

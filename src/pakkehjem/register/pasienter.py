@@ -306,7 +306,14 @@ class Pasienter(Gruppe):
             "samtykke": self.reg.samtykker.historikk(pasient_id),
             # The consent in force per recipient kind (the latest row; samtykke.py says why).
             "samtykke_gjeldende": {
-                art: {k: rad[k] for k in ("svar", "dato", "kilde", "samtale", "omfang", "navn")}
+                art: {
+                    "svar": rad["svar"],
+                    "dato": rad["dato"],
+                    "kilde": rad["kilde"],
+                    "samtale": rad["samtale"],
+                    "omfang": rad["omfang"],
+                    "navn": rad["navn"],
+                }
                 for art, rad in self.reg.samtykker.gjeldende(pasient_id).items()
             },
             "brev": self.reg.brevlogg.som_json(pasient_id),

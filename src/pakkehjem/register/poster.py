@@ -50,6 +50,8 @@ class Samtalesammendrag(TypedDict):
     svar: dict[str, Any]
     erstatter: NotRequired[int | None]
     erstattet_av: NotRequired[int | None]
+    # The table (not the JSON) adds each answer as text, with the question as it was asked.
+    svar_tekst: NotRequired[list[tuple[str, str]]]
 
 
 class Tiltakspost(TypedDict):
@@ -76,6 +78,35 @@ class Samtykkepost(TypedDict):
     registrert: str
     omfang: list[str] | None
     navn: str | None
+
+
+class Samtykkeutdrag(TypedDict):
+    """The consent in force for one kind of recipient, as `vis --json` shows it."""
+
+    svar: str
+    dato: str
+    kilde: str
+    samtale: int | None
+    omfang: list[str] | None
+    navn: str | None
+
+
+class Samtykkerad(TypedDict):
+    """A consent row as the consent rules read it (samtykke.py). The row in force for `annen`
+    also holds `navngitte` (the latest row per named recipient, by samtykke.navnenokkel) and
+    `uten_navn` (the latest row that names no one)."""
+
+    id: int
+    mottaker: str
+    svar: str
+    dato: str
+    kilde: str
+    samtale: int | None
+    registrert: str
+    omfang: list[str] | None
+    navn: str | None
+    navngitte: NotRequired[dict[str, Samtykkerad]]
+    uten_navn: NotRequired[Samtykkerad | None]
 
 
 class Brevpost(TypedDict):
@@ -122,7 +153,7 @@ class Pasientpost(TypedDict):
     samtaler: list[Samtalesammendrag]
     tiltak: list[Tiltakspost]
     samtykke: list[Samtykkepost]
-    samtykke_gjeldende: dict[str, dict[str, Any]]
+    samtykke_gjeldende: dict[str, Samtykkeutdrag]
     brev: list[Brevpost]
     hendelser: list[Hendelsespost]
     handlet_sp: NotRequired[int]
@@ -195,7 +226,7 @@ class Samtalepost(TypedDict):
     svar: dict[str, Any]
     hoppet_over: list[str]
     ny: NotRequired[bool]
-    korrigert: NotRequired[dict[str, Any] | None]
+    korrigert: NotRequired[Korrigering | None]
 
 
 class Treff(TypedDict):
@@ -236,3 +267,169 @@ class NyPasient(TypedDict):
     fastlege: NotRequired[str | None]
     koordinator: NotRequired[str | None]
     telefon: NotRequired[str | None]
+
+
+class Korrigering(TypedDict):
+    """For an amended conversation: when it was amended (`fullfort` of the new version), and
+    when the last letter from an earlier version was written (None if none was)."""
+
+    endret: str | None
+    forrige_brev: str | None
+
+
+class Nestepost(TypedDict):
+    """The next open contact point after a conversation is finished (`samtale --json`)."""
+
+    sp: int
+    ansvarlig: str
+    vindu_fra: str
+    vindu_til: str
+    status: str
+    dato: str | None
+    klokkeslett: str | None
+    sted: str | None
+
+
+class Fullfort(TypedDict):
+    """A finished conversation: the next open contact point, and whether SP3 ended the episode.
+    `endret`: only for an amendment (the point was held already; `neste` is then None)."""
+
+    pasient_id: int
+    samtale_id: int
+    sp: int
+    neste: Nestepost | None
+    forlop_fullfort: bool
+    endret: NotRequired[bool]
+
+
+class Lagret(TypedDict):
+    """A conversation from an answers file stored and left open (a booklet, then the interview)."""
+
+    pasient_id: int
+    samtale_id: int
+    sp: int
+
+
+class Forkastet(TypedDict):
+    """A conversation begun by mistake, removed."""
+
+    pasient_id: int
+    sp: int
+
+
+class Avsluttet(TypedDict):
+    """An episode ended (`avslutt --json`): what went with it, and the patient as `vis --json`."""
+
+    pasient_id: int
+    forlop: int
+    grunn: str
+    dato: str
+    til_kommune: str | None
+    bortfalt: list[int]
+    tiltak_lukket: int
+    samtaler_avbrutt: int
+    pasient_avsluttet: bool
+    pasient: Pasientpost
+
+
+class ResidivAvsluttet(TypedDict):
+    """The episode a relapse ended, and the contact points that lapsed with it."""
+
+    forlop: int
+    bortfalt: list[int]
+
+
+class Residiv(TypedDict):
+    """A relapse (`residiv --json`): the new episode, the one it ended, the patient."""
+
+    pasient_id: int
+    forlop: int
+    diagnosedato: str
+    diagnose: str | None
+    avsluttet: ResidivAvsluttet | None
+    pasient: Pasientpost
+
+
+class Mottatt(TypedDict):
+    """A handover read in (`motta`): the steps as text, the patient, and whether the bundle was
+    new (`ny`) and the patient new (`ny_pasient`)."""
+
+    steg: list[str]
+    pasient_id: int
+    ny: bool
+    ny_pasient: bool
+
+
+class Brevtiltak(TypedDict):
+    """An action from the conversation a letter is made of."""
+
+    id: int
+    sporsmal_id: str | None
+    hva: str
+    ansvarlig: str
+    frist: str | None
+    status: str
+
+
+class Meldingstiltak(TypedDict):
+    """An open action a message without a conversation lists."""
+
+    id: int
+    hva: str
+    ansvarlig: str
+    frist: str | None
+
+
+class Brevgrunnlag(TypedDict):
+    """What a handover letter is made of (brev.py, overforing.py): the patient as `vis --json`,
+    the conversation with its amendment, its actions, and the consent in force per kind."""
+
+    pasient: Pasientpost
+    samtale: Samtalepost
+    tiltak: list[Brevtiltak]
+    samtykke: dict[str, Samtykkerad]
+
+
+class Meldingsgrunnlag(TypedDict):
+    """What a message without a conversation is made of. `punkt_ider`: the contact point's id
+    per (episode nr, sp), to record which point a message is about."""
+
+    pasient: Pasientpost
+    tiltak: list[Meldingstiltak]
+    samtykke: dict[str, Samtykkerad]
+    punkt_ider: dict[tuple[int, int], int]
+
+
+class Innkallingspasient(TypedDict):
+    id: int
+    navn: str
+
+
+class Innkallingspunkt(TypedDict):
+    id: int
+    forlop: int
+    sp: int
+    ansvarlig: str
+    dato: str
+    klokkeslett: str | None
+    sted: str | None
+
+
+class Innkallingsgrunnlag(TypedDict):
+    """What an invitation letter is made of: the patient's name and the booked contact point."""
+
+    pasient: Innkallingspasient
+    punkt: Innkallingspunkt
+
+
+class Samtykkeregistrert(TypedDict):
+    """A consent recorded (`samtykke --json`), with the answer now in force for its kind."""
+
+    pasient_id: int
+    mottaker: str
+    svar: str
+    dato: str
+    kilde: str
+    omfang: list[str] | None
+    navn: str | None
+    gjeldende: str

@@ -30,7 +30,7 @@ from .tilkobling import bruker
 
 # The records are types only: the module that defines them is not loaded at run time.
 if TYPE_CHECKING:
-    from .poster import Arbeidslisterad, Pasientpost
+    from .poster import Arbeidslisterad, Avsluttet, Mottatt, Pasientpost, Residiv, ResidivAvsluttet
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Forlopsrad:
 class _BareVis(Exception):
     """Rolls `motta --vis` back once its steps are worked out."""
 
-    def __init__(self, resultat: dict[str, Any]) -> None:
+    def __init__(self, resultat: Mottatt) -> None:
         super().__init__()
         self.resultat = resultat
 
@@ -308,7 +308,7 @@ class Punkter(Gruppe):
 
     def motta_overforing(
         self, mottak: Any, *, idag: date, sha256: str, bare_vis: bool = False, bekreft: bool = False
-    ) -> dict[str, Any]:
+    ) -> Mottatt:
         """Read a checked handover (overforing.Mottak) in, in ONE transaction: match the patient by
         fødselsnummer or create them, match the episode with the same diagnosis date or create
         episode 1, record the contact point held by the sending service with its date and the
@@ -333,7 +333,7 @@ class Punkter(Gruppe):
 
     def _motta(
         self, db: Any, mottak: Any, idag: date, sha256: str, steg: list[str], bekreft: bool
-    ) -> dict[str, Any]:
+    ) -> Mottatt:
         tidligere = db.execute(
             "SELECT pasient_id, mottatt FROM mottatt WHERE identifikator = ?", (mottak.identifikator,)
         ).fetchone()
@@ -895,7 +895,7 @@ class Punkter(Gruppe):
         idag: date,
         *,
         til_kommune: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Avsluttet:
         """End the patient's active episode with a reason (`les_grunn`) on `dato`.
 
         Refused (exit 1) when there is no active episode, or for `fullfort` when SP3 is not
@@ -983,7 +983,7 @@ class Punkter(Gruppe):
         idag: date,
         *,
         diagnose: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Residiv:
         """A relapse: end the active episode (reason `residiv`), open episode nr + 1.
 
         The new diagnosis date must have been (not in the future) and lie after the previous
@@ -1013,7 +1013,7 @@ class Punkter(Gruppe):
             if brudd:
                 raise UgyldigInndata(brudd)
             nytt_nr = siste.nr + 1
-            avsluttet: dict[str, Any] | None = None
+            avsluttet: ResidivAvsluttet | None = None
             for f in rader:
                 if f.status == "aktiv":
                     bortfalt = self._avslutt_forlop(

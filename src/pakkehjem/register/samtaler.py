@@ -24,7 +24,7 @@ from .tilkobling import bruker
 
 # The records are types only: the module that defines them is not loaded at run time.
 if TYPE_CHECKING:
-    from .poster import Samtalepost, Samtalesammendrag
+    from .poster import Forkastet, Fullfort, Korrigering, Lagret, Nestepost, Samtalepost, Samtalesammendrag
 
 
 class Samtaler(Gruppe):
@@ -450,7 +450,7 @@ class Samtaler(Gruppe):
         *,
         idag: date,
         neste_avtale: tuple[date, str | None, str | None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Fullfort:
         """Finish: the conversation becomes fullfort, its contact point gjennomfort on its date
         (an amendment: the new version is kept, dated `idag` in the timeline).
 
@@ -462,7 +462,7 @@ class Samtaler(Gruppe):
 
     def _fullfor(
         self, samtale_id: int, neste_avtale: tuple[date, str | None, str | None] | None, idag: date
-    ) -> dict[str, Any]:
+    ) -> Fullfort:
         db = self.db
         pasient_id, status, sp_id = self._grunnrad(samtale_id)
         if status != "pagar":
@@ -521,20 +521,17 @@ class Samtaler(Gruppe):
                 tekst=hendelsestekst(neste.sp, forlop.AVTALT, dato, klokkeslett, sted, None),
             )
         self.t.logg(pasient_id, "samtale-fullfort")
-        resultat = None
+        resultat: Nestepost | None = None
         if neste is not None:
-            s = db.execute(
+            r = db.execute(
                 "SELECT sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted"
                 " FROM samhandlingspunkt WHERE id = ?",
                 (neste.id,),
             ).fetchone()
-            resultat = dict(
-                zip(
-                    ("sp", "ansvarlig", "vindu_fra", "vindu_til", "status", "dato", "klokkeslett", "sted"),
-                    s,
-                    strict=True,
-                )
-            )
+            resultat = {
+                "sp": r[0], "ansvarlig": r[1], "vindu_fra": r[2], "vindu_til": r[3], "status": r[4],
+                "dato": r[5], "klokkeslett": r[6], "sted": r[7],
+            }  # fmt: skip
         return {
             "pasient_id": pasient_id,
             "samtale_id": samtale_id,
@@ -626,7 +623,7 @@ class Samtaler(Gruppe):
         idag: date | None = None,
         bekreft: bool = False,
         fullfor: bool = True,
-    ) -> dict[str, Any]:
+    ) -> Fullfort | Lagret:
         """A whole conversation from an answers file, in ONE transaction: all or nothing (the
         guide too: `guide_ref` as for `begynn_eller_fortsett`). The date rules of `datoregler` first:
         held on `dato` between the diagnosis and `idag` (default: `dato`), an SP3 long before
@@ -662,7 +659,7 @@ class Samtaler(Gruppe):
                 return {"pasient_id": pasient_id, "samtale_id": samtale_id, "sp": punkt.sp}
             return self._fullfor(samtale_id, neste_avtale, idag or dato)
 
-    def forkast(self, ref: str, sp: int | None) -> dict[str, Any]:
+    def forkast(self, ref: str, sp: int | None) -> Forkastet:
         """Remove a conversation begun by mistake, only while it holds no answer (skipped
         questions and drafts go with it); logged in the access log and the timeline."""
         with self.reg.transaksjon() as db:
@@ -742,7 +739,7 @@ class Samtaler(Gruppe):
             samtale["erstattet_av"] = erstattet_av.get(samtale["id"])
         return samtaler
 
-    def korrigert(self, samtale_id: int) -> dict[str, Any] | None:
+    def korrigert(self, samtale_id: int) -> Korrigering | None:
         """For a revision: when it was amended, and when the last letter from an earlier
         version was written (None if none was)."""
         if self.erstatter(samtale_id) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..datoer import norsk_dato, tidspunkt_utc
 from .gruppe import Gruppe
@@ -12,19 +12,29 @@ from .tilkobling import bruker
 
 # The records are types only: the module that defines them is not loaded at run time.
 if TYPE_CHECKING:
-    from .poster import Samtykkepost
+    from .poster import Samtykkepost, Samtykkerad, Samtykkeregistrert
 
 
 class Samtykker(Gruppe):
     """The consent records of a register (`reg.samtykker`)."""
 
-    def gjeldende(self, pasient_id: int) -> dict[str, dict[str, Any]]:
+    def gjeldende(self, pasient_id: int) -> dict[str, Samtykkerad]:
+        """The consent in force per recipient kind (samtykke.gjeldende over every row)."""
         from ..samtykke import gjeldende
 
-        kolonner = ("id", "mottaker", "svar", "dato", "kilde", "samtale", "registrert", "omfang", "navn")
         return gjeldende(
-            {**dict(zip(kolonner, rad, strict=True)), "omfang": json.loads(rad[7]) if rad[7] else None}
-            for rad in self.db.execute(
+            {
+                "id": i,
+                "mottaker": mottaker,
+                "svar": svar,
+                "dato": dato,
+                "kilde": kilde,
+                "samtale": samtale,
+                "registrert": registrert,
+                "omfang": json.loads(omfang) if omfang else None,
+                "navn": navn,
+            }
+            for i, mottaker, svar, dato, kilde, samtale, registrert, omfang, navn in self.db.execute(
                 "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
                 " WHERE pasient_id = ?",
                 (pasient_id,),
@@ -40,7 +50,7 @@ class Samtykker(Gruppe):
         *,
         omfang: list[str] | None = None,
         navn: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Samtykkeregistrert:
         """Record consent (True) or objection (False) for a recipient kind, source "kommando".
 
         `omfang`: the theme ids (and "diagnose") a consent to nav or annen covers; None, the

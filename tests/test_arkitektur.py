@@ -223,6 +223,26 @@ def test_lageret_leser_ikke_dagens_dato() -> None:
     assert funn == []
 
 
+def test_kommandolinjen_leser_ikke_klokken_selv() -> None:
+    # cli.py reads "today" only through datoer.idag (or a --idag/--dato option) and hands it
+    # on: the rules that compare dates with it live in the rule modules and the store.
+    kilde = (PAKKE / "cli.py").read_text(encoding="utf-8")
+    assert not re.search(r"\b(date\.today|datetime\.now|datetime\.today|time\.time)\(", kilde)
+
+
+def test_bruksfeil_kjennes_igjen_pa_klassen_ikke_pa_engelsk_tekst() -> None:
+    # Usage errors are told apart by their class (click's, or cli's own UkjentKommando,
+    # ManglerKommando, ForMangeArgumenter), never by the start of click's English message.
+    kilde = (PAKKE / "cli.py").read_text(encoding="utf-8")
+    for engelsk in (
+        "No such command",
+        "Missing command",
+        "unexpected extra argument",
+        "requires an argument",
+    ):
+        assert engelsk not in kilde, engelsk
+
+
 def test_hver_pakke_kommer_med_i_installasjonen() -> None:
     # setuptools lists the packages by name: a new folder of code left off the list would be
     # missing from `pip install .` while every test here (an editable install) still passed.

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pakkehjem.feil import UgyldigInndata
 from pakkehjem.forlop import (
+    ANSVARLIG,
     AVSLATT,
     AVTALT,
     BORTFALT,
@@ -22,8 +23,11 @@ from pakkehjem.forlop import (
     IKKE_APNET,
     LENGSTE_FORFALL_DAGER,
     PLANLAGT,
+    TJENESTE_SP,
+    TJENESTER,
     UTSATT,
     Periode,
+    arbeidslistens_ansvarlig,
     arbeidsperiode,
     forfallsperiode,
     forste_apen_sp,
@@ -459,3 +463,37 @@ def test_the_work_list_names_the_option_of_a_period_it_cannot_read():
 def test_no_window_is_longer_than_the_bound_the_work_list_relies_on(diagnosedato, sp1_uker):
     for vindu in vinduer(diagnosedato, sp1_uker).values():
         assert (vindu.til - vindu.fra).days <= LENGSTE_FORFALL_DAGER
+
+
+# --- whose contact points the work list shows ---------------------------------------------
+
+_ANSVARLIGE = st.sampled_from(["kommunen", "spesialisthelsetjenesten", "fastlege"])
+
+
+@REGLER
+@given(ansvarlig=_ANSVARLIGE, alle=st.booleans(), tjeneste=st.sampled_from([None, *TJENESTER]))
+def test_arbeidslisten_viser_den_ansvarlige_som_ble_bedt_om_uansett_tjeneste(
+    ansvarlig: str, alle: bool, tjeneste: str | None
+) -> None:
+    assert arbeidslistens_ansvarlig(ansvarlig, alle, tjeneste) == ansvarlig
+
+
+@REGLER
+@given(tjeneste=st.sampled_from([None, *TJENESTER]))
+def test_arbeidslisten_med_alle_viser_alle_punktene(tjeneste: str | None) -> None:
+    assert arbeidslistens_ansvarlig(None, True, tjeneste) is None
+
+
+def test_arbeidslisten_viser_ellers_punktene_registerets_tjeneste_har_ansvaret_for() -> None:
+    assert arbeidslistens_ansvarlig(None, False, "kommune") == "kommunen"
+    assert arbeidslistens_ansvarlig(None, False, "sykehus") == "spesialisthelsetjenesten"
+    # A register for both services (no service set) shows every point.
+    assert arbeidslistens_ansvarlig(None, False, None) is None
+
+
+def test_hver_tjeneste_har_en_ansvarlig_som_svarer_til_punktene_den_holder() -> None:
+    # The hospital holds SP1, the municipality SP2 and SP3 (domain.md): the work list of a
+    # service shows exactly the points whose responsible party is that service's.
+    for tjeneste in TJENESTER:
+        ansvarlig = arbeidslistens_ansvarlig(None, False, tjeneste)
+        assert {sp for sp, hvem in ANSVARLIG.items() if hvem == ansvarlig} == set(TJENESTE_SP[tjeneste])

@@ -18,6 +18,7 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
 from . import forlop, norsk, utdata
+from .datoer import idag as dagens_dato
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
 
@@ -144,6 +145,18 @@ def _gamle_datovalg(kommando: Any, args: list[str]) -> list[str]:
 class Kommando(_NorskHjelp, TyperCommand):
     """A command with Norwegian help."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """The parser's own check for extra arguments is replaced by ForMangeArgumenter, so the
+        message is chosen by class. No command takes extra arguments."""
+        ctx.allow_extra_args = True
+        try:
+            rest = super().parse_args(ctx, args)
+        finally:
+            ctx.allow_extra_args = False
+        if rest and not ctx.resilient_parsing:
+            raise ForMangeArgumenter(ctx)
+        return rest
+
 
 def _param_navn(param: Any) -> str:
     """How a parameter is named to the user: its long option, or an argument's name in capitals."""
@@ -163,7 +176,7 @@ def _bruksfeil_tekst(feil: Exception) -> str:
 
     param = getattr(feil, "param", None)
     if isinstance(feil, UkjentKommando):
-        tekst = f"Ukjent kommando: «{feil.navn}»."
+        tekst = f"Ukjent kommando: {feil.vist}."
         if feil.forslag:
             tekst += f" Mente du {' eller '.join(f'«{navn}»' for navn in feil.forslag)}?"
         return tekst
@@ -195,15 +208,10 @@ def _bruksfeil_tekst(feil: Exception) -> str:
         return f"Ugyldig verdi for {hint}: oppgi {krav}{grenser}."
     if isinstance(feil, klikk.BadOptionUsage):
         return f"Valget {getattr(feil, 'option_name', '')} trenger en verdi."
-    tekst = str(getattr(feil, "message", "")) or str(feil)
-    if tekst.startswith("No such command"):
-        return f"Ukjent kommando: {tekst.split(' ', 3)[-1].strip('.')}."
-    if tekst.startswith("Missing command"):
+    if isinstance(feil, ManglerKommando):
         return "Mangler kommando."
-    if tekst.startswith("Got unexpected extra argument"):
+    if isinstance(feil, ForMangeArgumenter):
         return "For mange argumenter."
-    if "requires an argument" in tekst:
-        return f"Valget {tekst.split(chr(39))[1] if chr(39) in tekst else ''} trenger en verdi."
     return "Feil bruk av kommandoen."
 
 
@@ -246,12 +254,29 @@ def _styretegn_i_argumenter(args: list[str]) -> str | None:
 
 class UkjentKommando(UsageError):
     """A command name the top group does not have, with the close names as suggestions: the
-    message is written in Norwegian from these (Typer's own suggestion is English)."""
+    message is written in Norwegian from these (Typer's own suggestion is English). `vist`: the
+    name as the message shows it («navn»; quoted as the parser quotes it, 'navn', for a name
+    that looks like an option or that the group failed to build)."""
 
-    def __init__(self, navn: str, forslag: list[str], ctx: Any) -> None:
+    def __init__(self, navn: str, forslag: list[str], ctx: Any, *, vist: str | None = None) -> None:
         super().__init__(f"Ukjent kommando: {navn}.", ctx)
         self.navn = navn
         self.forslag = forslag
+        self.vist = vist if vist is not None else f"«{navn}»"
+
+
+class ManglerKommando(UsageError):
+    """Options to the top group, but no command after them (`pakkehjem --db FIL`)."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__("Mangler kommando.", ctx)
+
+
+class ForMangeArgumenter(UsageError):
+    """More arguments than the command takes; they are not shown back (they may be patient data)."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__("For mange argumenter.", ctx)
 
 
 class Hovedgruppe(_NorskHjelp, TyperGroup):
@@ -260,15 +285,30 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """The command named first in `args`; an unknown name is UkjentKommando, with the
         close names as suggestions (the app's `suggest_commands` is off: its text is English)."""
+        from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption
+
         try:
             return super().resolve_command(ctx, args)
+        except (NoSuchOption, BadOptionUsage, BadParameter):
+            raise  # an option before the name (the parser reads them again for an option-like name)
         except UsageError:
             navnene = list(self.commands)  # the names only: asking for a command builds it
-            if not args or args[0].startswith("-") or args[0] in navnene:
-                raise
+            if args[0].startswith("-") or args[0] in navnene:
+                raise UkjentKommando(args[0], [], ctx, vist=repr(args[0])) from None
             from difflib import get_close_matches
 
             raise UkjentKommando(args[0], get_close_matches(args[0], navnene), ctx) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command named; options and no command is ManglerKommando. (The group's own
+        refusal is the parser's plain UsageError on the group's context: every other usage
+        error is a subclass, or belongs to the command's context, or is UkjentKommando above.)"""
+        try:
+            return super().invoke(ctx)
+        except UsageError as feil:
+            if type(feil) is UsageError and feil.ctx is ctx:
+                raise ManglerKommando(ctx) from None
+            raise
 
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
@@ -506,7 +546,7 @@ def _miljo(ctx: typer.Context) -> Miljo:
 def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
     """A date option as typed, or today; UgyldigInndata with the option's name."""
     if tekst is None or not tekst.strip():
-        return standard if standard is not None else date.today()
+        return standard if standard is not None else dagens_dato()
     try:
         return parse_dato(tekst)
     except ValueError as feil:
@@ -828,7 +868,7 @@ def gjenapne_kommando(
         raise UgyldigInndata("Mangler --sp: samhandlingspunktet som skal åpnes igjen.")
     if not grunn or not grunn.strip():
         raise UgyldigInndata("Mangler --grunn: hvorfor punktet åpnes igjen.")
-    data = _miljo(ctx).register().punkter.gjenapne(ref, sp, grunn, idag=date.today())
+    data = _miljo(ctx).register().punkter.gjenapne(ref, sp, grunn, idag=dagens_dato())
     if json_ut:
         utdata.skriv_json(data)
         return
@@ -980,7 +1020,7 @@ def holdt_kommando(
         _miljo(ctx)
         .register()
         .punkter.holdt(
-            ref, _sp(sp), holdt_dato, av, idag=date.today(), sammendrag=sammendrag, bekreft=bekreft
+            ref, _sp(sp), holdt_dato, av, idag=dagens_dato(), sammendrag=sammendrag, bekreft=bekreft
         )
     )
     if json_ut:
@@ -1039,9 +1079,7 @@ def forfaller(
     if ansvarlig and alle:
         raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
     register = _miljo(ctx).register()
-    if ansvarlig is None and not alle:
-        tjeneste = register.innstillinger()["tjeneste"]
-        ansvarlig = forlop.TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None
+    ansvarlig = forlop.arbeidslistens_ansvarlig(ansvarlig, alle, register.innstillinger()["tjeneste"])
     liste = register.punkter.forfaller_json(
         periode,
         idag,
@@ -1162,7 +1200,7 @@ def statistikk_kommando(
     from . import statistikk, visning
 
     periode = statistikk.periode_fra_valg(
-        ar=ar, kvartal_valg=kvartal, maned_valg=maned, fra=fra, til=til, idag=date.today()
+        ar=ar, kvartal_valg=kvartal, maned_valg=maned, fra=fra, til=til, idag=dagens_dato()
     )
     if json_ut and csv_ut:
         raise UgyldigInndata("Velg enten --json eller --csv.")
@@ -1574,7 +1612,7 @@ def samtale_kommando(
     ny linje i et notat, piltastene redigerer og Tab fullfører. Skriv «hopp over»,
     «tilbake», «meny», «ferdig», «pause» eller «?» først på linjen.
     """
-    idag = date.today()
+    idag = dagens_dato()
     if fortsett and svar is None:
         raise UgyldigInndata("--fortsett hører til --svar: heftets svar først, så samtalen.")
     if forkast and (svar is not None or fortsett):
@@ -1737,7 +1775,7 @@ def samtykke_kommando(
     from .samtykke import KREVER_UTTRYKKELIG, NAVN, les_valg
 
     mottaker, omfang, navn = les_valg(til, ja, nei, tema, navn)
-    idag = date.today()
+    idag = dagens_dato()
     nar = _dato(dato, "--samtykkedato", idag)
     _har_vaert(nar, idag, "Datoen", "Oppgi dagen pasienten sa ja eller nei.")
     register = _miljo(ctx).register()
@@ -1987,7 +2025,7 @@ def motta_kommando(
     from .filer import les_tekstfil
     from .overforing import les_bunt
 
-    idag = date.today()
+    idag = dagens_dato()
     innhold = les_tekstfil(fil, "FIL", grense=5_000_000).encode("utf-8")
     mottak = les_bunt(innhold, idag)
     resultat = (
@@ -2159,7 +2197,7 @@ def avslutt_kommando(
     from . import livslop, visning
 
     kode = livslop.les_grunn(grunn)
-    idag = date.today()
+    idag = dagens_dato()
     sluttdato = _dato(dato, "--sluttdato", idag)
     resultat = _miljo(ctx).register().punkter.avslutt(ref, kode, sluttdato, idag, til_kommune=til_kommune)
     pid = resultat["pasient_id"]
@@ -2277,7 +2315,7 @@ def kalender_kommando(
     if fil is not None:
         sjekk_ny_fil(fil, overskriv)
     kalender.sjekk_varighet(varighet)
-    avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator, idag=date.today())
+    avtaler = kalender.avtaler(_miljo(ctx).register(), ref, koordinator=koordinator, idag=dagens_dato())
     data = kalender.lag_ics(avtaler, med_navn=med_navn, varighet=varighet)
     if fil is None:
         _skriv_byte(data)

@@ -104,6 +104,12 @@ def lokal_sone() -> tzinfo:
     return ZoneInfo(STANDARD_SONE)
 
 
+def idag() -> date:
+    """Today's date on this machine: the one place the command line reads the calendar. Every
+    rule and the store take the day as a parameter (`idag`)."""
+    return date.today()
+
+
 def tidspunkt_utc() -> str:
     """Now, as stored: ISO 8601 in UTC to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")

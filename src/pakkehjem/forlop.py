@@ -37,6 +37,16 @@ TJENESTER = (KOMMUNE, SYKEHUS)
 TJENESTE_SP = {SYKEHUS: (1,), KOMMUNE: (2, 3)}
 TJENESTE_ANSVARLIG = {SYKEHUS: "spesialisthelsetjenesten", KOMMUNE: "kommunen"}
 
+
+def arbeidslistens_ansvarlig(ansvarlig: str | None, alle: bool, tjeneste: str | None) -> str | None:
+    """Whose contact points the work list shows: the responsible service asked for (`--ansvarlig`),
+    else everyone's with `--alle`, else those of the register's own service (the setting
+    `tjeneste`); None is every point."""
+    if ansvarlig is not None or alle:
+        return ansvarlig
+    return TJENESTE_ANSVARLIG.get(tjeneste) if tjeneste else None
+
+
 # What a user may type for the responsible service (`--ansvarlig`): the short words the
 # lists print and the long ones of cli.md, both ways.
 _ANSVARLIG_SKREVET = {

@@ -154,7 +154,7 @@ def mal(tmp_path_factory: pytest.TempPathFactory) -> Mal:
         overforing = lag_brev(register, "1", "kommune", idag=IDAG, format_="fhir").innhold
         (mappe / "overforing.json").write_bytes(overforing)
         register.punkter.endre("2", 1, "avslatt", idag=IDAG, dato=IDAG + timedelta(days=30))
-        register.samtykker.registrer("2", "fastlege", False, IDAG)
+        register.samtykker.registrer("2", "fastlege", False, IDAG, idag=IDAG)
         register.punkter.avslutt("4", livslop.les_grunn("dod"), IDAG, IDAG)
         tiltak_id = register.db.execute("SELECT id FROM tiltak WHERE pasient_id = 1").fetchone()[0]
     finally:

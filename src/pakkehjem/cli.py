@@ -557,13 +557,6 @@ def _idag(tekst: str | None) -> date:
     return _dato(tekst, "--idag")
 
 
-def _har_vaert(dato: date, idag: date, hva: str, oppgi: str) -> None:
-    from .datoregler import har_vaert
-
-    if feil := har_vaert(dato, idag, hva, oppgi):
-        raise UgyldigInndata(feil)
-
-
 def _tjeneste(tekst: str) -> str:
     try:
         return forlop.les_tjeneste(tekst)
@@ -1636,7 +1629,6 @@ def samtale_kommando(
             "«pakkehjem samtale REF --svar FIL» (se «pakkehjem guide --json» for spørsmålene)."
         )
     samtaledato = _dato(dato, "--samtaledato", idag)
-    _har_vaert(samtaledato, idag, "Samtaledatoen", "Oppgi dagen samtalen ble holdt.")
     register = _miljo(ctx).register()
     from . import visning
 
@@ -1777,14 +1769,13 @@ def samtykke_kommando(
     mottaker, omfang, navn = les_valg(til, ja, nei, tema, navn)
     idag = dagens_dato()
     nar = _dato(dato, "--samtykkedato", idag)
-    _har_vaert(nar, idag, "Datoen", "Oppgi dagen pasienten sa ja eller nei.")
     register = _miljo(ctx).register()
     if omfang is not None:
         from .samtale import aktiv_guide
         from .samtykke import sjekk_omfang
 
         omfang = sjekk_omfang(omfang, [t.id for t in aktiv_guide(register).tema])
-    resultat = register.samtykker.registrer(ref, mottaker, ja, nar, omfang=omfang, navn=navn)
+    resultat = register.samtykker.registrer(ref, mottaker, ja, nar, idag=idag, omfang=omfang, navn=navn)
     from . import visning
 
     if json_ut:

@@ -332,7 +332,7 @@ class Terminalsamtale:
         eier = las_eier()
         # The guide is stored with the conversation: a refusal leaves no guide row behind.
         data = self.register.samtaler.begynn_eller_fortsett(
-            ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier, endre=endre
+            ref, sp, dato, (guide.id, guide.versjon, guide.kilde), eier, endre=endre, idag=self.idag
         )
         self._data = data
         samtale_id = data["id"]

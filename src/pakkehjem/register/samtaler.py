@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from .poster import Forkastet, Fullfort, Korrigering, Lagret, Nestepost, Samtalepost, Samtalesammendrag
 
 
+def _holdt_har_vaert(dato: date, idag: date) -> None:
+    """A conversation's date has been (UgyldigInndata otherwise): asked first, before the
+    patient is looked up, by every way a conversation is begun or stored."""
+    regel(datoregler.har_vaert(dato, idag, "Samtaledatoen", "Oppgi dagen samtalen ble holdt."))
+
+
 class Samtaler(Gruppe):
     """The conversations of a register (`reg.samtaler`)."""
 
@@ -69,14 +75,18 @@ class Samtaler(Gruppe):
         handling: str = "samtale",
         *,
         endre: bool = False,
+        idag: date | None = None,
     ) -> Samtalepost:
         """Find or start the conversation of a contact point, taking its lock for `eier`.
 
         `guide_ref`: a stored guide's row id, or (id, versjon, kilde) to store with the change.
         Returns the conversation with its stored answers; `ny` tells whether it was started now.
         `endre`: amend the point's finished conversation as a new revision (or go on with the
-        revision begun); a finished point opens only for its revision.
+        revision begun); a finished point opens only for its revision. `idag`: when given,
+        `dato` may not lie after it.
         """
+        if idag is not None:
+            _holdt_har_vaert(dato, idag)
         with self.reg.transaksjon() as db:
             pasient_id = self.reg.pasienter.finn_id(ref)
             if sp is None:
@@ -206,6 +216,7 @@ class Samtaler(Gruppe):
         """Before a conversation is held on `dato`: the date rules (not before the diagnosis, not
         in the future, an SP3 long before its window only with `bekreft`). Logged as an access
         to the patient; returns the contact point it will be for."""
+        _holdt_har_vaert(dato, idag)
         with self.reg.transaksjon():
             pasient_id = self.reg.pasienter.finn_id(ref)
             punkt = self.reg.punkter.finn(pasient_id, sp if sp is not None else self.pagar_sp(pasient_id))
@@ -630,6 +641,7 @@ class Samtaler(Gruppe):
         its window only with `bekreft`, deadlines and the next date after `dato`.
         `fullfor=False` (a booklet, then the conversation): the answers are stored and the
         conversation stays open, to go on at the terminal."""
+        _holdt_har_vaert(dato, idag or dato)
         with self.reg.transaksjon() as db:
             pasient_id = self.reg.pasienter.finn_id(ref)
             punkt = self.reg.punkter.finn(pasient_id, sp)

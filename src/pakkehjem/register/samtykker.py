@@ -7,6 +7,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..datoer import norsk_dato, tidspunkt_utc
+from ..datoregler import har_vaert
+from ..regler import regel
 from .gruppe import Gruppe
 from .tilkobling import bruker
 
@@ -48,15 +50,18 @@ class Samtykker(Gruppe):
         svar: bool,
         dato: date,
         *,
+        idag: date,
         omfang: list[str] | None = None,
         navn: str | None = None,
     ) -> Samtykkeregistrert:
-        """Record consent (True) or objection (False) for a recipient kind, source "kommando".
+        """Record consent (True) or objection (False) for a recipient kind, source "kommando",
+        given on `dato` (not after `idag`: UgyldigInndata).
 
         `omfang`: the theme ids (and "diagnose") a consent to nav or annen covers; None, the
         recipient's own themes. `navn`: the recipient an annen consent names. A new row every
         time: the history is kept, the latest row is the one in force.
         """
+        regel(har_vaert(dato, idag, "Datoen", "Oppgi dagen pasienten sa ja eller nei."))
         with self.reg.transaksjon() as db:
             pasient_id = self.reg.pasienter.finn_id(ref)
             db.execute(

@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +310,35 @@ def test_ny_pasient_som_feiler_underveis_etterlater_ingenting(
     monkeypatch.undo()
     register.pasienter.ny(fnr=syntetisk_fnr(), navn="Hel", diagnosedato=date(2026, 11, 2), idag=IDAG)
     assert tell(db_sti)["pasient"] == for_["pasient"] + 1
+
+
+def test_et_samtykke_gitt_fram_i_tid_avvises_av_lageret_for_noe_leses_eller_skrives(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    nr = pasient()
+    for_ = tell(db_sti)
+    with pytest.raises(
+        UgyldigInndata, match="Datoen ligger fram i tid. Oppgi dagen pasienten sa ja eller nei."
+    ):
+        register.samtykker.registrer(str(nr), "fastlege", True, IDAG + timedelta(days=1), idag=IDAG)
+    assert tell(db_sti) == for_
+    assert register.samtykker.registrer(str(nr), "fastlege", True, IDAG, idag=IDAG)["gjeldende"] == "ja"
+
+
+def test_en_samtale_holdt_fram_i_tid_avvises_av_lageret_pa_hver_vei_inn(
+    register: Register, pasient: Callable[..., int], db_sti: Path
+) -> None:
+    nr = str(pasient())
+    i_morgen = IDAG + timedelta(days=1)
+    for_ = tell(db_sti)
+    melding = "Samtaledatoen ligger fram i tid. Oppgi dagen samtalen ble holdt."
+    with pytest.raises(UgyldigInndata, match=melding):
+        register.samtaler.sjekk(nr, None, i_morgen, IDAG)
+    with pytest.raises(UgyldigInndata, match=melding):
+        register.samtaler.lagre_hel(nr, None, i_morgen, 1, [], None, idag=IDAG)
+    with pytest.raises(UgyldigInndata, match=melding):
+        register.samtaler.begynn_eller_fortsett(nr, None, i_morgen, 1, "eier", idag=IDAG)
+    assert tell(db_sti) == for_
 
 
 def test_endring_av_punkt_som_feiler_underveis_etterlater_punktet_som_det_var(

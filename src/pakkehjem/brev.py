@@ -932,12 +932,13 @@ _MOTTAKER_REKKEFOLGE = {art: nr for nr, art in enumerate(BREVMOTTAKERE)}
 
 
 def _status_tekst(t: dict[str, Any], status: str | None) -> str:
-    return {
+    tekster: dict[str, str] = {
         BEHOV: t["status_behov"],
         INGEN_BEHOV: t["status_ingen_behov"],
         ONSKER_IKKE: t["status_onsker_ikke"],
         IKKE_AKTUELT: t["status_ikke_aktuelt"],
-    }.get(status or "", "")
+    }
+    return tekster.get(status or "", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1125,7 +1126,7 @@ def _miljo(format_: str, laster: jinja2.BaseLoader, maldir: str | None) -> jinja
 
     from .malmappe import BegrensetSandkasse
 
-    miljo = BegrensetSandkasse(
+    miljo: jinja2.Environment = BegrensetSandkasse(
         loader=laster,
         bytecode_cache=_kompilert_cache("html" if html else format_),
         # Autoescape is decided per template when it is compiled: set for the whole HTML
@@ -1318,7 +1319,8 @@ def til_pdf(html: str, maldir: str | None = None) -> bytes:
     LOGGER.disabled = True
     # Relative addresses in a service's own templates (a logo) resolve in its folder.
     grunn = Path(maldir).as_uri() + "/" if maldir else None
-    return HTML(string=html, base_url=grunn, url_fetcher=_malhenter(maldir)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=grunn, url_fetcher=_malhenter(maldir)).write_pdf()
+    return pdf
 
 
 def _importer_weasyprint() -> Any:

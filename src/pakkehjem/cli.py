@@ -107,10 +107,10 @@ class _NorskHjelp:
     def get_help(self, ctx: Any) -> str:
         _norsk_hjelpetekst()
         _norske_parametre(self)
-        return super().get_help(ctx)  # type: ignore[misc]
+        return super().get_help(ctx)  # type: ignore[misc,no-any-return]
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _gamle_datovalg(self, args))  # type: ignore[misc]
+        return super().parse_args(ctx, _gamle_datovalg(self, args))  # type: ignore[misc,no-any-return]
 
 
 def _gamle_datovalg(kommando: Any, args: list[str]) -> list[str]:
@@ -166,7 +166,7 @@ def _param_navn(param: Any) -> str:
         return (getattr(param, "name", "") or "").upper()
     opts = getattr(param, "opts", []) or []
     lange = [o for o in opts if o.startswith("--")]
-    return (lange or opts or [getattr(param, "name", "")])[0]
+    return str((lange or opts or [getattr(param, "name", "")])[0])
 
 
 def _bruksfeil_tekst(feil: Exception) -> str:
@@ -540,7 +540,8 @@ def hoved(
 
 
 def _miljo(ctx: typer.Context) -> Miljo:
-    return ctx.find_root().obj
+    miljo: Miljo = ctx.find_root().obj
+    return miljo
 
 
 def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
@@ -1205,8 +1206,8 @@ def statistikk_kommando(
         sjekk_ny_fil(ut, overskriv)
     if periode.rundet_ut:
         visning.melding(
-            f"Perioden er rundet ut til {periode.tekst()} ({visning.norsk_dato(periode.fra)} – "
-            f"{visning.norsk_dato(periode.til)}): statistikken lages bare for hele måneder, kvartaler "
+            f"Perioden er rundet ut til {periode.tekst()} ({norsk_dato(periode.fra)} – "
+            f"{norsk_dato(periode.til)}): statistikken lages bare for hele måneder, kvartaler "
             "og år, så et skjult tall ikke kan regnes ut ved å sammenligne to perioder."
         )
     resultat = statistikk.lag(_miljo(ctx).register(), periode, per)
@@ -1651,7 +1652,7 @@ def samtale_kommando(
         resultat = fra_svarfil(register, ref, _sp(sp), samtaledato, svar, idag=idag, bekreft=bekreft)
         visning.melding(
             f"Samtalen er lagret og fullført: pasient nr. {resultat['pasient_id']}, "
-            f"SP{resultat['sp']} er gjennomført {visning.norsk_dato(samtaledato)}."
+            f"SP{resultat['sp']} er gjennomført {norsk_dato(samtaledato)}."
         )
         if resultat.get("forlop_fullfort"):
             visning.melding("Forløpet er fullført og avsluttet: SP3 er gjennomført.")
@@ -1784,8 +1785,7 @@ def samtykke_kommando(
     hva = "samtykker til" if ja else "motsetter seg"
     hvem = f"{NAVN[mottaker]} ({navn})" if navn else NAVN[mottaker]
     visning.melding(
-        f"Registrert: pasient nr. {resultat['pasient_id']} {hva} deling med {hvem} "
-        f"({visning.norsk_dato(nar)})."
+        f"Registrert: pasient nr. {resultat['pasient_id']} {hva} deling med {hvem} ({norsk_dato(nar)})."
     )
     if ja and mottaker in KREVER_UTTRYKKELIG:
         from .samtykke import EGNE_TEMA
@@ -2206,7 +2206,7 @@ def avslutt_kommando(
         return
     _linje(
         f"Forløp {resultat['forlop']} for pasient nr. {pid} er avsluttet "
-        f"{visning.norsk_dato(sluttdato)}: {livslop.GRUNN_TEKST[kode]}."
+        f"{norsk_dato(sluttdato)}: {livslop.GRUNN_TEKST[kode]}."
     )
     if resultat["bortfalt"]:
         punkter = ", ".join(f"SP{sp}" for sp in resultat["bortfalt"])

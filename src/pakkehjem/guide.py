@@ -1290,7 +1290,7 @@ def neste_avtale(guide: Guide, svar: dict[str, Any]) -> str | None:
     gjeldende = gjeldende_svar(guide, svar)
     for s in guide.alle_sporsmal():
         if s.neste_avtale and gjeldende.get(s.id) is not None:
-            return gjeldende[s.id]
+            return str(gjeldende[s.id])  # a date answer: ISO text
     return None
 
 

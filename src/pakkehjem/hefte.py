@@ -21,6 +21,8 @@ from . import guide as guide_modul
 from .feil import UgyldigInndata
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .innstillinger import Innstillinger
 
 FORMATER = ("pdf", "html", "txt", "svar")
@@ -34,7 +36,8 @@ def _tekster(sprak: str) -> dict[str, Any]:
     data = yaml.safe_load(
         (files("pakkehjem.templates") / "hefte" / "tekster.yaml").read_text(encoding="utf-8")
     )
-    return data[sprak]
+    tekster: dict[str, Any] = data[sprak]
+    return tekster
 
 
 def _tematitler(sprak: str) -> dict[str, str]:
@@ -67,7 +70,7 @@ def _betingelse(guiden: guide_modul.Guide, sporsmal: guide_modul.Sporsmal, t: di
         return ""
     verdier = vis["en_av"] if "en_av" in vis else [vis["er"]]
     ord_ = [t["ja"] if v is True else t["nei"] if v is False else str(v) for v in verdier]
-    return t["betingelse"].format(svar=f" {t['eller']} ".join(f"«{o}»" for o in ord_))
+    return str(t["betingelse"]).format(svar=f" {t['eller']} ".join(f"«{o}»" for o in ord_))
 
 
 def bygg_kontekst(guiden: guide_modul.Guide, innstillinger: Innstillinger, sprak: str) -> dict[str, Any]:
@@ -119,7 +122,7 @@ def bygg_kontekst(guiden: guide_modul.Guide, innstillinger: Innstillinger, sprak
     }
 
 
-def _miljo(autoescape: bool) -> Any:
+def _miljo(autoescape: bool) -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 

@@ -134,7 +134,8 @@ def lag_ics(
         hendelse.add("class", "PRIVATE")
         hendelse.add("status", "CANCELLED" if a.get("avlyst") else "CONFIRMED")
         kalender.add_component(hendelse)
-    return kalender.to_ical()
+    ical: bytes = kalender.to_ical()
+    return ical
 
 
 def _vtimezone() -> Any:

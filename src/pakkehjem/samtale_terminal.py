@@ -139,7 +139,7 @@ class Promptleser:
         self._utkast, self._planlagt, self._utkast_skrevet = utkast, None, False
         fullforer = WordCompleter(list(fullfor), ignore_case=True, sentence=True) if fullfor else None
         try:
-            svar = self._session.prompt(ledetekst, default=standard, completer=fullforer)
+            svar: str = self._session.prompt(ledetekst, default=standard, completer=fullforer)
         except (KeyboardInterrupt, EOFError, _Lukket):
             self.tekst_ved_avbrudd = self._session.default_buffer.text
             raise
@@ -216,7 +216,7 @@ def som_tekst(sporsmal: Sporsmal, verdi: Any) -> str:
         case "janei":
             return "ja" if verdi else "nei"
         case "dato":
-            return fra_iso(verdi).strftime("%d.%m.%Y")
+            return fra_iso(str(verdi)).strftime("%d.%m.%Y")
         case "flervalg":
             return ", ".join(verdi)
     return str(verdi)
@@ -228,7 +228,7 @@ def vis_svar(sporsmal: Sporsmal, verdi: Any) -> str:
         case "janei":
             return "ja" if verdi else "nei"
         case "dato":
-            return fra_iso(verdi).strftime("%d.%m.%Y")
+            return fra_iso(str(verdi)).strftime("%d.%m.%Y")
         case "flervalg":
             return ", ".join(verdi)
         case "tiltak":

@@ -689,7 +689,7 @@ def oversikt(data: dict[str, Any]) -> None:
         k.print(liste)
 
 
-def _plain_liste(tittel: str, kolonner: tuple[str, ...], rader: list[tuple], vis: bool) -> None:
+def _plain_liste(tittel: str, kolonner: tuple[str, ...], rader: list[tuple[Any, ...]], vis: bool) -> None:
     if not vis:
         return
     print()

@@ -39,6 +39,28 @@ _bygg_kommando = typer.testing._get_command
 typer.testing._get_command = lambda a: _KOMMANDOTRE if a is app else _bygg_kommando(a)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bytekode_for_barneprosesser(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Processes the suite starts (`python -m pakkehjem`, the console script, pexpect) keep their
+    compiled modules in a folder of this run, when the shell says not to write bytecode.
+
+    With PYTHONDONTWRITEBYTECODE set (some shells and containers set it), every one of the
+    suite's several hundred child processes compiled the package from source again, about 0.1
+    to 0.2 s of CPU each. The folder is the run's temporary one, not the source tree, so the
+    setting is still honoured there; the children of both workers share it (importlib writes
+    each file atomically). Nothing of the product changes: a child reads the same source.
+    """
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    rot = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rot = rot.parent  # the run's folder, above each worker's own
+    mappe = rot / "bytekode"
+    mappe.mkdir(exist_ok=True)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(mappe)
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+
+
 @pytest.fixture(autouse=True)
 def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """A register file of its own, a short busy timeout, no colours, no real home directory."""

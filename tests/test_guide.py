@@ -647,3 +647,63 @@ def test_en_guide_uten_nynorske_ender_bruker_bokmaal_ogsaa_paa_nynorsk(tmp_path:
 def test_bare_den_ene_nynorske_enden_avvises(tmp_path: Path) -> None:
     feil = valider_fil(skriv(tmp_path, GYLDIG + SMERTE + '        min_tekst_nn: "ingen smerte"\n'))
     assert len(feil) == 1 and "«min_tekst_nn» må ha «max_tekst_nn» med seg" in feil[0]
+
+
+# --- YAML nested too deep: refused at once, with the answer the pure-Python loader gives --------
+
+DYPT_NESTET = [
+    pytest.param("- " * 50_000 + "x\n", id="blokklister"),
+    pytest.param("{a: " * 50_000, id="flytmapping"),
+    pytest.param("".join(" " * i + f"k{i}:\n" for i in range(3000)), id="innrykk"),
+]
+IKKE_DYPT = [
+    pytest.param('a: "' + "[" * 3000 + '"\n', id="klammer-i-en-tekst"),
+    pytest.param("# " + "[" * 3000 + "\n" + "tema: []\n", id="klammer-i-en-kommentar"),
+    pytest.param("[" * 400 + "]" * 400, id="flytlister-400"),
+    pytest.param("tema: [\n", id="syntaksfeil"),
+]
+
+
+@pytest.mark.parametrize("tekst", DYPT_NESTET)
+def test_yaml_nestet_for_dypt_gir_recursionerror_som_den_rene_python_lasteren(tekst: str) -> None:
+    """The shortcut (libyaml's event parser, which does not recurse) answers as the pure-Python
+    loader does, without its seconds of scanning on `[[[[…`: RecursionError, which every caller
+    turns into «nestet for dypt»."""
+    import yaml
+
+    from pakkehjem import guide as guide_modul
+
+    assert guide_modul.nestet_for_dypt(tekst)
+    with pytest.raises(RecursionError):
+        yaml.load(tekst, Loader=yaml.SafeLoader)
+    with pytest.raises(RecursionError):
+        yaml.load(tekst, Loader=guide_modul.yaml_laster(tekst))
+
+
+@pytest.mark.parametrize("tekst", IKKE_DYPT)
+def test_yaml_som_ikke_er_for_dyp_leses_som_for(tekst: str) -> None:
+    import yaml
+
+    from pakkehjem import guide as guide_modul
+
+    assert not guide_modul.nestet_for_dypt(tekst)
+
+    def svar(laster: type) -> object:
+        try:
+            return yaml.load(tekst, Loader=laster)
+        except yaml.YAMLError as feil:
+            return type(feil)
+
+    assert svar(guide_modul.yaml_laster(tekst)) == svar(yaml.SafeLoader)
+
+
+def test_hundre_tusen_klammer_gir_samme_melding_som_for(tmp_path: Path) -> None:
+    """`[` 100,000 times: libyaml stops at its own limit of nesting while it looks ahead; that
+    too is «nestet for dypt», the pure-Python loader's answer after seconds."""
+    from pakkehjem import guide as guide_modul
+
+    assert guide_modul.nestet_for_dypt("[" * 100_000)
+    fil = tmp_path / "dyp.yaml"
+    fil.write_text("[" * 100_000, encoding="utf-8")
+    melding = f"{fil}: filen er nestet for dypt til å være en samtaleguide (lister i lister)."
+    assert valider_fil(fil) == [melding]

@@ -10,6 +10,7 @@ the patient said, and they must not end up in an error message or a log.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,6 +48,8 @@ _SIKKER_LASTER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # kills the process (a segfault, no message), and far less makes its parser slow. Text that might
 # nest deeper than this goes to the pure-Python loader, whose recursion Python guards (RecursionError).
 _C_MAKS_DYBDE = 2000
+# What libyaml's scanner says past its own limit of nesting (1,000 levels).
+_LIBYAML_FOR_DYPT = "exceeded maximum nesting depth"
 
 _TOPP_NOKLER = ("id", "tittel", "versjon", "tiltak_ansvarlige", "tema")
 _TEMA_NOKLER = ("id", "tittel", "hjelp", "sporsmal", "parorende", "hefte")
@@ -322,7 +325,8 @@ def yaml_laster(tekst: str) -> type:
 
     The bound over-counts freely (every [ and {, and per line twice the indentation plus every - ? :);
     the pure-Python loader it falls back to reads the same YAML, only slower, and raises RecursionError
-    where the C one would overflow its stack.
+    where the C one would overflow its stack. Text that surely nests too deep for it gets a loader
+    that raises that RecursionError at once (see `nestet_for_dypt`).
     """
     if _SIKKER_LASTER is yaml.SafeLoader or (
         tekst.count("[") + tekst.count("{") <= _C_MAKS_DYBDE
@@ -333,7 +337,46 @@ def yaml_laster(tekst: str) -> type:
         )
     ):
         return _SIKKER_LASTER
+    if nestet_for_dypt(tekst):
+        return _ForDyptLaster
     return yaml.SafeLoader
+
+
+def nestet_for_dypt(tekst: str) -> bool:
+    """True when the YAML text nests so deep that the pure-Python loader surely ends in RecursionError.
+
+    That loader composes a node in two Python frames per level, so past half the recursion limit
+    it cannot finish; but its scanner is slow on deep flow nesting, seconds for `[[[[…` before
+    the error. libyaml's event parser does not recurse: it reads the events up to that depth in
+    milliseconds. Text it cannot read that far (a syntax error first, or no libyaml) is left to the
+    pure loader, whose answer stays what it was.
+    """
+    if _SIKKER_LASTER is yaml.SafeLoader:
+        return False
+    grense = sys.getrecursionlimit() // 2
+    dybde = 0
+    try:
+        for hendelse in yaml.parse(tekst, Loader=_SIKKER_LASTER):
+            if isinstance(hendelse, yaml.CollectionStartEvent):
+                dybde += 1
+                if dybde > grense:
+                    return True
+            elif isinstance(hendelse, yaml.CollectionEndEvent):
+                dybde -= 1
+    except yaml.MarkedYAMLError as feil:
+        # libyaml stops at its own limit of nesting (1,000 levels, deeper than `grense`) while it
+        # looks ahead, before it has given those events; that is the same answer.
+        return feil.problem == _LIBYAML_FOR_DYPT
+    except yaml.YAMLError:
+        return False
+    return False
+
+
+class _ForDyptLaster(yaml.SafeLoader):
+    """The pure loader's answer to text `nestet_for_dypt` finds, without its seconds of scanning."""
+
+    def __init__(self, stream: object) -> None:
+        raise RecursionError("YAML nested deeper than the loader can follow")
 
 
 def _tolk(tekst: str, navn: str) -> tuple[Guide | None, list[str]]:

@@ -299,6 +299,8 @@ def les_svarfil(sti: Path) -> dict[str, Any]:
     try:
         if sti.suffix.lower() == ".json":
             data = json.loads(tekst, object_pairs_hook=_uten_doble_json)
+        elif guide_modul.nestet_for_dypt(tekst):
+            raise RecursionError  # the loader's own answer, without its seconds of scanning
         else:
             data = yaml.load(tekst, Loader=_lag_uten_doble_yaml())
     except _DobbelNokkel as dobbel:

@@ -22,30 +22,88 @@ from hjelp import IDAG, bench_modul
 PER_PROSESS = 20
 
 
+# A coordinator's process: runs each command it reads from stdin (one JSON list of arguments a
+# line) through the console script's own entry point (cli.main, as `pakkehjem ARGS` runs it, with
+# a new connection to the register each time), and answers with a line «@utfall CODE». One
+# process per coordinator rather than one per command: the locking under test is between
+# processes, and starting Python and pakkehjem for each command was most of these tests' time.
+KOORDINATOR = """
+import json, sys
+from pakkehjem import cli
+for linje in sys.stdin:
+    sys.argv = ["pakkehjem", *json.loads(linje)]
+    try:
+        cli.main()
+        kode = 0
+    except SystemExit as slutt:
+        kode = slutt.code if isinstance(slutt.code, int) else 1
+    sys.stderr.flush()
+    print("@utfall", kode, flush=True)
+"""
+
+
+class Koordinator:
+    """A coordinator's own pakkehjem process (KOORDINATOR); its stderr goes to `logg`."""
+
+    def __init__(self, miljo: dict[str, str], logg: Path) -> None:
+        self.logg = logg
+        with logg.open("w") as feil:
+            self.prosess = subprocess.Popen(
+                [sys.executable, "-c", KOORDINATOR],
+                env=miljo,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=feil,
+                text=True,
+            )
+
+    def send(self, *args: str) -> None:
+        assert self.prosess.stdin is not None
+        self.prosess.stdin.write(json.dumps(args) + "\n")
+        self.prosess.stdin.flush()
+
+    def utfall(self) -> int | None:
+        """The exit code of the command sent last (None: the process is gone)."""
+        assert self.prosess.stdout is not None
+        for linje in self.prosess.stdout:
+            if linje.startswith("@utfall "):
+                return int(linje.split()[1])
+        return None
+
+    def kjor(self, *args: str) -> int | None:
+        self.send(*args)
+        return self.utfall()
+
+    def feil(self) -> str:
+        return self.logg.read_text()
+
+    def avslutt(self) -> None:
+        assert self.prosess.stdin is not None
+        self.prosess.stdin.close()
+        self.prosess.wait(timeout=60)
+        assert self.prosess.returncode == 0, self.feil()
+
+
 def test_to_prosesser_som_registrerer_samtidig_mister_ingenting(
-    kjor: Callable, db_sti: Path, syntetisk_fnr: Callable
+    kjor: Callable, db_sti: Path, syntetisk_fnr: Callable, tmp_path: Path
 ) -> None:
     # A realistic busy timeout: each waits for the other's short transactions.
     miljo = {**os.environ, "PAKKEHJEM_DB": str(db_sti), "PAKKEHJEM_VENTETID": "10"}
     numre = [
         [syntetisk_fnr(date(1950 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(PER_PROSESS)] for _ in "ab"
     ]
+    koordinatorer = [Koordinator(miljo, tmp_path / f"{navn}.stderr") for navn in "AB"]
     start = threading.Barrier(2)
     feil: list[str] = []
 
-    def pakkehjem(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "pakkehjem", *args], env=miljo, capture_output=True, text=True, timeout=60
-        )
-
-    def koordinator(navn: str, mine: list[str]) -> None:
+    def koordinator(navn: str, prosess: Koordinator, mine: list[str]) -> None:
         start.wait()
         # Both start on a register file that does not exist yet (a test register).
-        resultat = pakkehjem("innstillinger", "tillat_syntetiske", "ja")
-        if resultat.returncode != 0:
-            feil.append(f"{navn}: {resultat.returncode} {resultat.stderr}")
+        kode = prosess.kjor("innstillinger", "tillat_syntetiske", "ja")
+        if kode != 0:
+            feil.append(f"{navn}: {kode} {prosess.feil()}")
         for i, nummer in enumerate(mine):
-            resultat = pakkehjem(
+            kode = prosess.kjor(
                 "ny-pasient",
                 "--fnr",
                 nummer,
@@ -58,17 +116,19 @@ def test_to_prosesser_som_registrerer_samtidig_mister_ingenting(
                 "--koordinator",
                 navn,
             )
-            if resultat.returncode != 0:
-                feil.append(f"{navn}{i}: {resultat.returncode} {resultat.stderr}")
+            if kode != 0:
+                feil.append(f"{navn}{i}: {kode} {prosess.feil()}")
 
     trader = [
-        threading.Thread(target=koordinator, args=(navn, mine))
-        for navn, mine in zip("AB", numre, strict=True)
+        threading.Thread(target=koordinator, args=(navn, prosess, mine))
+        for navn, prosess, mine in zip("AB", koordinatorer, numre, strict=True)
     ]
     for trad in trader:
         trad.start()
     for trad in trader:
         trad.join()
+    for prosess in koordinatorer:
+        prosess.avslutt()
 
     assert feil == []
     pasienter = json.loads(kjor("pasienter", "--json", "--dato", IDAG).stdout)
@@ -91,23 +151,18 @@ def test_to_prosesser_som_registrerer_samtidig_mister_ingenting(
 
 def test_to_prosesser_som_apner_et_nytt_register_samtidig_venter_paa_hverandre(tmp_path: Path) -> None:
     # Switching a new file to WAL once failed at once with "opptatt" instead of waiting when
-    # another process opened the same new file (about one round in seven). Several rounds.
+    # another process opened the same new file (about one round in seven). Several rounds, each
+    # a new file both processes are told to open at the same moment.
     miljo = {**os.environ, "PAKKEHJEM_VENTETID": "10"}
+    koordinatorer = [Koordinator(miljo, tmp_path / f"{uker}.stderr") for uker in ("5", "6")]
     for runde in range(8):
         sti = tmp_path / f"nytt-{runde}.db"
-        prosesser = [
-            subprocess.Popen(
-                [sys.executable, "-m", "pakkehjem", "--db", str(sti), "innstillinger", "sp1_uker", uker],
-                env=miljo,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for uker in ("5", "6")
-        ]
-        for prosess in prosesser:
-            _, feil = prosess.communicate(timeout=60)
-            assert prosess.returncode == 0, feil
+        for prosess, uker in zip(koordinatorer, ("5", "6"), strict=True):
+            prosess.send("--db", str(sti), "innstillinger", "sp1_uker", uker)
+        for prosess in koordinatorer:
+            assert prosess.utfall() == 0, prosess.feil()
+    for prosess in koordinatorer:
+        prosess.avslutt()
 
 
 # --- four coordinators, a mixed load (bench/samtidig.py) ---------------------------------------------

@@ -1041,8 +1041,10 @@ PRINT_TILLATT = frozenset({"visning.py", "visning_vedlikehold.py"})
 # Terminal output of any kind (a rich console's print/log/input, echo, writes to sys.stdout or
 # sys.stderr): the fronts only. cli.py maps results and errors to output; utdata.py is the JSON
 # writer; samtale_terminal.py is the interview at the terminal (the engine, samtale.py, is not);
-# inngang.py is the entry point, which writes the stored top-level help (no patient data in it).
-UTSKRIFT_TILLATT = PRINT_TILLATT | {"cli.py", "utdata.py", "samtale_terminal.py", "inngang.py"}
+# inngang.py is the entry point, which writes the stored top-level help (no patient data in it);
+# utgang.py ends a command, for cli.py and its fast path alike (a refusal, the line break before
+# «Avbrutt»).
+UTSKRIFT_TILLATT = PRINT_TILLATT | {"cli.py", "utdata.py", "samtale_terminal.py", "inngang.py", "utgang.py"}
 # Modules that print or format tracebacks or keep a log: none may be used (a traceback or a log
 # line can carry what a patient said; design.md, domain.md "Privacy").
 FORBUDTE_MODULER = frozenset({"logging", "traceback", "faulthandler", "cgitb", "pprint"})

@@ -6,7 +6,6 @@ No rule of the pathway lives in this file.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator, MutableMapping, Sequence
 from datetime import date
@@ -17,13 +16,16 @@ import typer
 from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
-from . import forlop, norsk, utdata
+from . import forlop, norsk, utdata, utgang
 from .datoer import idag as dagens_dato
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
+from .miljo import DB_VALG, IDAG_VALG, JSON_VALG, Miljo, forbered_prosess
+from .miljo import dato_valg as _dato
+from .miljo import tjeneste_valg as _tjeneste
 
 if TYPE_CHECKING:
-    from .register import Register
+    pass
 
 HJELP_VALG = "Vis denne hjelpen og avslutt."
 
@@ -226,11 +228,7 @@ def _valgfri_uke(args: list[str]) -> list[str]:
     return resultat
 
 
-def melding(tekst: str) -> None:
-    """A message on stderr; the rich console is loaded only when there is one to print."""
-    from .visning import melding as skriv
-
-    skriv(tekst)
+melding = utgang.melding
 
 
 def _styretegn_i_argumenter(args: list[str]) -> str | None:
@@ -310,6 +308,26 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
                 raise ManglerKommando(ctx) from None
             raise
 
+    def _main_med_typer(self, args: list[str], *a: Any, **kw: Any) -> Any:
+        """The option parser's run, with its own ways of ending mapped to messages and exit codes."""
+        try:
+            return super().main(args, *a, **kw)
+        except typer.Exit as slutt:
+            sys.exit(slutt.exit_code)
+        except typer.TyperException as feil:
+            from typer._click.exceptions import NoArgsIsHelpError
+
+            if isinstance(feil, NoArgsIsHelpError):
+                ctx = getattr(feil, "ctx", None)
+                if ctx is not None:
+                    typer.echo(ctx.get_help())
+                sys.exit(0)
+            kode = getattr(feil, "exit_code", 2)
+            ctx = getattr(feil, "ctx", None)
+            sti = ctx.command_path if ctx is not None else "pakkehjem"
+            melding(f"{_bruksfeil_tekst(feil)} Se «{sti} --help».")
+            sys.exit(kode)
+
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
         args = _valgfri_uke(list(sys.argv[1:] if args is None else args))
@@ -324,38 +342,7 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
             # Refused at input: stored, it would act on every terminal that shows it later.
             melding(styretegn)
             sys.exit(2)
-        try:
-            resultat = super().main(args, *a, **kw)
-        except PakkehjemFeil as feil:
-            melding(str(feil))
-            sys.exit(feil.exit_code)
-        except typer.Exit as slutt:
-            sys.exit(slutt.exit_code)
-        except (typer.Abort, KeyboardInterrupt, EOFError):
-            melding("Avbrutt. Ingenting er endret av det som ikke var lagret.")
-            sys.exit(130)
-        except typer.TyperException as feil:
-            from typer._click.exceptions import NoArgsIsHelpError
-
-            if isinstance(feil, NoArgsIsHelpError):
-                ctx = getattr(feil, "ctx", None)
-                if ctx is not None:
-                    typer.echo(ctx.get_help())
-                sys.exit(0)
-            kode = getattr(feil, "exit_code", 2)
-            ctx = getattr(feil, "ctx", None)
-            sti = ctx.command_path if ctx is not None else "pakkehjem"
-            melding(f"{_bruksfeil_tekst(feil)} Se «{sti} --help».")
-            sys.exit(kode)
-        except Exception as feil:
-            if os.environ.get("PAKKEHJEM_FEILSOK"):
-                raise
-            # No traceback and no message text: either could carry patient data.
-            melding(
-                f"Uventet feil ({type(feil).__name__}). Endringen som pågikk er ikke lagret. "
-                "Meld fra om feilen; kjør med PAKKEHJEM_FEILSOK=1 for detaljer."
-            )
-            sys.exit(1)
+        resultat = utgang.kjor(lambda: self._main_med_typer(args, *a, **kw), avbrudd=(typer.Abort,))
         if isinstance(resultat, int) and resultat:
             sys.exit(resultat)
         return resultat
@@ -433,92 +420,13 @@ def kommandotre() -> Hovedgruppe:
     return gruppe
 
 
-class Miljo:
-    """What the top options decided: where the database is. Opened lazily, closed at exit."""
-
-    def __init__(self, db: Path | None, kryptert: bool = False):
-        self.db_valg = db
-        self.kryptert = kryptert
-        self._register: Register | None = None
-
-    def sti(self) -> Path:
-        """Option, then PAKKEHJEM_DB, then the user's data directory (cli.md)."""
-        if self.db_valg is not None:
-            return self.db_valg
-        fra_miljo = os.environ.get("PAKKEHJEM_DB")
-        if fra_miljo:
-            return Path(fra_miljo)
-        from platformdirs import user_data_path
-
-        return user_data_path("pakkehjem", appauthor=False) / "pakkehjem.db"
-
-    def register(self, *, opprett: bool = False) -> Register:
-        """The open register. Only the commands that make one (ny-pasient, eksempeldata,
-        importer, innstillinger) pass `opprett`: a mistyped --db must not become an empty
-        register that then reports that nothing is due."""
-        if self._register is None:
-            from .apning import apne_register
-
-            sti = self.sti()
-            if not opprett:
-                from .filer import utvid
-
-                try:
-                    # lexists: a dangling link or a device is the store's to refuse in its words.
-                    finnes = os.path.lexists(utvid(sti))
-                except OSError:
-                    finnes = True  # let the store give its own message
-                if not finnes:
-                    raise PakkehjemFeil(
-                        f"Fant ikke registeret {sti}. Sjekk --db eller PAKKEHJEM_DB («pakkehjem dbsti» "
-                        "viser stien som brukes). Et nytt register lages med «pakkehjem ny-pasient», "
-                        "«pakkehjem importer» eller «pakkehjem eksempeldata»."
-                    )
-            self._register = apne_register(sti, kryptert=self.kryptert)
-        return self._register
-
-    def register_for_oppretting(self, tjeneste: str | None, standard: str | None = None) -> Register:
-        """The register for a command that may create it (ny-pasient, eksempeldata, importer,
-        innstillinger), with the service it belongs to: `--tjeneste`, else asked for on a
-        terminal when the register is new, else `standard`. A register that already knows its
-        service keeps it; a different `--tjeneste` is refused (change it with innstillinger)."""
-        valgt = _tjeneste(tjeneste) if tjeneste is not None else None
-        register = self.register(opprett=True)
-        navarende = register.innstillinger()["tjeneste"]
-        if navarende is not None:
-            if valgt is not None and valgt != navarende:
-                raise UgyldigInndata(
-                    f"Registeret hører til {navarende}, ikke {valgt}. Er det riktig å bytte, gjør det med "
-                    f"«pakkehjem innstillinger tjeneste {valgt}»."
-                )
-            return register
-        if valgt is None and register.mengde.er_tomt():
-            valgt = standard
-            if valgt is None and sys.stdin.isatty():
-                from rich.prompt import Prompt
-
-                valgt = Prompt.ask(
-                    "Hvilken tjeneste hører registeret til: kommune (SP2 og SP3) eller sykehus (SP1)?",
-                    choices=list(forlop.TJENESTER),
-                )
-        if valgt is not None:
-            register.sett_innstilling("tjeneste", valgt)
-        return register
-
-    def lukk(self) -> None:
-        """Close the register if it was opened."""
-        if self._register is not None:
-            self._register.lukk()
-            self._register = None
-
-
 @app.callback()
 def hoved(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db",
+            DB_VALG,
             help="Databasefilen. Ellers PAKKEHJEM_DB, ellers en fil i brukerens datamappe.",
             show_default=False,
         ),
@@ -544,25 +452,8 @@ def _miljo(ctx: typer.Context) -> Miljo:
     return miljo
 
 
-def _dato(tekst: str | None, valg: str, standard: date | None = None) -> date:
-    """A date option as typed, or today; UgyldigInndata with the option's name."""
-    if tekst is None or not tekst.strip():
-        return standard if standard is not None else dagens_dato()
-    try:
-        return parse_dato(tekst)
-    except ValueError as feil:
-        raise UgyldigInndata(f"{valg}: {feil}") from None
-
-
 def _idag(tekst: str | None) -> date:
-    return _dato(tekst, "--idag")
-
-
-def _tjeneste(tekst: str) -> str:
-    try:
-        return forlop.les_tjeneste(tekst)
-    except ValueError as feil:
-        raise UgyldigInndata(f"--tjeneste: {feil}") from None
+    return _dato(tekst, IDAG_VALG)
 
 
 def _ansvarlig(tekst: str | None) -> str | None:
@@ -583,13 +474,13 @@ def _sp(verdi: int | None) -> int | None:
 DatoValg = Annotated[
     str | None,
     typer.Option(
-        "--idag",
+        IDAG_VALG,
         help="Regn som om dagens dato var DATO (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ). Tidligere --dato.",
         metavar="DATO",
         show_default=False,
     ),
 ]
-JsonValg = Annotated[bool, typer.Option("--json", help="Skriv ett JSON-dokument til stdout.")]
+JsonValg = Annotated[bool, typer.Option(JSON_VALG, help="Skriv ett JSON-dokument til stdout.")]
 OverskrivValg = Annotated[bool, typer.Option("--overskriv", help="Erstatt filen hvis den finnes fra før.")]
 SpValg = Annotated[
     int | None,
@@ -2426,13 +2317,7 @@ def dbsti(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    # Every file the tool creates is for the owner only (design.md): set before any is made.
-    os.umask(0o077)
-    # A command lives for a fraction of a second; the cyclic collector only costs time
-    # (15-20 ms on a 17,000-row work list). The interactive conversation turns it back on.
-    import gc
-
-    gc.disable()
+    forbered_prosess()
     kommandotre()()
 
 

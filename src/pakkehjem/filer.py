@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,6 +220,8 @@ MIDLERTIDIG_ENDING = ".tmp"
 
 def lag_midlertidig(mappe: Path) -> Path:
     """A new empty 0600 file in `mappe` named for this process (see MIDLERTIDIG_PREFIKS)."""
+    import tempfile  # here: with shutil and random it costs a read command ~10 ms at start
+
     from .prosess import las_eier
 
     fd, navn = tempfile.mkstemp(

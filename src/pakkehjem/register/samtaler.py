@@ -3,7 +3,6 @@ drafts, revisions, finishing, and discarding an empty one."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,8 @@ class Samtaler(Gruppe):
         if isinstance(guide, int):
             return guide
         guide_id, versjon, kilde = guide
+        import hashlib  # here, not at the top: reading a patient never hashes a guide
+
         sjekksum = hashlib.sha256(kilde.encode("utf-8")).hexdigest()
         rad = self.db.execute("SELECT id FROM guide WHERE sjekksum = ?", (sjekksum,)).fetchone()
         if rad:

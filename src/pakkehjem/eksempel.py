@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from . import fnr as fnr_regler
 from . import forlop
@@ -72,17 +73,17 @@ TILTAK = {
 class Demodata:
     """Rows ready for Register.legg_inn_mange (and legg_inn_samtaler)."""
 
-    pasienter: list[tuple] = field(default_factory=list)
-    forlop: list[tuple] = field(default_factory=list)
-    punkter: list[tuple] = field(default_factory=list)
-    hendelser: list[tuple] = field(default_factory=list)
+    pasienter: list[tuple[Any, ...]] = field(default_factory=list)
+    forlop: list[tuple[Any, ...]] = field(default_factory=list)
+    punkter: list[tuple[Any, ...]] = field(default_factory=list)
+    hendelser: list[tuple[Any, ...]] = field(default_factory=list)
     # (pasient_id, forlop_id, sp, dato, svar {id: value}, tiltak [(hva, ansvarlig, frist)], fastlege ja)
-    samtaler: list[tuple] = field(default_factory=list)
+    samtaler: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _demosamtale(rng: random.Random, dato: date) -> tuple[dict, list[tuple[str, str, str]], bool]:
+def _demosamtale(rng: random.Random, dato: date) -> tuple[dict[str, Any], list[tuple[str, str, str]], bool]:
     """The answers of a finished demo conversation held on `dato`, its actions and consent."""
-    svar: dict = {
+    svar: dict[str, Any] = {
         "tilstede_hvem": ["pasient"] if rng.random() < 0.6 else ["pasient", "pårørende"],
         "samtaleform": rng.choice(("hjemmebesøk", "kontor", "telefon", "video")),
         "hva_er_viktig": rng.choice(VIKTIG),

@@ -9,7 +9,10 @@ src/pakkehjem fails here with the file and line.
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -79,9 +82,14 @@ def _importer(tre: ast.AST) -> list[ast.Import | ast.ImportFrom]:
     return ut
 
 
-def _importgraf() -> dict[str, set[str]]:
+@functools.cache
+def _importgraf() -> dict[str, frozenset[str]]:
     """module -> the project's modules it imports (a name imported from a package that is
-    itself a module counts as that module)."""
+    itself a module counts as that module).
+
+    Read once per run (parsing every module is most of these tests' time); frozen, so no test
+    can change what another reads.
+    """
     graf: dict[str, set[str]] = {navn: set() for navn in MODULER}
     for navn, fil in MODULER.items():
         for node in _importer(ast.parse(fil.read_text(encoding="utf-8"))):
@@ -93,7 +101,7 @@ def _importgraf() -> dict[str, set[str]]:
                 fra = _absolutt(navn, node)
                 mal = [f"{fra}.{a.name}" if f"{fra}.{a.name}" in MODULER else fra for a in node.names]
             graf[navn].update(m for m in mal if m in MODULER and m != navn)
-    return graf
+    return {navn: frozenset(moduler) for navn, moduler in graf.items()}
 
 
 def test_ingen_sql_utenfor_lageret() -> None:
@@ -153,7 +161,7 @@ def test_ingen_modul_bruker_private_navn_fra_en_annen() -> None:
     assert funn == [], "Private navn brukt på tvers av moduler:\n" + "\n".join(funn)
 
 
-def _sykler(graf: dict[str, set[str]]) -> list[list[str]]:
+def _sykler(graf: Mapping[str, AbstractSet[str]]) -> list[list[str]]:
     """The strongly connected groups of more than one module (Tarjan)."""
     indeks: dict[str, int] = {}
     lav: dict[str, int] = {}

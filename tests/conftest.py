@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import random
 import shutil
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import typer.testing
@@ -204,6 +205,50 @@ def testregister(kjor: Kjor, _tomt_testregister: Path, db_sti: Path) -> Path:
     db_sti.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_tomt_testregister, db_sti)  # made 0600 under the umask of isolert_miljo
     return db_sti
+
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def _ferdige_registre(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Any]]:
+    """The registers `fra_mal` has made in this process: name -> (the closed file, what the
+    making returned). Made per worker, so no two processes share one."""
+    return {"": (tmp_path_factory.mktemp("ferdige"), None)}
+
+
+@pytest.fixture
+def fra_mal(
+    _ferdige_registre: dict[str, tuple[Path, Any]], testregister: Path
+) -> Callable[[str, Callable[[], T]], T]:
+    """Prepare this test's register once per run: `fra_mal(name, make)`.
+
+    The first test to ask for `name` runs `make()` on its own register (through the CLI, as
+    always); the closed file is kept. Every later test gets a copy of that file in its own
+    register's place, and a copy of what `make()` returned. Copying a file is a fraction of the
+    cost of registering a patient and holding a conversation through the CLI again, and each
+    test still has a register of its own. `make` must put everything it makes in the register
+    (no file the test reads afterwards) and must not depend on the test: the name says what it
+    makes. With PAKKEHJEM_NOKKEL set (an encrypted register) `make()` runs every time.
+    """
+    mappe = _ferdige_registre[""][0]
+
+    def fra_mal(navn: str, lag: Callable[[], T]) -> T:
+        if os.environ.get("PAKKEHJEM_NOKKEL"):
+            return lag()
+        if navn in _ferdige_registre:
+            mal, verdi = _ferdige_registre[navn]
+            shutil.copyfile(mal, testregister)
+            return copy.deepcopy(verdi)
+        verdi = lag()
+        # Every command closes the register: the write-ahead log is folded into the file.
+        assert not Path(f"{testregister}-wal").exists()
+        mal = mappe / f"{navn}.db"
+        shutil.copyfile(testregister, mal)
+        _ferdige_registre[navn] = (mal, copy.deepcopy(verdi))
+        return verdi
+
+    return fra_mal
 
 
 @pytest.fixture

@@ -45,12 +45,16 @@ NAVN = {"annen": "Arbeidsgiver AS", "ny_kommune": "Voss kommune"}
 
 
 @pytest.fixture
-def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
+def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """The fixed patient with the full conversation at SP2 and the sender set."""
-    pasient = lag_pasient(ny_pasient)
-    hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-    sett_avsender(kjor)
-    return pasient["id"]
+
+    def lag() -> int:
+        pasient = lag_pasient(ny_pasient)
+        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
+        sett_avsender(kjor)
+        return int(pasient["id"])
+
+    return fra_mal("test_brev.full_pasient", lag)
 
 
 def brev(kjor: Callable, pasient_id: int, til: str, *args: str) -> Any:

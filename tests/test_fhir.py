@@ -19,11 +19,14 @@ pytest.importorskip("fhir.resources")
 
 
 @pytest.fixture
-def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
-    pasient = lag_pasient(ny_pasient)
-    hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-    sett_avsender(kjor)
-    return pasient["id"]
+def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
+    def lag() -> int:
+        pasient = lag_pasient(ny_pasient)
+        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
+        sett_avsender(kjor)
+        return int(pasient["id"])
+
+    return fra_mal("test_fhir.full_pasient", lag)
 
 
 def bunt(kjor: Callable, pid: int, til: str = "kommune", *args: str) -> dict[str, Any]:

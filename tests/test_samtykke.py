@@ -36,12 +36,16 @@ TILFELLER = [(til, tilstand, utfall) for til, rad in MATRISE.items() for tilstan
 
 
 @pytest.fixture
-def pasient_uten_samtykke(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
+def pasient_uten_samtykke(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """A finished conversation in which no consent question was answered."""
-    pasient = lag_pasient(ny_pasient)
-    hold_samtale(kjor, tmp_path, pasient["id"], UTEN_SAMTYKKE)
-    sett_avsender(kjor)
-    return pasient["id"]
+
+    def lag() -> int:
+        pasient = lag_pasient(ny_pasient)
+        hold_samtale(kjor, tmp_path, pasient["id"], UTEN_SAMTYKKE)
+        sett_avsender(kjor)
+        return int(pasient["id"])
+
+    return fra_mal("test_samtykke.pasient_uten_samtykke", lag)
 
 
 def test_matrisen_dekker_alle_mottakere_og_tilstander() -> None:
@@ -247,12 +251,16 @@ def test_mottaker_normaliseres() -> None:
 
 
 @pytest.fixture
-def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path) -> int:
+def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """The full conversation (every theme, scores, children, all consents) and the sender."""
-    pasient = lag_pasient(ny_pasient)
-    hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-    sett_avsender(kjor)
-    return pasient["id"]
+
+    def lag() -> int:
+        pasient = lag_pasient(ny_pasient)
+        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
+        sett_avsender(kjor)
+        return int(pasient["id"])
+
+    return fra_mal("test_samtykke.full_pasient", lag)
 
 
 # Text from every theme but jobb and okonomi in the full conversation, the scores, the diagnosis

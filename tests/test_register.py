@@ -27,10 +27,9 @@ UKE_49 = Periode(date(2026, 11, 30), date(2026, 12, 6))
 
 
 @pytest.fixture
-def register(db_sti: Path) -> Iterator[Register]:
-    """An open test register that takes synthetic numbers."""
-    reg = Register.fra_fil(db_sti)
-    reg.sett_innstilling("tillat_syntetiske", "ja")
+def register(testregister: Path) -> Iterator[Register]:
+    """An open test register that takes synthetic numbers (a copy of one made once)."""
+    reg = Register.fra_fil(testregister)
     yield reg
     reg.lukk()
 

@@ -417,9 +417,9 @@ def test_neste_avtale_fra_datosporsmalet() -> None:
 
 
 @pytest.fixture
-def register(db_sti: Path) -> Iterator[Register]:
-    reg = Register.fra_fil(db_sti)
-    reg.sett_innstilling("tillat_syntetiske", "ja")
+def register(testregister: Path) -> Iterator[Register]:
+    """An open test register that takes synthetic numbers (a copy of one made once)."""
+    reg = Register.fra_fil(testregister)
     yield reg
     reg.lukk()
 

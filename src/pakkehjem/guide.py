@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, TypedDict, TypeGuard
 
 import yaml
 
@@ -1025,7 +1025,24 @@ def _dato_verdi(verdi: object) -> str:
     return dato.isoformat()
 
 
-def lag_tiltak(hva: object, ansvarlig: object, frist: object = None) -> dict[str, Any]:
+class Svartiltak(TypedDict):
+    """One agreed action of a `tiltak` answer, as stored in the answer and in the actions
+    table: what, who, and by when (ISO date, or None)."""
+
+    hva: str
+    ansvarlig: str
+    frist: str | None
+
+
+class Samtykkeomfang(TypedDict):
+    """What a conversation's yes to a consent covers: the themes chosen (None when the guide
+    does not ask) and the recipient named (None when none is)."""
+
+    omfang: list[str] | None
+    navn: str | None
+
+
+def lag_tiltak(hva: object, ansvarlig: object, frist: object = None) -> Svartiltak:
     """One agreed action, validated: {"hva", "ansvarlig", "frist" (ISO date or None)}."""
     # A missing field reads better as "mangler" than as "forventet tekst".
     if hva is None:
@@ -1062,7 +1079,7 @@ def kjent_ansvarlig(tekst: str, ansvarlige: tuple[str, ...] | Any) -> str | None
     return next((a for a in ansvarlige if a.casefold() == nokkel), None)
 
 
-def _tiltak_verdi(verdi: object) -> list[dict[str, Any]]:
+def _tiltak_verdi(verdi: object) -> list[Svartiltak]:
     forventet = "Forventet en liste med tiltak, hvert med «hva», «ansvarlig» og eventuelt «frist»."
     if not isinstance(verdi, list | tuple):
         raise UgyldigSvar(forventet)
@@ -1313,11 +1330,11 @@ def samtykker(guide: Guide, svar: dict[str, Any]) -> dict[str, bool]:
     }
 
 
-def samtykke_omfang(guide: Guide, svar: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def samtykke_omfang(guide: Guide, svar: dict[str, Any]) -> dict[str, Samtykkeomfang]:
     """Per consent kind answered yes: the scope chosen (theme ids, or None when the guide does
     not ask) and the recipient named (or None). {"nav": {"omfang": ["jobb"], "navn": None}}"""
     gjeldende = gjeldende_svar(guide, svar)
-    ut: dict[str, dict[str, Any]] = {
+    ut: dict[str, Samtykkeomfang] = {
         art: {"omfang": None, "navn": None} for art, ja in samtykker(guide, svar).items() if ja
     }
     for s in guide.alle_sporsmal():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import guide as guide_modul
 from .datoer import parse_dato
 from .feil import UgyldigInndata
-from .guide import Guide, Sporsmal, Tema
+from .guide import Guide, Sporsmal, Svartiltak, Tema
 from .register import Register
 from .regler import normaliser_klokkeslett
 
@@ -48,7 +48,7 @@ def guide_for_samtale(register: Register, guide_ref: int) -> Guide:
     return guide_modul.fra_tekst(register.samtaler.guide_kilde(guide_ref), f"registeret (guide {guide_ref})")
 
 
-def tiltak_og_samtykke(sporsmal: Sporsmal, verdi: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
+def tiltak_og_samtykke(sporsmal: Sporsmal, verdi: Any) -> tuple[list[Svartiltak] | None, str | None]:
     """What an answer implies besides itself: actions to track, a consent to record."""
     tiltak = verdi if sporsmal.type == "tiltak" and isinstance(verdi, list) else None
     return tiltak, sporsmal.samtykke

@@ -18,7 +18,7 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from rich.console import Console
 from rich.panel import Panel
@@ -27,7 +27,7 @@ from rich.text import Text
 
 from . import guide as guide_modul
 from .datoer import fra_iso, norsk_dato, parse_dato
-from .guide import Guide, Sporsmal
+from .guide import Guide, Sporsmal, Svartiltak
 from .register import Register, las_eier
 from .samtale import (
     BESVART,
@@ -249,8 +249,9 @@ def svarlinje(sporsmal: Sporsmal, verdi: Any, hoppet_over: bool) -> Text | None:
     return None
 
 
-def _tiltak_linje(t: dict[str, Any]) -> str:
-    frist = f", frist {fra_iso(t['frist']).strftime('%d.%m.%Y')}" if t.get("frist") else ""
+def _tiltak_linje(t: Svartiltak) -> str:
+    frist_iso = t.get("frist")
+    frist = f", frist {fra_iso(frist_iso).strftime('%d.%m.%Y')}" if frist_iso else ""
     return f"{t['hva']} (ansvarlig: {t['ansvarlig']}{frist})"
 
 
@@ -644,7 +645,8 @@ class Terminalsamtale:
 
     def _tiltak(self, motor: Samtalemotor, sporsmal: Sporsmal) -> None:
         """Add, change or remove actions one at a time; each change is stored at once."""
-        liste: list[dict[str, Any]] = [dict(t) for t in motor.svar.get(sporsmal.id) or []]
+        # The stored actions were checked (guide.lag_tiltak) when the answer was stored.
+        liste = cast("list[Svartiltak]", [dict(t) for t in motor.svar.get(sporsmal.id) or []])
         self.k.print(
             Text(
                 "  Skriv et nytt tiltak, «endre N» eller «slett N». Tom linje når listen er ferdig.",
@@ -681,26 +683,27 @@ class Terminalsamtale:
                     fjernet = liste.pop(nr - 1)
                     self.k.print(f"  Fjernet: {fjernet['hva']}")
                 else:
-                    liste[nr - 1] = self._ett_tiltak(liste[nr - 1])
+                    liste[nr - 1] = self._ett_tiltak(liste[nr - 1]["hva"], liste[nr - 1])
             else:
-                liste.append(self._ett_tiltak({"hva": tekst, "ansvarlig": None, "frist": None}, ny=True))
+                liste.append(self._ett_tiltak(tekst))
             if liste:
                 motor.oppdater(sporsmal, guide_modul.valider_verdi(sporsmal, liste))
             else:
                 motor.oppdater(sporsmal, [])
 
-    def _vis_tiltak(self, liste: list[dict[str, Any]]) -> None:
+    def _vis_tiltak(self, liste: list[Svartiltak]) -> None:
         for i, t in enumerate(liste, 1):
             self.k.print(f"  {i}. {_tiltak_linje(t)}")
 
-    def _ett_tiltak(self, tiltak: dict[str, Any], ny: bool = False) -> dict[str, Any]:
-        """What, who and by when, each pre-filled with what the action holds already."""
-        hva = tiltak["hva"]
-        if not ny:
+    def _ett_tiltak(self, hva: str, tiltak: Svartiltak | None = None) -> Svartiltak:
+        """What, who and by when: a new action (`hva` just typed), or `tiltak` changed, each
+        field pre-filled with what the action holds already."""
+        if tiltak is not None:
             while not (hva := self._les("  Hva: ", standard=tiltak["hva"])):
                 self.k.print("Skriv hva som skal gjøres.")
-        ansvarlig = self._velg_ansvarlig(tiltak.get("ansvarlig") or "")
-        frist_tekst = fra_iso(tiltak["frist"]).strftime("%d.%m.%Y") if tiltak.get("frist") else ""
+        ansvarlig = self._velg_ansvarlig(tiltak["ansvarlig"] if tiltak is not None else "")
+        frist_iso = tiltak["frist"] if tiltak is not None else None
+        frist_tekst = fra_iso(frist_iso).strftime("%d.%m.%Y") if frist_iso else ""
         dato = fra_iso(self._data["dato"])
         while True:
             frist_tekst = self._les("  Frist (DD.MM.ÅÅÅÅ, tom for ingen): ", standard=frist_tekst)

@@ -704,7 +704,7 @@ class Punkter(Gruppe):
             ]
         # A range that starts by the end of the period ends at most LENGSTE_FORFALL_DAGER later.
         til_senest = periode.til + timedelta(days=forlop.LENGSTE_FORFALL_DAGER)
-        verdier: dict[str, Any] = {
+        verdier: dict[str, str | int | None] = {
             "idag": idag.isoformat(),
             "fra_eller_idag": max(periode.fra, idag).isoformat(),
             "til": periode.til.isoformat(),

@@ -124,7 +124,7 @@ class Rapporter(Gruppe):
         `ansvarlig`: only the points this service is responsible for."""
         filter_sql = " AND p.koordinator = :koordinator COLLATE NOCASE" if koordinator else ""
         punkt_sql = " AND s.ansvarlig = :ansvarlig" if ansvarlig else ""
-        verdier: dict[str, Any] = {
+        verdier: dict[str, str | int | None] = {
             "idag": idag.isoformat(),
             "uke_til": uke_til.isoformat(),
             "maned_til": maned_til.isoformat(),
@@ -282,12 +282,12 @@ class Rapporter(Gruppe):
         return ut
 
 
-def _terskel_sql(terskler: Sequence[tuple[int, str, int]]) -> tuple[str, dict[str, Any]]:
+def _terskel_sql(terskler: Sequence[tuple[int, str, int]]) -> tuple[str, dict[str, str | int]]:
     """The flag thresholds as an SQL condition on an answer `v` of a conversation `sa` ("0" when
     there are none), with its parameters."""
     if not terskler:
         return "0", {}
-    parametre: dict[str, Any] = {}
+    parametre: dict[str, str | int] = {}
     deler = []
     for i, (ref, sid, grense) in enumerate(terskler):
         parametre.update({f"g{i}": ref, f"s{i}": sid, f"f{i}": grense})

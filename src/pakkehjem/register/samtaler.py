@@ -23,6 +23,7 @@ from .tilkobling import bruker
 
 # The records are types only: the module that defines them is not loaded at run time.
 if TYPE_CHECKING:
+    from ..guide import Svartiltak
     from .poster import Forkastet, Fullfort, Korrigering, Lagret, Nestepost, Samtalepost, Samtalesammendrag
 
 
@@ -302,7 +303,7 @@ class Samtaler(Gruppe):
         verdi: Any,
         *,
         hoppet_over: bool = False,
-        tiltak: list[dict[str, Any]] | None = None,
+        tiltak: list[Svartiltak] | None = None,
         samtykke: str | None = None,
         dato: date | None = None,
     ) -> None:
@@ -326,7 +327,7 @@ class Samtaler(Gruppe):
         sporsmal_id: str,
         verdi: Any,
         hoppet_over: bool,
-        tiltak: list[dict[str, Any]] | None,
+        tiltak: list[Svartiltak] | None,
         samtykke: str | None,
         dato: date | None,
     ) -> None:
@@ -353,8 +354,8 @@ class Samtaler(Gruppe):
             )
             assert samtaledato is not None
             for t in tiltak:
-                if t.get("frist"):
-                    regel(datoregler.frist(date.fromisoformat(t["frist"]), samtaledato))
+                if frist := t.get("frist"):
+                    regel(datoregler.frist(date.fromisoformat(frist), samtaledato))
         # The answer is stored: a draft of it has done its work.
         db.execute("DELETE FROM utkast WHERE samtale_id = ? AND sporsmal_id = ?", (samtale_id, sporsmal_id))
         # An answer given again replaces what it implied before.
@@ -629,7 +630,7 @@ class Samtaler(Gruppe):
         sp: int | None,
         dato: date,
         guide_ref: int | tuple[str, str, str],
-        svar: list[tuple[str, Any, list[dict[str, Any]] | None, str | None]],
+        svar: list[tuple[str, Any, list[Svartiltak] | None, str | None]],
         neste_avtale: tuple[date, str | None, str | None] | None,
         *,
         idag: date | None = None,

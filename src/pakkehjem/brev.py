@@ -918,9 +918,14 @@ def er_fastlegens(ansvarlig: str) -> bool:
     return samtykke_regler.navnenokkel(ansvarlig).startswith("fastleg")
 
 
-def _avsender(innstillinger: Innstillinger) -> dict[str, Any]:
+def _avsender(innstillinger: Innstillinger) -> dict[str, str | None]:
     """The letter's sender (name, role, service, phone) as set with «pakkehjem avsender»."""
-    return {felt: innstillinger.get(f"avsender_{felt}") for felt in ("navn", "rolle", "tjeneste", "telefon")}
+    return {
+        "navn": innstillinger["avsender_navn"],
+        "rolle": innstillinger["avsender_rolle"],
+        "tjeneste": innstillinger["avsender_tjeneste"],
+        "telefon": innstillinger["avsender_telefon"],
+    }
 
 
 def _rens_kontekst(kontekst: dict[str, Any]) -> dict[str, Any]:

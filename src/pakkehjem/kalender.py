@@ -22,10 +22,13 @@ Privacy, decided here (calendars sync to phones and are shared with colleagues):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .feil import UgyldigInndata
 from .register import Register
+
+if TYPE_CHECKING:
+    from .register.poster import Avtale
 
 TIDSSONE = "Europe/Oslo"
 VARIGHET_STANDARD = 60  # minutes, when a booking has a time
@@ -45,7 +48,7 @@ def avtaler(
     *,
     koordinator: str | None = None,
     idag: date | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Avtale]:
     """Booked (`avtalt`) contact points of active episodes, and with `idag` the bookings called
     off since `idag` - AVLYST_DAGER (`avlyst` true: the booked date, time and place), by date.
 
@@ -53,21 +56,7 @@ def avtaler(
     and so is the one patient asked for even when nothing is booked.
     """
     avlyst_fra = None if idag is None else idag - timedelta(days=AVLYST_DAGER)
-    rader = register.rapporter.avtaler(ref, koordinator=koordinator, avlyst_fra=avlyst_fra)
-    kolonner = (
-        "id",
-        "pasient_id",
-        "navn",
-        "koordinator",
-        "forlop",
-        "sp",
-        "ansvarlig",
-        "dato",
-        "klokkeslett",
-        "sted",
-        "avlyst",
-    )
-    return [dict(zip(kolonner, (*r[:-1], bool(r[-1])), strict=True)) for r in rader]
+    return register.rapporter.avtaler(ref, koordinator=koordinator, avlyst_fra=avlyst_fra)
 
 
 def sjekk_varighet(varighet: int) -> None:
@@ -76,7 +65,7 @@ def sjekk_varighet(varighet: int) -> None:
         raise UgyldigInndata(f"--varighet {varighet}: oppgi minutter, fra 5 til 1440.")
 
 
-def tittel(avtale: dict[str, Any], med_navn: bool = False) -> str:
+def tittel(avtale: Avtale, med_navn: bool = False) -> str:
     """The event title: no name unless asked for, never the fødselsnummer."""
     if med_navn:
         return f"Kartleggingssamtale SP{avtale['sp']}: {avtale['navn']} (pasient nr. {avtale['pasient_id']})"
@@ -84,7 +73,7 @@ def tittel(avtale: dict[str, Any], med_navn: bool = False) -> str:
 
 
 def lag_ics(
-    avtaler_: list[dict[str, Any]],
+    avtaler_: list[Avtale],
     *,
     med_navn: bool = False,
     varighet: int = VARIGHET_STANDARD,

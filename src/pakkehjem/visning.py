@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .register.poster import (
         Arbeidslisterad,
         Pasientpost,
+        Pasientrad,
         Punktpost,
         Samtykkepost,
         Samtykkeutdrag,
@@ -249,7 +250,7 @@ def _kort_ar(iso_dato: str) -> str:
     return fra_iso(iso_dato).strftime("%d.%m.%y")
 
 
-def pasientliste(rader: Iterable[dict[str, Any]]) -> None:
+def pasientliste(rader: Iterable[Pasientrad]) -> None:
     """Patients with their next open contact point (piped, written as they come)."""
     kolonner = (
         "Nr",
@@ -262,7 +263,7 @@ def pasientliste(rader: Iterable[dict[str, Any]]) -> None:
         "Tilstand",
     )
 
-    def celler(r: dict[str, Any]) -> list[str]:
+    def celler(r: Pasientrad) -> list[str]:
         neste = r["neste"]
         return [
             str(r["pasient_id"]),
@@ -272,7 +273,7 @@ def pasientliste(rader: Iterable[dict[str, Any]]) -> None:
             r["koordinator"] or "",
             kort_dato(fra_iso(r["diagnosedato"])),
             f"SP{neste['sp']} {STATUS_TEKST[neste['status']]}" if neste else "",
-            TILSTAND_TEKST.get(neste["tilstand"], "") if neste else "",
+            TILSTAND_TEKST.get(neste["tilstand"] or "", "") if neste else "",
         ]
 
     if not er_terminal():

@@ -269,6 +269,23 @@ class NyPasient(TypedDict):
     telefon: NotRequired[str | None]
 
 
+class Avtale(TypedDict):
+    """A booked contact point as the calendar exports it; `avlyst`: a booking called off (then
+    the date, time and place it had)."""
+
+    id: int
+    pasient_id: int
+    navn: str
+    koordinator: str | None
+    forlop: int
+    sp: int
+    ansvarlig: str
+    dato: str
+    klokkeslett: str | None
+    sted: str | None
+    avlyst: bool
+
+
 class Korrigering(TypedDict):
     """For an amended conversation: when it was amended (`fullfort` of the new version), and
     when the last letter from an earlier version was written (None if none was)."""

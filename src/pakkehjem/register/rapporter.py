@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .gruppe import Gruppe
+
+if TYPE_CHECKING:
+    from .poster import Avtale
 
 
 class Rapporter(Gruppe):
@@ -65,13 +68,10 @@ class Rapporter(Gruppe):
             t.logg(sorted(pasient_ider), "eksport")
         return ut
 
-    def avtaler(
-        self, ref: str | None, *, koordinator: str | None, avlyst_fra: date | None
-    ) -> list[tuple[Any, ...]]:
+    def avtaler(self, ref: str | None, *, koordinator: str | None, avlyst_fra: date | None) -> list[Avtale]:
         """Booked contact points of active episodes, and with `avlyst_fra` the bookings called off
-        since that day (then the booked date, time and place), by date: (id, pasient_id, navn,
-        koordinator, forlop, sp, ansvarlig, dato, klokkeslett, sted, avlyst) each. Every patient
-        listed is logged as `kalender`, and so is the one patient asked for."""
+        since that day (then the booked date, time and place), by date. Every patient listed is
+        logged as `kalender`, and so is the one patient asked for."""
         if avlyst_fra is None:
             vilkar = ["s.status = 'avtalt' AND f.status = 'aktiv'"]
             verdier: list[Any] = []
@@ -105,7 +105,22 @@ class Rapporter(Gruppe):
             if pasient_id is not None:
                 pasienter.add(pasient_id)
             t.logg(sorted(pasienter), "kalender")
-        return rader
+        return [
+            {
+                "id": r[0],
+                "pasient_id": r[1],
+                "navn": r[2],
+                "koordinator": r[3],
+                "forlop": r[4],
+                "sp": r[5],
+                "ansvarlig": r[6],
+                "dato": r[7],
+                "klokkeslett": r[8],
+                "sted": r[9],
+                "avlyst": bool(r[10]),
+            }
+            for r in rader
+        ]
 
     def oversikt(
         self,

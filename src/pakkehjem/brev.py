@@ -665,7 +665,7 @@ def bygg_kontekst(
         if any(s.samtykke for s in tema.sporsmal):
             for s in tema.sporsmal:
                 brukt.add(s.id)
-                art = samtykke_sporsmal.get((s.vis_hvis or {}).get("sporsmal", ""))
+                art = samtykke_sporsmal.get(s.vis_hvis["sporsmal"] if s.vis_hvis else "")
                 if art and s.type == "tekst" and svar.get(s.id):
                     samtykke_tillegg[art] = svar[s.id]
             continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypedDict, TypeGuard
+from typing import Any, NotRequired, TypedDict, TypeGuard
 
 import yaml
 
@@ -102,6 +102,15 @@ class UgyldigeSvar(ValueError):
         super().__init__("\n".join(f"{sid}: {melding}" for sid, melding in self.feil))
 
 
+class Betingelse(TypedDict):
+    """When a question is asked: the earlier question, and the answer (`er`) or one of the
+    answers (`en_av`) it must have had; the values read as that question's answers are."""
+
+    sporsmal: str
+    er: NotRequired[Any]
+    en_av: NotRequired[list[Any]]
+
+
 @dataclass(frozen=True)
 class Sporsmal:
     """One question. `vis_hvis` is {"sporsmal": ID, "er": V} or {"sporsmal": ID, "en_av": [V, ...]}."""
@@ -113,7 +122,7 @@ class Sporsmal:
     min: int | None = None
     max: int | None = None
     pakrevd: bool = False
-    vis_hvis: dict[str, Any] | None = None
+    vis_hvis: Betingelse | None = None
     hjelp: str = ""
     samtykke: str | None = None
     neste_avtale: bool = False
@@ -793,7 +802,7 @@ class _Tolker:
             meld(f"«{nynorsk[0]}» må ha «{mangler}» med seg: begge endene av skalaen på nynorsk.")
         return lav, hoy, flagg_fra
 
-    def _vis_hvis(self, betingelse: object, sid: object, meld: Any) -> dict[str, Any] | None:
+    def _vis_hvis(self, betingelse: object, sid: object, meld: Any) -> Betingelse | None:
         forklaring = "Skriv vis_hvis: {sporsmal: ID, er: VERDI} eller {sporsmal: ID, en_av: [VERDI, ...]}."
         if not isinstance(betingelse, dict):
             meld(f"«vis_hvis» må være en oversikt. {forklaring}")

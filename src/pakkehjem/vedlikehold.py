@@ -16,7 +16,7 @@ import contextlib
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from . import fnr as fnr_regler
 from . import nokkel as nokler
@@ -100,6 +100,52 @@ def handling_tekst(kode: str) -> str:
 # --- the access log ----------------------------------------------------------------------
 
 
+class Loggrad(TypedDict):
+    """A row of the access log as `logg --json` shows it; the fødselsnummer masked."""
+
+    id: int
+    tid: str
+    bruker: str
+    pasient_id: int | None
+    navn: str | None
+    fnr: str | None
+    handling: str
+    beskrivelse: str
+
+
+class Kopiresultat(TypedDict):
+    """A backup written and checked (`sikkerhetskopi --json`)."""
+
+    integritet: str
+    skjemaversjon: int
+    pasienter: int
+    fil: NotRequired[str]
+    storrelse: NotRequired[int]
+
+
+class Nokkelbrudd(TypedDict):
+    """A row that points to a row that does not exist."""
+
+    tabell: str
+    rad: int | None
+    forelder: str
+
+
+class Sjekkresultat(TypedDict):
+    """The integrity check (`sjekk --json`): `ok` is False and `problemer` says why when not fine."""
+
+    fil: str
+    ok: bool
+    integritet: list[str]
+    fremmednokler: list[Nokkelbrudd]
+    skjemaversjon: int | None
+    forventet_skjemaversjon: int
+    problemer: list[str]
+    merknader: list[str]
+    kryptert: bool
+    skrivebeskyttet: bool
+
+
 def tilgangslogg(
     register: Register,
     ref: str | None = None,
@@ -108,7 +154,7 @@ def tilgangslogg(
     til: date | None = None,
     bruker: str | None = None,
     grense: int | None = None,
-) -> tuple[int | None, list[dict[str, Any]]]:
+) -> tuple[int | None, list[Loggrad]]:
     """(the patient's number or None, access-log rows oldest first), for one patient or all,
     filtered by period and user.
 
@@ -153,7 +199,7 @@ _KOPIMELDINGER = Meldinger(
 )
 
 
-def sikkerhetskopi(register: Register, mal: Path) -> dict[str, Any]:
+def sikkerhetskopi(register: Register, mal: Path) -> Kopiresultat:
     """A consistent copy of the open register in a NEW file `mal` (mode 0600), then checked.
 
     Refused (exit 1) when `mal` exists; a copy that fails its check is removed. The copy is
@@ -203,20 +249,21 @@ def _gi_kopien_navn(arbeid: Path, mal: Path) -> None:
         os.replace(arbeid, mal)
 
 
-def _kontroller_kopi(register: Register, mal: Path) -> dict[str, Any]:
-    integritet, versjon, pasienter = ["uleselig"], None, None
+def _kontroller_kopi(register: Register, mal: Path) -> Kopiresultat:
+    tall: tuple[list[str], int, int] | None = None  # None: the copy could not be read
     # FeilNokkel: an encrypted copy that does not open with the register's own key.
     with contextlib.suppress(*motor.Error, FeilNokkel):
         tilkobling = register.koble_til_fil(f"{mal.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            integritet, versjon, pasienter = drift.kopiens_tall(tilkobling)
+            tall = drift.kopiens_tall(tilkobling)
         finally:
             tilkobling.close()
-    if integritet != ["ok"]:
+    if tall is None or tall[0] != ["ok"]:
         raise PakkehjemFeil(
             "Sikkerhetskopien besto ikke integritetssjekken og er slettet. "
             "Kjør «pakkehjem sjekk» på registeret, og prøv igjen."
         )
+    _, versjon, pasienter = tall
     return {"integritet": "ok", "skjemaversjon": versjon, "pasienter": pasienter}
 
 
@@ -227,13 +274,13 @@ _VAKTER = ("tilgangslogg_uendret", "tilgangslogg_ikke_slett", "brev_uendret", "b
 _MAKS_LINJER = 20
 
 
-def sjekk(sti: Path) -> dict[str, Any]:
+def sjekk(sti: Path) -> Sjekkresultat:
     """Check a register file; `ok` is False and `problemer` says why (Norwegian) when not fine.
 
     Opens the file as it is: nothing is created, migrated or written.
     """
     sti = finn_databasefil(sti)
-    resultat: dict[str, Any] = {
+    resultat: Sjekkresultat = {
         "fil": str(sti),
         "ok": False,
         "integritet": [],
@@ -353,7 +400,7 @@ _SKRIVEBESKYTTET = (
 )
 
 
-def _koble_til_for_sjekk(sti: Path, nokkel: str | None, resultat: dict[str, Any]) -> Any:
+def _koble_til_for_sjekk(sti: Path, nokkel: str | None, resultat: Sjekkresultat) -> Any:
     """A connection for the check. A register that cannot be written (read-only media) is read
     as it is, and said to be read-only, not damaged (`resultat["skrivebeskyttet"]`)."""
     uri = sti.resolve().as_uri()
@@ -436,12 +483,12 @@ def delt_mappe_merknader(sti: Path, monteringer: str | None = None) -> list[str]
     return merknader
 
 
-def _avslutt_sjekk(resultat: dict[str, Any]) -> dict[str, Any]:
+def _avslutt_sjekk(resultat: Sjekkresultat) -> Sjekkresultat:
     resultat["ok"] = not resultat["problemer"]
     return resultat
 
 
-def oppsummer_kopi(resultat: dict[str, Any]) -> str:
+def oppsummer_kopi(resultat: Kopiresultat) -> str:
     """The message after a backup."""
     storrelse = resultat["storrelse"]
     mengde = f"{storrelse / 1_048_576:.1f} MB" if storrelse >= 1_048_576 else f"{storrelse // 1024} kB"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -10,19 +10,22 @@ from rich.text import Text
 from .datoer import vis_tid
 from .visning import er_terminal, konsoll, melding, tabulert
 
+if TYPE_CHECKING:
+    from .vedlikehold import Loggrad, Sjekkresultat
+
 
 def _tid(tekst: str) -> str:
     return vis_tid(tekst)  # stored in UTC, shown in the local zone
 
 
-def tilgangslogg(rader: list[dict[str, Any]], pasient: str | None) -> None:
+def tilgangslogg(rader: list[Loggrad], pasient: str | None) -> None:
     """The access log; `pasient` is the heading when one patient's log is shown."""
     en = pasient is not None
     kolonner = (
         ("Tid", "Bruker", "Handling") if en else ("Tid", "Bruker", "Nr", "Navn", "Fødselsnr.", "Handling")
     )
 
-    def celler(r: dict[str, Any]) -> list[str]:
+    def celler(r: Loggrad) -> list[str]:
         if en:
             return [_tid(r["tid"]), r["bruker"], r["beskrivelse"]]
         return [
@@ -57,7 +60,7 @@ def _linje(tekst: str, stil: str = "") -> None:
     konsoll().print(Text(tekst, style=stil), soft_wrap=True)
 
 
-def sjekkrapport(resultat: dict[str, Any]) -> None:
+def sjekkrapport(resultat: Sjekkresultat) -> None:
     """The integrity check's report: one line when fine, the problems when not."""
     versjon = f"skjemaversjon {resultat['skjemaversjon']} av {resultat['forventet_skjemaversjon']}"
     if resultat["ok"]:

@@ -231,6 +231,18 @@ def test_lageret_leser_ikke_dagens_dato() -> None:
     assert funn == []
 
 
+def test_lageret_gir_ut_typede_poster_ikke_lose_oversikter() -> None:
+    # What the store hands out is a typed record (register/poster.py) or a typed tuple, never
+    # a dict[str, Any]: a renamed key is then a type error, not a silent change in a letter.
+    funn = [
+        f"{fil.name}:{nr}"
+        for fil in sorted(LAGERET.rglob("*.py"))
+        for nr, linje in enumerate(fil.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"->.*dict\[str, Any\]", linje)
+    ]
+    assert funn == []
+
+
 def test_kommandolinjen_leser_ikke_klokken_selv() -> None:
     # cli.py reads "today" only through datoer.idag (or a --idag/--dato option) and hands it
     # on: the rules that compare dates with it live in the rule modules and the store.

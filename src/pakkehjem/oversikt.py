@@ -163,7 +163,7 @@ def lag(register: Register, idag: date, koordinator: str | None = None, *, alle:
     return oversikt
 
 
-def _avslatt_liste(rader: list[tuple[Any, ...]], idag: date) -> list[dict[str, Any]]:
+def _avslatt_liste(rader: list[tuple[int, str, str, int, int, str]], idag: date) -> list[dict[str, Any]]:
     """Declined contact points of one coordinator's patients, by ask-again date."""
     return [
         {

@@ -286,6 +286,30 @@ class Avtale(TypedDict):
     avlyst: bool
 
 
+class Oversiktsrader(TypedDict):
+    """The overview's counts per coordinator (None: no coordinator), as the store reads them:
+    `aktive` (koordinator, active patients); `punkter` (koordinator, overdue, due this week, due
+    this month, declined, declined to ask again now, the next ask-again date); `tiltak`
+    (koordinator, actions past their deadline); for one coordinator, `avslatt` (pasient_id,
+    navn, fnr, forlop, sp, ask-again date)."""
+
+    aktive: list[tuple[str | None, int]]
+    punkter: list[tuple[str | None, int, int, int, int, int, str | None]]
+    tiltak: list[tuple[str | None, int]]
+    avslatt: NotRequired[list[tuple[int, str, str, int, int, str]]]
+
+
+class Statistikkrader(TypedDict):
+    """The statistics' counts by group (the patient's kommune or koordinator; None for the
+    totals alone): `punkter` (group, sp, status, held in its window 0/1, month "MM", count);
+    `dager` (group, sp, days from diagnosis to held, count); `samtaler` (group, need flagged
+    0/1, actions agreed 0/1, patients)."""
+
+    punkter: list[tuple[str | None, int, str, int, str, int]]
+    dager: list[tuple[str | None, int, int, int]]
+    samtaler: list[tuple[str | None, int, int, int]]
+
+
 class Korrigering(TypedDict):
     """For an amended conversation: when it was amended (`fullfort` of the new version), and
     when the last letter from an earlier version was written (None if none was)."""

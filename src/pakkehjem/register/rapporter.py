@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .gruppe import Gruppe
 
 if TYPE_CHECKING:
-    from .poster import Avtale
+    from .poster import Avtale, Oversiktsrader, Statistikkrader
 
 
 class Rapporter(Gruppe):
@@ -130,7 +130,7 @@ class Rapporter(Gruppe):
         maned_til: date,
         koordinator: str | None,
         ansvarlig: str | None,
-    ) -> dict[str, list[tuple[Any, ...]]]:
+    ) -> Oversiktsrader:
         """The overview's counts per coordinator, in one transaction: `aktive` (koordinator,
         active patients), `punkter` (koordinator, overdue, due this week, due this month,
         declined, declined to ask again now, the next ask-again date), `tiltak` (koordinator,
@@ -146,8 +146,8 @@ class Rapporter(Gruppe):
             "koordinator": koordinator,
             "ansvarlig": ansvarlig,
         }
-        ut: dict[str, list[tuple[Any, ...]]] = {}
         with self.reg.transaksjon() as t:
+            ut: Oversiktsrader = {"aktive": [], "punkter": [], "tiltak": []}
             ut["aktive"] = t.execute(
                 f"SELECT p.koordinator, count(*) FROM pasient p WHERE p.status = 'aktiv'{filter_sql}"
                 " GROUP BY p.koordinator",
@@ -213,7 +213,7 @@ class Rapporter(Gruppe):
         fra: date,
         til: date,
         terskler: Sequence[tuple[int, str, int]],
-    ) -> dict[str, list[tuple[Any, ...]]]:
+    ) -> Statistikkrader:
         """The statistics' counts, in one transaction, grouped by the patient's `per` (a column
         of pasient: kommune or koordinator; None for the totals alone):
 
@@ -230,7 +230,7 @@ class Rapporter(Gruppe):
         aret = {"fra": f"{ar}-01-01", "til": f"{ar}-12-31"}
         verdier = {"fra": fra.isoformat(), "til": til.isoformat()}
         terskel_sql, terskel_verdier = _terskel_sql(terskler)
-        ut: dict[str, list[tuple[Any, ...]]] = {}
+        ut: Statistikkrader = {"punkter": [], "dager": [], "samtaler": []}
         with self.reg.transaksjon() as t:
             # The year's counts by month (the pattern protects months, quarters and the year
             # together): one pass over the contact points, joined only when grouped.

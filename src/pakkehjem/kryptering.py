@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from . import nokkel as nokler
 from .feil import Avvist, Opptatt, PakkehjemFeil, UgyldigInndata
@@ -39,7 +39,19 @@ _OPPTATT = (
 )
 
 
-def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> dict[str, Any]:
+class Krypteringsresultat(TypedDict):
+    """What `krypter` did (`krypter --json`): from and to which file, whether in place, and the
+    encrypted copy's rows per table (checked against the plain register) and schema version."""
+
+    fra: str
+    til: str
+    pa_stedet: bool
+    pasienter: int
+    tabeller: dict[str, int]
+    skjemaversjon: int
+
+
+def krypter(sti: Path, til: Path | None = None, *, overskriv: bool = False) -> Krypteringsresultat:
     """Encrypt the plain register `sti`, into `til` or (None) in place; returns what was done.
 
     The key is asked for (`nokkel.hent_nokkel`, twice on a terminal) after every refusal that
@@ -161,7 +173,7 @@ def _bytt_ut(sti: Path, ny: Path) -> None:
             os.close(mappe)
 
 
-def oppsummer(resultat: dict[str, Any]) -> str:
+def oppsummer(resultat: Krypteringsresultat) -> str:
     """The message after `krypter`."""
     antall = f"{antall_ord(resultat['pasienter'], 'pasient')}, alle tabeller kontrollert"
     if resultat["pa_stedet"]:

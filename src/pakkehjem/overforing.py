@@ -1,14 +1,16 @@
 """The structured handover (FHIR R4): the summary letter as a `Bundle` of type `document`, the
 guide as a `Questionnaire`, and reading a received bundle in (`motta`).
 
-The resources are built and validated with `fhir.resources` (the `R4B` models: for the resources
-used here, R4B is R4 unchanged; docs/fhir.md says what the profile holds). The library is heavy
-(pydantic models): it is imported only inside the functions of this module, and this module is
-imported only by `brev --format fhir`, `guide --format fhir` and `motta`.
+What is sent is built as plain JSON (dicts in FHIR's own element order, no empty values), with
+no FHIR library loaded: `fhir.resources` alone takes longer to import than a whole letter may
+take. The tests validate every shape this module writes with `fhir.resources` (the `R4B`
+models: for the resources used here, R4B is R4 unchanged) and hold the output equal to that
+library's own serialisation of it (tests/test_fhir_form.py); docs/fhir.md says what the profile
+holds.
 
-Building is pure: it takes the letter's register data and returns JSON. Reading validates the
-whole bundle first and returns a plain `Mottak`, so the register changes nothing for a bundle
-that is broken anywhere.
+What is received is untrusted: `les_bunt` validates the whole bundle with `fhir.resources` at
+run time before reading anything from it, and returns a plain `Mottak`, so the register changes
+nothing for a bundle that is broken anywhere. The library is imported only there (`motta`).
 """
 
 from __future__ import annotations
@@ -44,24 +46,35 @@ ANSVARLIG_SYSTEM = "urn:pakkehjem:ansvarlig"
 GUIDE_URL = "urn:pakkehjem:samtaleguide:"
 
 
-def _ressurs(klasse_navn: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Build and validate one resource with fhir.resources; its JSON as a dict."""
+def valider_ressurs(klasse_navn: str, data: dict[str, Any]) -> Any:
+    """Validate one resource with fhir.resources (its model; pydantic's ValidationError when
+    FHIR R4 does not allow it). For what is received, and for the tests of what is sent."""
     # pydantic otherwise scans every installed package's entry points for plugins at import.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from fhir.resources.R4B import get_fhir_model_class
 
-    modell = get_fhir_model_class(klasse_navn).model_validate(data)
-    return json.loads(modell.model_dump_json(exclude_none=True))
+    return get_fhir_model_class(klasse_navn).model_validate(data)
 
 
 def _uten_tomme(data: Any) -> Any:
-    """A resource's data without empty values; it is validated with the Bundle that holds it
-    (one validation of each resource, by its own fhir.resources class)."""
+    """The data without empty values (None, "", [] or {}, also once emptied), which FHIR JSON
+    does not allow: a field with nothing in it is left out."""
     if isinstance(data, dict):
-        return {k: _uten_tomme(v) for k, v in data.items() if v is not None and v != [] and v != {}}
+        renset = {k: _uten_tomme(v) for k, v in data.items()}
+        return {k: v for k, v in renset.items() if v is not None and v != "" and v != [] and v != {}}
     if isinstance(data, list):
-        return [_uten_tomme(v) for v in data]
+        renset_liste = [_uten_tomme(v) for v in data]
+        return [v for v in renset_liste if v is not None and v != "" and v != [] and v != {}]
     return data
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _tidspunkt(tid: datetime) -> str:
+    """A FHIR instant/dateTime in UTC to the second: 2026-12-01T12:00:05Z."""
+    return tid.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _identifikator(nummer: str) -> dict[str, str]:
@@ -95,12 +108,13 @@ def lag_bunt(
     tidspunkt: datetime | None = None,
 ) -> bytes:
     """The letter as a FHIR R4 document Bundle (UTF-8 JSON): Composition, Patient, Condition,
-    Encounter, QuestionnaireResponse, CarePlan and Consent, each validated by fhir.resources."""
+    Encounter, QuestionnaireResponse, CarePlan and Consent. Plain JSON: the tests validate every
+    shape of it with fhir.resources, so sending does not load that library."""
     pasient = grunnlag["pasient"]
     samtale = grunnlag["samtale"]
     episode = next((f for f in pasient["forlop"] if f["nr"] == samtale["forlop"]), pasient["forlop"][-1])
     punkt = next(p for p in episode["samhandlingspunkter"] if p["sp"] == samtale["sp"])
-    tid = (tidspunkt or datetime.now(UTC)).isoformat(timespec="seconds")
+    tid = _tidspunkt(tidspunkt or datetime.now(UTC))
     url = {navn: _urn() for navn in ("pasient", "tilstand", "kontakt", "svar", "plan", "samtykke", "dok")}
     ref = {navn: {"reference": verdi} for navn, verdi in url.items()}
     avsender = kontekst["avsender"]
@@ -165,9 +179,9 @@ def lag_bunt(
         "activity": [
             {"detail": {
                 "status": "completed" if t["status"] == "utfort" else "not-started",
-                "description": t["hva"],
-                "performer": [{"display": t["ansvarlig"]}],
                 **({"scheduledPeriod": {"end": t["frist"]}} if t["frist"] else {}),
+                "performer": [{"display": t["ansvarlig"]}],
+                "description": t["hva"],
             }}
             for t in grunnlag["tiltak"]
         ] or None,
@@ -188,7 +202,7 @@ def lag_bunt(
         "title": "Oppsummering fra kartleggingssamtale – Pakkeforløp hjem for pasienter med kreft",
         "section": seksjoner,
     })  # fmt: skip
-    bunt = _ressurs("Bundle", {
+    bunt = _uten_tomme({
         "resourceType": "Bundle",
         "identifier": {"system": "urn:ietf:rfc:3986", "value": _urn()},
         "type": "document",
@@ -203,7 +217,7 @@ def lag_bunt(
             {"fullUrl": url["samtykke"], "resource": samtykke_r},
         ],
     })  # fmt: skip
-    return (json.dumps(bunt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _json(bunt)
 
 
 def _svar_elementer(guiden: guide_modul.Guide, svar: dict[str, Any]) -> list[dict[str, Any]]:
@@ -360,18 +374,14 @@ def guide_som_questionnaire(guiden: guide_modul.Guide) -> bytes:
     question, with enableWhen for its condition; the QuestionnaireResponse refers to its url."""
 
     def element(s: guide_modul.Sporsmal) -> dict[str, Any]:
-        ut: dict[str, Any] = {"linkId": s.id, "text": _elementtekst(s), "type": _ELEMENTTYPE[s.type]}
-        if s.pakrevd:
-            ut["required"] = True
-        if s.type in ("flervalg", "tiltak"):
-            ut["repeats"] = True
-        if s.valg:
-            ut["answerOption"] = [{"valueString": v} for v in s.valg]
+        # In FHIR's element order (extension first), as in the rest of the file.
+        ut: dict[str, Any] = {}
         if s.type == "skala":
             ut["extension"] = [
                 {"url": "http://hl7.org/fhir/StructureDefinition/minValue", "valueInteger": s.min},
                 {"url": "http://hl7.org/fhir/StructureDefinition/maxValue", "valueInteger": s.max},
             ]
+        ut |= {"linkId": s.id, "text": _elementtekst(s), "type": _ELEMENTTYPE[s.type]}
         if s.vis_hvis:
             verdier = s.vis_hvis.get("en_av") or [s.vis_hvis.get("er")]
             ut["enableWhen"] = [
@@ -379,6 +389,12 @@ def guide_som_questionnaire(guiden: guide_modul.Guide) -> bytes:
             ]
             if len(verdier) > 1:
                 ut["enableBehavior"] = "any"
+        if s.pakrevd:
+            ut["required"] = True
+        if s.type in ("flervalg", "tiltak"):
+            ut["repeats"] = True
+        if s.valg:
+            ut["answerOption"] = [{"valueString": v} for v in s.valg]
         return ut
 
     data = {
@@ -399,7 +415,7 @@ def guide_som_questionnaire(guiden: guide_modul.Guide) -> bytes:
             for tema in guiden.tema
         ],
     }
-    return (json.dumps(_ressurs("Questionnaire", data), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _json(_uten_tomme(data))
 
 
 def _betingelse(verdi: Any) -> dict[str, Any]:
@@ -449,7 +465,7 @@ def les_bunt(innhold: bytes, idag: date) -> Mottak:
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise UgyldigBunt("Filen er ikke en FHIR-Bundle. Ingenting er endret.")
     try:
-        _ressurs("Bundle", data)
+        valider_ressurs("Bundle", data)
     except ValidationError as feil:
         steder = "; ".join(f"{'.'.join(str(d) for d in f['loc'])}: {f['msg']}" for f in feil.errors()[:5])
         raise UgyldigBunt(f"Bundlen er ikke gyldig FHIR R4 ({steder}). Ingenting er endret.") from None

@@ -323,6 +323,49 @@ def test_pdf_kjorer_ikke_kompilatoren_for_a_finne_bibliotekene(tmp_path: Path) -
     assert svar.stdout.strip() == "[]"
 
 
+@pytest.mark.usefixtures("weasyprint")
+def test_pdf_laster_skriftverktoyene_bare_naar_de_trengs_og_leser_c_typene_likt() -> None:
+    # WeasyPrint imports fontTools' font cutter and variable-font instancer at its top; with the
+    # HarfBuzz subset library a letter needs neither (a third of WeasyPrint's import). And cffi
+    # reads each small C type with only the type names in it. Both must change nothing: the
+    # tools are whole when used, and every C type WeasyPrint asks for reads as with all names.
+    kode = (
+        "import sys\n"
+        "from cffi import cparser\n"
+        "spurt = []\n"
+        "ekte_type = cparser.Parser.parse_type_and_quals\n"
+        "def spor(self, cdecl):\n"
+        "    spurt.append(cdecl)\n"
+        "    return ekte_type(self, cdecl)\n"
+        "cparser.Parser.parse_type_and_quals = spor\n"
+        "from pakkehjem.brev import til_pdf\n"
+        "assert til_pdf('<p>Hei, Åse Ødegård</p>').startswith(b'%PDF')\n"
+        "from weasyprint.text.ffi import ffi, harfbuzz_subset\n"
+        "if harfbuzz_subset:\n"
+        "    lastet = [m for m in sys.modules if m.startswith(('fontTools.varLib', 'fontTools.subset.'))]\n"
+        "    assert not lastet, lastet\n"
+        "from fontTools import subset\n"
+        "assert subset.Options(retain_gids=True).retain_gids\n"
+        "from weasyprint.pdf import fonts\n"
+        "try:\n"
+        "    fonts.instantiateVariableFont(None, {})\n"
+        "except (AttributeError, TypeError):\n"
+        "    pass  # the real function, given no font\n"
+        "import fontTools.varLib.instancer as instansierer\n"
+        "assert callable(instansierer.instantiateVariableFont)\n"
+        "assert instansierer.instantiateVariableFont.__module__ == 'fontTools.varLib.instancer'\n"
+        "kort = cparser.Parser._parse\n"
+        "assert len(spurt) > 3, spurt\n"
+        "for cdecl in [*spurt, 'PangoLayout *', 'unsigned int *', 'hb_codepoint_t[]']:\n"
+        "    cparser.Parser._parse = kort\n"
+        "    med_kort = ffi._parser.parse_type_and_quals(cdecl)\n"
+        "    cparser.Parser._parse = kort.__wrapped__\n"
+        "    assert med_kort == ffi._parser.parse_type_and_quals(cdecl), cdecl\n"
+    )
+    svar = subprocess.run([sys.executable, "-c", kode], capture_output=True, text=True)
+    assert svar.returncode == 0, svar.stderr
+
+
 def test_pdf_uten_weasyprint_sier_hva_som_ma_installeres(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(PakkehjemFeil, match="pip install weasyprint"):

@@ -32,8 +32,8 @@ import secrets
 import sys
 import textwrap
 import unicodedata
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
@@ -1329,7 +1329,8 @@ def til_pdf(html: str, maldir: str | None = None) -> bytes:
 
 
 def _importer_weasyprint() -> Any:
-    """WeasyPrint's HTML class, imported without running the C compiler.
+    """WeasyPrint's HTML class, imported without running the C compiler, without fontTools'
+    font cutter and without re-reading every C type name for each small C type.
 
     WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi under a list of names for
     every platform ("libpango-1.0-0", "pango-1.0", ...). For a name without a dot cffi asks
@@ -1343,6 +1344,7 @@ def _importer_weasyprint() -> Any:
     import ctypes.util
     import io
 
+    _rask_typetolkning()
     if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
         sok = ctypes.util.find_library
 
@@ -1352,7 +1354,7 @@ def _importer_weasyprint() -> Any:
         ctypes.util.find_library = ingen
         try:
             # A library not found makes WeasyPrint print a notice on stdout, where the letter goes.
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), _fonttools_ved_behov():
                 from weasyprint import HTML
 
             return HTML
@@ -1361,9 +1363,105 @@ def _importer_weasyprint() -> Any:
                 del sys.modules[modul]
         finally:
             ctypes.util.find_library = sok
-    from weasyprint import HTML
+    with _fonttools_ved_behov():
+        from weasyprint import HTML
 
     return HTML
+
+
+_INSTANSIERER = "fontTools.varLib.instancer"
+
+
+@contextmanager
+def _fonttools_ved_behov() -> Iterator[None]:
+    """While WeasyPrint loads, fontTools' font cutter and variable-font instancer are left unloaded.
+
+    WeasyPrint's PDF module imports both at its top, about a third of WeasyPrint's import time,
+    yet uses them only for a variable font, a colour (emoji) font, or where the HarfBuzz subset
+    library is missing. `fontTools.subset` becomes a lazy module (importlib's LazyLoader: it
+    loads on first use), and the instancer's one function stands in as a function that imports
+    the real one when it is called. Either is whole when first used, so a PDF that needs them
+    gets them. Left as it is when fontTools is already loaded or cannot be found.
+    """
+    import importlib.util
+    import types
+
+    if "weasyprint" in sys.modules or "fontTools.subset" in sys.modules or _INSTANSIERER in sys.modules:
+        yield
+        return
+    try:
+        spesifikasjon = importlib.util.find_spec("fontTools.subset")
+    except ImportError:
+        spesifikasjon = None
+    if spesifikasjon is None or spesifikasjon.loader is None:
+        yield
+        return
+    laster = importlib.util.LazyLoader(spesifikasjon.loader)
+    spesifikasjon.loader = laster
+    utsnitt = importlib.util.module_from_spec(spesifikasjon)
+    sys.modules["fontTools.subset"] = utsnitt
+    laster.exec_module(utsnitt)
+    # As an import would: the package names its submodule. Without it, `from fontTools import
+    # subset` would look the module up in a way that loads it.
+    setattr(sys.modules["fontTools"], "subset", utsnitt)  # noqa: B010 (a module, not typed)
+
+    stedfortreder = types.ModuleType(_INSTANSIERER)
+
+    def instantiateVariableFont(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (fontTools' name)
+        if sys.modules.get(_INSTANSIERER) is stedfortreder:
+            del sys.modules[_INSTANSIERER]
+        from fontTools.varLib.instancer import instantiateVariableFont as ekte
+
+        return ekte(*args, **kwargs)
+
+    stedfortreder.instantiateVariableFont = instantiateVariableFont  # type: ignore[attr-defined]
+    sys.modules[_INSTANSIERER] = stedfortreder
+    try:
+        yield
+    finally:
+        if sys.modules.get(_INSTANSIERER) is stedfortreder:
+            del sys.modules[_INSTANSIERER]
+
+
+def _rask_typetolkning() -> None:
+    """cffi reads a small C type ("PangoRectangle *") with only the type names it holds.
+
+    For each new type WeasyPrint asks cffi for, cffi parses the type behind a declaration of
+    every C type name WeasyPrint declared (some hundred lines each time), about 13 times per
+    PDF: more than cffi's reading of all of WeasyPrint's declarations. Only the names in the
+    text can change how it parses, so the others are left out of that one parse; what the type
+    means is looked up among all of them as before. Left alone when cffi's parser has changed shape.
+    """
+    try:
+        from cffi import cparser
+    except ImportError:
+        return
+    tolker = getattr(cparser, "Parser", None)
+    original = getattr(tolker, "_parse", None)
+    if tolker is None or original is None or getattr(original, "_pakkehjem", False):
+        return
+    if not isinstance(getattr(tolker(), "_declarations", None), dict):
+        return
+    forran = "void __dummy(\n"  # how cffi's parse_type_and_quals wraps the type it reads
+
+    def _parse(self: Any, csource: str) -> Any:
+        if not csource.startswith(forran):
+            return original(self, csource)
+        alle = self._declarations
+        ordene = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", csource))
+        self._declarations = {
+            navn: verdi
+            for navn, verdi in alle.items()
+            if navn.startswith("typedef ") and navn[len("typedef ") :] in ordene
+        }
+        try:
+            return original(self, csource)
+        finally:
+            self._declarations = alle
+
+    _parse._pakkehjem = True  # type: ignore[attr-defined]
+    _parse.__wrapped__ = original  # type: ignore[attr-defined]
+    tolker._parse = _parse
 
 
 def _rask_skriftutvalg() -> None:

@@ -77,6 +77,26 @@ def test_rens_viser_tegnet_i_stedet_for_a_fjerne_det() -> None:
     assert skjermtekst.rens("to\nlinjer", linjeskift=False) == "to␊linjer"
 
 
+MELDINGSTEGN = [*STYRETEGN, "\t", "\r", "\n", "a", "ø", " ", "[", ":", "😀"]
+
+
+@given(st.text(alphabet=st.sampled_from(MELDINGSTEGN), max_size=40))
+def test_en_melding_uten_terminal_er_den_samme_som_rich_skriver(tekst: str) -> None:
+    import contextlib
+    import io
+
+    from pakkehjem import utgang, visning
+
+    # utgang.melding writes a plain message itself where stderr is no terminal (rich is a tenth
+    # of a FHIR letter's time); the bytes must be the ones rich's console would write.
+    uten_rich = io.StringIO()
+    with contextlib.redirect_stderr(uten_rich):
+        utgang.melding(tekst)
+    med_rich = io.StringIO()
+    visning.RenKonsoll(file=med_rich, highlight=False).print(visning.Text(tekst), soft_wrap=True)
+    assert uten_rich.getvalue() == med_rich.getvalue()
+
+
 def test_json_forblir_samme_json_uten_c1_tegn() -> None:
     from pakkehjem import skjermtekst
 

@@ -1398,7 +1398,6 @@ def guide_kommando(
 ) -> None:
     """Vis den aktive samtaleguiden: temaene og spørsmålene med id og type."""
     from . import guide as guide_modul
-    from . import visning
 
     if format_ is not None and format_.strip().lower() != "fhir":
         raise UgyldigInndata(f"--format «{format_}» finnes ikke for guide. Bruk --format fhir, eller --json.")
@@ -1424,6 +1423,8 @@ def guide_kommando(
     elif json_ut:
         utdata.skriv_json(guiden.til_json())
     else:
+        from . import visning
+
         visning.guide(guiden)
 
 
@@ -1726,10 +1727,9 @@ def _lever_brev(register: Any, brevet: Any, ut: Path | None, overskriv: bool) ->
     Returns (the letter's number, the file written or None).
     """
     from . import brev as brev_modul
-    from . import visning
 
     for advarsel in brevet.advarsler:
-        visning.melding(advarsel)
+        melding(advarsel)
     fil = None if ut is not None and str(ut) == "-" else ut
     if fil is None and ut is None and brevet.format == "pdf":
         fil = Path(brev_modul.standard_filnavn("pdf"))
@@ -1803,7 +1803,6 @@ def brev_kommando(
             "Mangler --til: fastlege, kommune, sykehus, ny_kommune, nav, annen eller pasient."
         )
     from . import brev as brev_modul
-    from . import visning
 
     _sjekk_brevfil(ut, overskriv)
     _dato(dato, "--brevdato")  # a bad date is bad input (exit 2) before the register is looked for
@@ -1833,12 +1832,15 @@ def brev_kommando(
             mottaker_navn=navn,
         )
     brev_id, skrevet = _lever_brev(register, brevet, ut, overskriv)
+    _brev_levert(brev_id, til, brevet.sp, skrevet)
+
+
+def _brev_levert(brev_id: int, til: str, sp: int | None, skrevet: Path | None) -> None:
+    """What `brev` says when the letter is out (its option --melding shadows `melding`)."""
     if skrevet is not None:
-        visning.melding(
-            f"Brev nr. {brev_id} til {til} (fra samtalen ved SP{brevet.sp}) er skrevet til {skrevet}."
-        )
+        melding(f"Brev nr. {brev_id} til {til} (fra samtalen ved SP{sp}) er skrevet til {skrevet}.")
     else:
-        visning.melding(f"Brev nr. {brev_id} til {til}: fra samtalen ved SP{brevet.sp}.")
+        melding(f"Brev nr. {brev_id} til {til}: fra samtalen ved SP{sp}.")
 
 
 @kommando("innkalling")

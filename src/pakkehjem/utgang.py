@@ -21,7 +21,18 @@ AVBRUTT = "Avbrutt. Ingenting er endret av det som ikke var lagret."
 
 
 def melding(tekst: str) -> None:
-    """A message on stderr; the rich console is loaded only when there is one to print."""
+    """A message on stderr; the rich console is loaded only when it would change the text.
+
+    Where stderr is no terminal, rich writes a message with no control characters as it is
+    (no colours, no wrapping), so it is written without loading rich (about a tenth of a FHIR
+    letter's time). A terminal, or a text with a control character (which rich and
+    skjermtekst.rens treat each their own way), goes through rich.
+    """
+    from .skjermtekst import rens
+
+    if not sys.stderr.isatty() and rens(tekst) is tekst:
+        sys.stderr.write(tekst + "\n")
+        return
     from .visning import melding as skriv
 
     skriv(tekst)

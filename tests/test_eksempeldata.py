@@ -80,3 +80,38 @@ def test_eksempeldata_gir_samme_skjema_som_et_nytt_register(
         assert tilkobling.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         tilkobling.close()
+
+
+def test_en_masseinnlegging_som_bryter_en_regel_i_tabellen_lagrer_ingenting(testregister: Path) -> None:
+    # The bulk write checks the tables' CHECK rules once at the end instead of row by row; a row
+    # that breaks one must still be refused, and the whole change with it.
+    from datetime import date
+
+    import pytest
+
+    from pakkehjem import eksempel
+    from pakkehjem.apning import apne_register
+    from pakkehjem.feil import PakkehjemFeil
+
+    register = apne_register(testregister)
+    try:
+        bunke = next(eksempel.lag(50, 3, date(2026, 11, 23), 6, 1, 1, set()))
+        feil_punkt = (*bunke.punkter[7][:5], "tull", *bunke.punkter[7][6:])
+        bunke.punkter[7] = feil_punkt
+        with (
+            pytest.raises(RuntimeError, match="samhandlingspunkt"),
+            register.transaksjon(),
+            register.mengde.masseinnlegging(),
+        ):
+            register.mengde.legg_inn_mange(
+                bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
+            )
+        # Rolled back whole; and the rule is enforced row by row again after the bulk write.
+        assert register.mengde.er_tomt()
+        with pytest.raises(PakkehjemFeil, match="IntegrityError"), register.transaksjon():
+            register.mengde.legg_inn_mange(
+                bunke.pasienter, bunke.forlop, bunke.punkter, bunke.hendelser, "eksempeldata"
+            )
+        assert register.mengde.er_tomt()
+    finally:
+        register.lukk()

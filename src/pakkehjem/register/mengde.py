@@ -17,6 +17,9 @@ from .tilkobling import bruker
 # once after the rows are in, an index is written sorted, page by page, instead of one row at a
 # time into pages all over the file.
 ETTERPA_INDEKSER = ("hendelse_pasient", "samhandlingspunkt_forfall")
+# The tables a bulk write fills that have CHECK rules: checked once, whole, when the rows are in
+# (Transaksjon.regler_til_slutt), not row by row.
+MASSETABELLER = ("pasient", "forlop", "samhandlingspunkt", "samtale", "tiltak", "samtykke")
 
 
 class Mengde(Gruppe):
@@ -58,7 +61,8 @@ class Mengde(Gruppe):
     @contextlib.contextmanager
     def masseinnlegging(self) -> Iterator[None]:
         """A bulk write inside the running transaction: the secondary indexes of the bulk tables
-        are dropped first and made again, from their own SQL text, when the rows are in. It is
+        are dropped first and made again, from their own SQL text, when the rows are in; the
+        tables' CHECK rules are checked once at the end (MASSETABELLER). It is
         all the one transaction, so a crash or an error leaves the register as it was, indexes
         and all; the schema ends as it began."""
         indekser = self.t.execute(
@@ -70,11 +74,12 @@ class Mengde(Gruppe):
             self.t.execute(f'DROP INDEX "{navn}"')
         self._i_masseinnlegging = True
         try:
-            yield
+            with self.t.regler_til_slutt(MASSETABELLER):
+                yield
+                for _navn, sql in indekser:
+                    self.t.execute(sql)
         finally:
             self._i_masseinnlegging = False
-        for _navn, sql in indekser:
-            self.t.execute(sql)
 
     def neste_id(self, tabell: str) -> int:
         """The next free row id of a table (for bulk inserts that set ids themselves)."""

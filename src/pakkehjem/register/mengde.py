@@ -17,9 +17,6 @@ from .tilkobling import bruker
 # once after the rows are in, an index is written sorted, page by page, instead of one row at a
 # time into pages all over the file.
 ETTERPA_INDEKSER = ("hendelse_pasient", "samhandlingspunkt_forfall")
-# The tables a bulk write fills that have CHECK rules: checked once, whole, when the rows are in
-# (Transaksjon.regler_til_slutt), not row by row.
-MASSETABELLER = ("pasient", "forlop", "samhandlingspunkt", "samtale", "tiltak", "samtykke")
 
 
 class Mengde(Gruppe):
@@ -62,7 +59,7 @@ class Mengde(Gruppe):
     def masseinnlegging(self) -> Iterator[None]:
         """A bulk write inside the running transaction: the secondary indexes of the bulk tables
         are dropped first and made again, from their own SQL text, when the rows are in; the
-        tables' CHECK rules are checked once at the end (MASSETABELLER). It is
+        tables' CHECK rules are checked once at the end (Transaksjon.regler_til_slutt). It is
         all the one transaction, so a crash or an error leaves the register as it was, indexes
         and all; the schema ends as it began."""
         indekser = self.t.execute(
@@ -74,7 +71,7 @@ class Mengde(Gruppe):
             self.t.execute(f'DROP INDEX "{navn}"')
         self._i_masseinnlegging = True
         try:
-            with self.t.regler_til_slutt(MASSETABELLER):
+            with self.t.regler_til_slutt():
                 yield
                 for _navn, sql in indekser:
                     self.t.execute(sql)

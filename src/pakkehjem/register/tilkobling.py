@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -170,18 +170,26 @@ class Transaksjon:
         return self.db.executemany(sql, rader)
 
     @contextlib.contextmanager
-    def regler_til_slutt(self, tabeller: Sequence[str]) -> Iterator[None]:
+    def regler_til_slutt(self) -> Iterator[None]:
         """A bulk write whose rows meet the tables' CHECK rules once, at the end, instead of row
         by row: SQLite works out a rule of the form `status IN (...)` by building a small
         table for every row it checks, which was two thirds of the cost of writing a contact
-        point. At the end each of `tabeller` is checked whole (PRAGMA quick_check, which checks
-        the CHECK and NOT NULL rules and the indexes); a row that breaks one raises, and the
-        transaction is rolled back like any other failed change."""
+        point. At the end every table with a CHECK rule is checked whole (PRAGMA quick_check,
+        which checks the CHECK and NOT NULL rules and the indexes), read from the schema so a
+        rule added later is checked too; a row that breaks one raises, and the transaction is
+        rolled back like any other failed change."""
         self.db.execute("PRAGMA ignore_check_constraints = ON")
         try:
             yield
         finally:
             self.db.execute("PRAGMA ignore_check_constraints = OFF")
+        # A match in a column name only adds a table to check, never leaves one out.
+        tabeller = [
+            rad[0]
+            for rad in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%CHECK%' ORDER BY name"
+            )
+        ]
         for tabell in tabeller:
             funn = [rad[0] for rad in self.db.execute(f'PRAGMA quick_check("{tabell}")')]
             if funn != ["ok"]:

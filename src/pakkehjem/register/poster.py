@@ -91,20 +91,12 @@ class Samtykkeutdrag(TypedDict):
     navn: str | None
 
 
-class Samtykkerad(TypedDict):
-    """A consent row as the consent rules read it (samtykke.py). The row in force for `annen`
-    also holds `navngitte` (the latest row per named recipient, by samtykke.navnenokkel) and
-    `uten_navn` (the latest row that names no one)."""
+class Samtykkerad(Samtykkepost):
+    """A consent row as the consent rules read it (samtykke.py): the history's row and its row
+    id. The row in force for `annen` also holds `navngitte` (the latest row per named recipient,
+    by samtykke.navnenokkel) and `uten_navn` (the latest row that names no one)."""
 
     id: int
-    mottaker: str
-    svar: str
-    dato: str
-    kilde: str
-    samtale: int | None
-    registrert: str
-    omfang: list[str] | None
-    navn: str | None
     navngitte: NotRequired[dict[str, Samtykkerad]]
     uten_navn: NotRequired[Samtykkerad | None]
 

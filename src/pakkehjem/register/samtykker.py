@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..datoer import norsk_dato, tidspunkt_utc
 from ..datoregler import har_vaert
@@ -20,11 +20,9 @@ if TYPE_CHECKING:
 class Samtykker(Gruppe):
     """The consent records of a register (`reg.samtykker`)."""
 
-    def gjeldende(self, pasient_id: int) -> dict[str, Samtykkerad]:
-        """The consent in force per recipient kind (samtykke.gjeldende over every row)."""
-        from ..samtykke import gjeldende
-
-        return gjeldende(
+    def rader(self, pasient_id: int) -> list[Samtykkerad]:
+        """Every consent row of the patient with its row id, oldest first."""
+        return [
             {
                 "id": i,
                 "mottaker": mottaker,
@@ -38,10 +36,16 @@ class Samtykker(Gruppe):
             }
             for i, mottaker, svar, dato, kilde, samtale, registrert, omfang, navn in self.db.execute(
                 "SELECT id, mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
-                " WHERE pasient_id = ?",
+                " WHERE pasient_id = ? ORDER BY registrert, id",
                 (pasient_id,),
             )
-        )
+        ]
+
+    def gjeldende(self, pasient_id: int) -> dict[str, Samtykkerad]:
+        """The consent in force per recipient kind (samtykke.gjeldende over every row)."""
+        from ..samtykke import gjeldende
+
+        return gjeldende(self.rader(pasient_id))
 
     def registrer(
         self,
@@ -104,21 +108,10 @@ class Samtykker(Gruppe):
 
     def historikk(self, pasient_id: int) -> list[Samtykkepost]:
         """Every consent row of the patient, oldest first (the history; `gjeldende` says which
-        is in force)."""
-        return [
-            {
-                "mottaker": mottaker,
-                "svar": svar,
-                "dato": dato,
-                "kilde": kilde,
-                "samtale": samtale,
-                "registrert": registrert,
-                "omfang": json.loads(omfang) if omfang else None,
-                "navn": navn,
-            }
-            for mottaker, svar, dato, kilde, samtale, registrert, omfang, navn in self.db.execute(
-                "SELECT mottaker, svar, dato, kilde, samtale_id, registrert, omfang, navn FROM samtykke"
-                " WHERE pasient_id = ? ORDER BY registrert, id",
-                (pasient_id,),
-            )
-        ]
+        is in force): the rows of `rader` without their row id."""
+        historikk: list[Samtykkepost] = []
+        for rad in self.rader(pasient_id):
+            post = dict(rad)
+            del post["id"]
+            historikk.append(cast("Samtykkepost", post))
+        return historikk

@@ -148,3 +148,14 @@ def sett_avsender(kjor: Callable[..., Any]) -> None:
         args += [f"--{felt}", verdi]
     resultat = kjor(*args)
     assert resultat.exit_code == 0, resultat.output
+
+
+def pasient_med_samtale(
+    kjor: Callable[..., Any], ny_pasient: Callable[..., dict], mappe: Path, svar: dict[str, Any]
+) -> int:
+    """The fixed patient with a finished conversation at SP2 answered `svar`, and the sender set;
+    returns the patient's number. (For `fra_mal`: everything it makes is in the register.)"""
+    pasient = lag_pasient(ny_pasient)
+    hold_samtale(kjor, mappe, pasient["id"], svar)
+    sett_avsender(kjor)
+    return int(pasient["id"])

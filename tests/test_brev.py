@@ -29,6 +29,7 @@ from brevdata import (
     UTEN_SAMTYKKE,
     hold_samtale,
     lag_pasient,
+    pasient_med_samtale,
     sett_avsender,
 )
 from hjelp import json_ut, melding
@@ -47,14 +48,7 @@ NAVN = {"annen": "Arbeidsgiver AS", "ny_kommune": "Voss kommune"}
 @pytest.fixture
 def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """The fixed patient with the full conversation at SP2 and the sender set."""
-
-    def lag() -> int:
-        pasient = lag_pasient(ny_pasient)
-        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-        sett_avsender(kjor)
-        return int(pasient["id"])
-
-    return fra_mal("test_brev.full_pasient", lag)
+    return fra_mal("full_pasient", lambda: pasient_med_samtale(kjor, ny_pasient, tmp_path, FULL))
 
 
 def brev(kjor: Callable, pasient_id: int, til: str, *args: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from brevdata import BREVDATO, FULL, hold_samtale, lag_pasient, sett_avsender
+from brevdata import BREVDATO, FULL, hold_samtale, lag_pasient, pasient_med_samtale
 from hjelp import json_ut
 
 pytest.importorskip("fhir.resources")
@@ -20,13 +20,8 @@ pytest.importorskip("fhir.resources")
 
 @pytest.fixture
 def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
-    def lag() -> int:
-        pasient = lag_pasient(ny_pasient)
-        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-        sett_avsender(kjor)
-        return int(pasient["id"])
-
-    return fra_mal("test_fhir.full_pasient", lag)
+    """The fixed patient with the full conversation at SP2 and the sender set (as test_brev's)."""
+    return fra_mal("full_pasient", lambda: pasient_med_samtale(kjor, ny_pasient, tmp_path, FULL))
 
 
 def bunt(kjor: Callable, pid: int, til: str = "kommune", *args: str) -> dict[str, Any]:

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brevdata import BREVDATO, FULL, UTEN_SAMTYKKE, hold_samtale, lag_pasient, sett_avsender
+from brevdata import (
+    BREVDATO,
+    FULL,
+    UTEN_SAMTYKKE,
+    hold_samtale,
+    lag_pasient,
+    pasient_med_samtale,
+    sett_avsender,
+)
 from hjelp import json_ut
 from pakkehjem import samtykke as regler
 from pakkehjem.feil import ManglerSamtykke, UgyldigInndata
@@ -39,13 +47,9 @@ TILFELLER = [(til, tilstand, utfall) for til, rad in MATRISE.items() for tilstan
 def pasient_uten_samtykke(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """A finished conversation in which no consent question was answered."""
 
-    def lag() -> int:
-        pasient = lag_pasient(ny_pasient)
-        hold_samtale(kjor, tmp_path, pasient["id"], UTEN_SAMTYKKE)
-        sett_avsender(kjor)
-        return int(pasient["id"])
-
-    return fra_mal("test_samtykke.pasient_uten_samtykke", lag)
+    return fra_mal(
+        "pasient_uten_samtykke", lambda: pasient_med_samtale(kjor, ny_pasient, tmp_path, UTEN_SAMTYKKE)
+    )
 
 
 def test_matrisen_dekker_alle_mottakere_og_tilstander() -> None:

@@ -257,14 +257,7 @@ def test_mottaker_normaliseres() -> None:
 @pytest.fixture
 def full_pasient(kjor: Callable, ny_pasient: Callable, tmp_path: Path, fra_mal: Callable) -> int:
     """The full conversation (every theme, scores, children, all consents) and the sender."""
-
-    def lag() -> int:
-        pasient = lag_pasient(ny_pasient)
-        hold_samtale(kjor, tmp_path, pasient["id"], FULL)
-        sett_avsender(kjor)
-        return int(pasient["id"])
-
-    return fra_mal("test_samtykke.full_pasient", lag)
+    return fra_mal("full_pasient", lambda: pasient_med_samtale(kjor, ny_pasient, tmp_path, FULL))
 
 
 # Text from every theme but jobb and okonomi in the full conversation, the scores, the diagnosis

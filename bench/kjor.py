@@ -478,6 +478,8 @@ IMPORT_SKRIPT = 'cp "$1" "$2" && rm -f "$2-wal" "$2-shm" && exec "$0" --db "$2" 
 # same SELECT on the same file. Nothing can read the same rows faster from a fresh process, so
 # "× gulv" says how much pakkehjem adds on top of the work itself.
 GULV_SKRIPT = '"$0" -c pass && exec sqlite3 -readonly "$1" "$2"'
+# The work list reads its scattered rows through a memory map (Transaksjon.spredt_lesing).
+GULV_KART_SKRIPT = '"$0" -c pass && exec sqlite3 -readonly -mmap 4294967296 "$1" "$2"'
 BARE_PYTHON = '"$0" -c pass'
 
 
@@ -490,12 +492,7 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
     dag = idag.date()
     mandag = dag - timedelta(days=dag.weekday())
     sondag = mandag + timedelta(days=6)
-    try:
-        from pakkehjem.forlop import LENGSTE_FORFALL_DAGER
-    except ImportError:  # an older pakkehjem: the longest due range is SP3's window
-        LENGSTE_FORFALL_DAGER = 186  # noqa: N806
-    til_senest = sondag + timedelta(days=LENGSTE_FORFALL_DAGER)
-    i, fra, til = f"'{dag}'", f"'{max(mandag, dag)}'", f"'{sondag}'"
+    i, fra, til, grense = f"'{dag}'", f"'{max(mandag, dag)}'", f"'{sondag}'", f"'{max(sondag, dag)}'"
     tilstand = (
         f"CASE WHEN {i} < s.forfall_fra THEN 'ikke_apnet' WHEN {i} > s.forfall_til THEN 'forfalt'"
         " ELSE 'i_vindu' END"
@@ -506,8 +503,10 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
             SELECT CASE json_extract(verdi, '$') WHEN 'kommune' THEN 'kommunen'
                    WHEN 'sykehus' THEN 'spesialisthelsetjenesten' END
             FROM innstilling WHERE navn = 'tjeneste'), 1)"""
+    # Read as pakkehjem reads it (GULV_KART_SKRIPT: through a memory map), in the index's
+    # order, the start of the due range first; pakkehjem then moves the overdue rows first.
     forfaller = f"""
-        SELECT p.id, json_object(
+        SELECT s.forfall_til < {i}, p.id, json_object(
             'pasient_id', p.id, 'navn', p.navn, 'fnr', substr(p.fnr, 1, 6) || '*****',
             'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
             'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
@@ -517,10 +516,10 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
         JOIN forlop f ON f.id = s.forlop_id
         JOIN pasient p ON p.id = f.pasient_id
         WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'
-          AND (s.forfall_til < {i} OR (s.forfall_til BETWEEN {fra} AND '{til_senest}'
-               AND s.forfall_fra <= {til}))
+          AND s.forfall_fra <= {grense}
+          AND (s.forfall_til < {i} OR (s.forfall_til >= {fra} AND s.forfall_fra <= {til}))
           {tjeneste}
-        ORDER BY s.forfall_til < {i} DESC, s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp;
+        ORDER BY s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp;
     """
     pid = int(vis_ref)
     vis = f"""
@@ -616,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             0.25,
             100.0,
             mal_ganger=2.0,
-            gulv=["-c", GULV_SKRIPT, python, str(db), sql["forfaller"]],
+            gulv=["-c", GULV_KART_SKRIPT, python, str(db), sql["forfaller"]],
         ),
         Maling(
             f"vis {ref} --json",

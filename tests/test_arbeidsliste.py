@@ -148,3 +148,66 @@ def test_logg_fra_til_er_lokale_dager(kjor: Callable, testregister: Path, ny_pas
     idag = date.today().isoformat()
     rader = json_ut(kjor("logg", "--fra", idag, "--til", idag, "--json", env={"TZ": "Europe/Oslo"}))
     assert rader
+
+
+@pytest.fixture(scope="module")
+def arbeidslisteregister(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo register of 400 patients at every stage of the pathway, made once for the
+    module: the work list only reads it (and adds to the access log)."""
+    from typer.testing import CliRunner
+
+    from pakkehjem.cli import app
+
+    sti = tmp_path_factory.mktemp("arbeidsliste") / "register.db"
+    argumenter = ["--db", str(sti), "eksempeldata", "--antall", "400", "--seed", "5", "--dato", IDAG]
+    resultat = CliRunner().invoke(app, argumenter)
+    assert resultat.exit_code == 0, resultat.output
+    return sti
+
+
+def _arbeidslisten_etter_regelen(
+    db_sti: Path, periode: forlop.Periode, idag: date, kun_forfalte: bool
+) -> list[tuple[int, int]]:
+    """The work list worked out from the rule alone (forlop.forfallsperiode and forlop.tilstand
+    on each point's status, window and date), not from the stored due range or the index."""
+    with sqlite3.connect(db_sti) as db:
+        punkter = db.execute(
+            "SELECT p.id, p.navn, s.sp, s.status, s.vindu_fra, s.vindu_til, s.dato"
+            " FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
+            " JOIN pasient p ON p.id = f.pasient_id WHERE f.status = 'aktiv'"
+        ).fetchall()
+    listet = []
+    for pid, navn, sp, status, vfra, vtil, dato in punkter:
+        vindu_fra, vindu_til = date.fromisoformat(vfra), date.fromisoformat(vtil)
+        avtalt = date.fromisoformat(dato) if dato else None
+        forfall = forlop.forfallsperiode(status, vindu_fra, vindu_til, avtalt)
+        if forfall is None:
+            continue
+        forfalt = forlop.tilstand(status, vindu_fra, vindu_til, avtalt, idag) == forlop.FORFALT
+        i_perioden = forfall.til >= max(periode.fra, idag) and forfall.fra <= periode.til
+        if forfalt or (i_perioden and not kun_forfalte):
+            listet.append((not forfalt, forfall.fra, forfall.til, navn, pid, sp))
+    return [(pid, sp) for *_, pid, sp in sorted(listet)]
+
+
+@given(
+    fra=st.dates(date(2026, 6, 1), date(2028, 3, 1)),
+    dager=st.integers(0, 45),
+    idag=st.dates(date(2026, 9, 1), date(2027, 12, 31)),
+    kun_forfalte=st.booleans(),
+)
+def test_arbeidslisten_er_regelens_liste_for_hver_periode_og_dag(
+    arbeidslisteregister: Path, fra: date, dager: int, idag: date, kun_forfalte: bool
+) -> None:
+    # Periods before today, around it and far after it: the overdue points are listed first
+    # whatever the period, then the points due in it, each part by the start of its due range.
+    from pakkehjem.register import Register
+
+    periode = forlop.Periode(fra, fra + timedelta(days=dager))
+    register = Register.fra_fil(arbeidslisteregister)
+    try:
+        rader = register.punkter.forfaller(periode, idag, kun_forfalte=kun_forfalte)
+    finally:
+        register.lukk()
+    forventet = _arbeidslisten_etter_regelen(arbeidslisteregister, periode, idag, kun_forfalte)
+    assert [(r["pasient_id"], r["sp"]) for r in rader] == forventet

@@ -68,11 +68,6 @@ SP2_MANEDER = (3, 4)
 SP3_MANEDER = (12, 18)
 
 
-# No due range is longer than this: SP3's 6 months are at most 184 days, and the SP1
-# setting is capped at 26 weeks (182 days). Lets the work list bound its index scan.
-LENGSTE_FORFALL_DAGER = 184
-
-
 @dataclass(frozen=True)
 class Periode:
     """An inclusive date range."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .. import datoregler, forlop, livslop, regler
@@ -693,22 +693,21 @@ class Punkter(Gruppe):
 
         One indexed query; overdue first, then by the start of the due range.
         """
-        # Due ranges ending before today are overdue and always listed; the rest must reach
-        # into the period. Splitting on today keeps both halves range scans of one index.
+        # Every listed point starts by `grense`: an overdue one ended before today (and a due
+        # range never ends before it starts, forlop.forfallsperiode), one due in the period
+        # starts by its end. So the list is one range of the index, read in the list's order.
         if kun_forfalte:
-            vilkar = ["s.forfall_til < :idag"]
+            vilkar = ["s.forfall_fra < :idag AND s.forfall_til < :idag"]
         else:
             vilkar = [
-                "(s.forfall_til < :idag OR (s.forfall_til BETWEEN :fra_eller_idag AND :til_senest"
-                " AND s.forfall_fra <= :til))"
+                "s.forfall_fra <= :grense AND (s.forfall_til < :idag"
+                " OR (s.forfall_til >= :fra_eller_idag AND s.forfall_fra <= :til))"
             ]
-        # A range that starts by the end of the period ends at most LENGSTE_FORFALL_DAGER later.
-        til_senest = periode.til + timedelta(days=forlop.LENGSTE_FORFALL_DAGER)
         verdier: dict[str, str | int | None] = {
             "idag": idag.isoformat(),
             "fra_eller_idag": max(periode.fra, idag).isoformat(),
             "til": periode.til.isoformat(),
-            "til_senest": til_senest.isoformat(),
+            "grense": max(periode.til, idag).isoformat(),
         }
         for navn, verdi, kolonne in (
             ("koordinator", koordinator, "p.koordinator"),
@@ -727,8 +726,10 @@ class Punkter(Gruppe):
         # and building them as Python objects cost a third of the command's time. The query
         # runs once: the access log takes the listed ids from its rows, in one statement
         # (`Transaksjon.logg`), in the same transaction.
+        # Sorted in the index's order (samhandlingspunkt_forfall), so SQLite sorts only the
+        # points that start on the same day; the overdue ones are moved first here, in order.
         sql = f"""
-            SELECT p.id, json_object(
+            SELECT s.forfall_til < :idag, p.id, json_object(
                 'pasient_id', p.id, 'navn', p.navn, 'fnr', {uttrykk.maskert_fnr("p.fnr")},
                 'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
                 'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
@@ -739,12 +740,15 @@ class Punkter(Gruppe):
             JOIN forlop f ON f.id = s.forlop_id
             JOIN pasient p ON p.id = f.pasient_id
             WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv' AND {" AND ".join(vilkar)}
-            ORDER BY s.forfall_til < :idag DESC, s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp
+            ORDER BY s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp
         """
         with self.reg.transaksjon() as db:
-            rader = db.execute(sql, verdier).fetchall()
-            self.t.logg({pid for pid, _ in rader}, "forfaller")
-        return [rad for _, rad in rader]
+            with db.spredt_lesing():
+                rader = db.execute(sql, verdier).fetchall()
+            db.logg({pid for _, pid, _ in rader}, "forfaller")
+        return [rad for forfalt, _, rad in rader if forfalt] + [
+            rad for forfalt, _, rad in rader if not forfalt
+        ]
 
     def fra_id(self, sp_id: int) -> Punkt:
         sid, fid, nr, pid, sp, status = self.db.execute(

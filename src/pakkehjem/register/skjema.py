@@ -404,6 +404,17 @@ MIGRASJONER: tuple[Migrering, ...] = (
         "CREATE INDEX samtale_pasient ON samtale (pasient_id);",
         "CREATE UNIQUE INDEX samtale_en_pagar ON samtale (samhandlingspunkt_id) WHERE status = 'pagar';",
     ),
+    # 12: the work-list index in the list's own order, the start of the due range first. The
+    # list is sorted by it, so SQLite sorts only the points that start on the same day (by
+    # name) instead of the whole list; and every listed point, overdue or due in the period,
+    # starts by the end of the period or today, one range of the index (bench/: 1,000,000
+    # patients, 131,000 points listed, the query 1.7 s to 1.0 s).
+    (
+        "DROP INDEX samhandlingspunkt_forfall;",
+        """CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_fra, forfall_til,
+        forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
+        WHERE forfall_til IS NOT NULL;""",
+    ),
 )
 
 

@@ -23,6 +23,9 @@ from ..regler import navnetreff
 from . import motor
 
 VENTETID_STANDARD = 10.0  # seconds a command waits for another user's lock
+# The most of a register file `Transaksjon.spredt_lesing` maps: larger than any register of
+# this size yet (1,000,000 patients is 1 GB); beyond it SQLite reads the rest as usual.
+KART_BYTER = 4 << 30
 
 
 def bruker() -> str:
@@ -195,6 +198,20 @@ class Transaksjon:
             if funn != ["ok"]:
                 # The rows are the program's own: a broken rule here is a fault, not bad input.
                 raise RuntimeError(f"En masseinnlegging brøt reglene for tabellen {tabell}.")
+
+    @contextlib.contextmanager
+    def spredt_lesing(self) -> Iterator[None]:
+        """A read that joins rows from all over the file (the work list: one patient and one
+        episode looked up for each of up to 130,000 points) reads the file through a memory map
+        instead of one read call per page: on 1,000,000 patients the query took 1.0 s instead
+        of 1.5 s. Only for such reads: the pages a process has mapped count in its resident
+        memory, and a scan of the whole patient table (`pasienter`) would show the file's size
+        there. An encrypted register (SQLCipher) does not map its file; this changes nothing."""
+        self.db.execute(f"PRAGMA mmap_size = {KART_BYTER}")
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA mmap_size = 0")
 
     def logg(self, pasient_ider: int | Iterable[int], handling: str) -> None:
         """Record access to these patients; written with the commit."""

@@ -1080,7 +1080,7 @@ TILLATT_I_MELDING = {
     ("importer.py", "finn_kolonner", "navn"): "a column header of the spreadsheet",
     ("innstillinger.py", "les", "hva"): "what the setting names (a file or a folder)",
     ("guide.py", "last_guide", "navn"): "the guide file's name",
-    ("guide.py", "fra_tekst", "kilde_navn"): "the guide file's name",
+    ("guide.py", "_gyldig_guide", "kilde_navn"): "the guide file's name",
     ("cli.py", "eksport_kommando", "hva"): "the table asked for (pasienter, tiltak ...)",
     ("samtykke.py", "krev_samtykke", "navn"): "the letter's recipient as typed with --navn (not the patient)",
 }

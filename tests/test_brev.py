@@ -619,6 +619,10 @@ def test_egne_maler_brukes_foran_standardmalene(
     assert "Koordinerende enhet / kreftkoordinator" in brev_tekst(kjor, full_pasient, "kommune")
     html = brev_tekst(kjor, full_pasient, "fastlege", "--format", "html")
     assert "Hei Ola Lege" in html
+    # The texts changed while the program runs: the next letter has the new ones.
+    (egne / "tekster.yaml").write_text('bokmal:\n  hilsen: "Hilsen fra oss"\n', encoding="utf-8")
+    tekst = brev_tekst(kjor, full_pasient, "fastlege")
+    assert "Hilsen fra oss" in tekst and "Beste hilsen" not in tekst
     (egne / "bokmal" / "fastlege.j2").write_text("{% block innledning %}{{ x.y.z }", encoding="utf-8")
     forvent_feil(kjor("brev", str(full_pasient), "--til", "fastlege"), 1, "Brevmalen")
 
@@ -715,6 +719,16 @@ def test_alle_maler_finnes_via_importlib_resources() -> None:
     for sprak in ("bokmal", "nynorsk"):
         for mottaker in BREVMOTTAKERE:
             assert (rot / sprak / f"{mottaker}.j2").is_file(), (sprak, mottaker)
+
+
+def test_tekstene_et_brev_endrer_er_ikke_de_neste_brevenes() -> None:
+    """The parsed texts are kept for the next letter; what one letter does to its copy stays there."""
+    forste = brev_modul.last_tekster(None, "bokmal", pasient=True)
+    forste["hilsen"] = "Endret"
+    forste["mottakere"]["fastlege"] = "Endret"
+    andre = brev_modul.last_tekster(None, "bokmal", pasient=True)
+    assert andre["hilsen"] != "Endret" and andre["mottakere"]["fastlege"] != "Endret"
+    assert andre == brev_modul.last_tekster(None, "bokmal", pasient=True)
 
 
 def test_tekstene_har_de_samme_nokler_pa_begge_sprak() -> None:

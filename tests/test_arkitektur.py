@@ -231,6 +231,20 @@ def test_lageret_leser_ikke_dagens_dato() -> None:
     assert funn == []
 
 
+def test_bare_datoer_leser_kalenderen() -> None:
+    # The day comes from datoer.idag (or --idag) and is handed on, so every message and rule
+    # can be tested for any day; a module reading the calendar itself showed the real date in
+    # a test run on a fixed day (the backup's message did).
+    funn = [
+        f"{fil.relative_to(PAKKE)}:{nr}"
+        for fil in sorted(PAKKE.rglob("*.py"))
+        if fil.name != "datoer.py"
+        for nr, linje in enumerate(fil.read_text(encoding="utf-8").splitlines(), 1)
+        if "date.today(" in linje
+    ]
+    assert funn == []
+
+
 def test_lageret_gir_ut_typede_poster_ikke_lose_oversikter() -> None:
     # What the store hands out is a typed record (register/poster.py) or a typed tuple, never
     # a dict[str, Any]: a renamed key is then a type error, not a silent change in a letter.

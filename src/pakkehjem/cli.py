@@ -2264,7 +2264,7 @@ def sikkerhetskopi_kommando(
     from . import vedlikehold, visning
 
     resultat = vedlikehold.sikkerhetskopi(_miljo(ctx).register(), fil)
-    visning.melding(vedlikehold.oppsummer_kopi(resultat))
+    visning.melding(vedlikehold.oppsummer_kopi(resultat, dagens_dato()))
 
 
 @kommando("sjekk")

@@ -488,12 +488,12 @@ def _avslutt_sjekk(resultat: Sjekkresultat) -> Sjekkresultat:
     return resultat
 
 
-def oppsummer_kopi(resultat: Kopiresultat) -> str:
-    """The message after a backup."""
+def oppsummer_kopi(resultat: Kopiresultat, idag: date) -> str:
+    """The message after a backup taken on `idag`."""
     storrelse = resultat["storrelse"]
     mengde = f"{storrelse / 1_048_576:.1f} MB" if storrelse >= 1_048_576 else f"{storrelse // 1024} kB"
     pasienter = antall(resultat["pasienter"], "pasient")
     return (
         f"Sikkerhetskopi skrevet til {resultat['fil']} ({mengde}, {pasienter}, "
-        f"{norsk_dato(date.today())}). Integritetssjekken er ok. Filen kan bare leses av deg."
+        f"{norsk_dato(idag)}). Integritetssjekken er ok. Filen kan bare leses av deg."
     )

@@ -477,3 +477,33 @@ def test_ingen_traceback_ogsaa_fra_konsollskriptet(db_sti: Path) -> None:
     assert resultat.stdout == ""
     assert "Traceback" not in resultat.stderr
     assert "skadet" in " ".join(resultat.stderr.split())
+
+
+def test_ctrl_c_midt_i_en_kommando_sier_at_ingenting_er_endret_og_gir_130(
+    kjor: Callable, eksisterende: dict, uendret: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The option parser turned Ctrl-C into a silent exit 130: the coordinator saw nothing.
+    from pakkehjem.register.punkter import Punkter
+
+    def avbrutt(*_args: object, **_kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Punkter, "forfaller_json", avbrutt)
+    resultat = kjor("forfaller", "--uke")
+    assert resultat.exit_code == 130
+    assert resultat.stderr.strip() == "Avbrutt. Ingenting er endret av det som ikke var lagret."
+    assert "Traceback" not in resultat.output
+    uendret()
+
+
+def test_ctrl_c_i_snarveien_sier_det_samme_som_kommandolinjen(capsys: pytest.CaptureFixture[str]) -> None:
+    # The fast path of `vis` (snarvei) ends through the same two steps as the command line.
+    from pakkehjem import utgang
+
+    def avbrutt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as slutt:
+        utgang.kjor(lambda: utgang.som_kommando(avbrutt))
+    assert slutt.value.code == 130
+    assert capsys.readouterr().err == "Avbrutt. Ingenting er endret av det som ikke var lagret.\n"

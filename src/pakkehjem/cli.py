@@ -307,6 +307,8 @@ class Hovedgruppe(_NorskHjelp, TyperGroup):
             if type(feil) is UsageError and feil.ctx is ctx:
                 raise ManglerKommando(ctx) from None
             raise
+        except KeyboardInterrupt:
+            raise utgang.Avbrudd() from None
 
     def _main_med_typer(self, args: list[str], *a: Any, **kw: Any) -> Any:
         """The option parser's run, with its own ways of ending mapped to messages and exit codes."""

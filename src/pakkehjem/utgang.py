@@ -20,6 +20,11 @@ T = TypeVar("T")
 AVBRUTT = "Avbrutt. Ingenting er endret av det som ikke var lagret."
 
 
+class Avbrudd(Exception):
+    """Ctrl-C while a command ran, carried past the option parser: Typer turns the interrupt
+    into a silent exit 130, and the coordinator was not told that nothing had been changed."""
+
+
 def melding(tekst: str) -> None:
     """A message on stderr; the rich console is loaded only when it would change the text.
 
@@ -41,13 +46,15 @@ def melding(tekst: str) -> None:
 def kjor(arbeid: Callable[[], T], avbrudd: tuple[type[BaseException], ...] = ()) -> T:
     """Run `arbeid`; a refusal, an interruption (and `avbrudd`) or an unexpected error ends the
     process with its message and exit code."""
-    avbrutt: tuple[type[BaseException], ...] = (KeyboardInterrupt, EOFError, *avbrudd)
+    avbrutt: tuple[type[BaseException], ...] = (KeyboardInterrupt, EOFError, Avbrudd, *avbrudd)
     try:
         return arbeid()
     except PakkehjemFeil as feil:
         melding(str(feil))
         sys.exit(feil.exit_code)
-    except avbrutt:
+    except avbrutt as avbrudd_:
+        if isinstance(avbrudd_, KeyboardInterrupt | Avbrudd) and sys.stderr.isatty():
+            sys.stderr.write("\n")  # the terminal has echoed ^C where the cursor stood
         melding(AVBRUTT)
         sys.exit(130)
     except Exception as feil:
@@ -79,15 +86,13 @@ class _StilleVedBruttRor:
 
 
 def som_kommando(arbeid: Callable[[], T]) -> T:
-    """Run `arbeid` the way the option parser runs a command: end of input is an interruption
-    (after a line break), Ctrl-C ends with 130, and a reader that went away (exit 1) is no error."""
+    """Run `arbeid` the way the option parser runs a command: end of input and Ctrl-C are an
+    interruption (`kjor` says so, exit 130), and a reader that went away (exit 1) is no error."""
     try:
         return arbeid()
     except EOFError:
         sys.stderr.write("\n")
         raise
-    except KeyboardInterrupt:
-        sys.exit(130)
     except OSError as feil:
         if feil.errno != errno.EPIPE:
             raise

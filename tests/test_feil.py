@@ -270,6 +270,8 @@ def test_ukjent_pasient_gir_kode_1(
     ("ref", "kode", "ord_"),
     [
         ("99999999999999999999", 1, "Ingen pasient med nummer"),  # larger than an SQLite integer
+        ("12345678901", 2, "kontrollsifrene stemmer ikke"),  # 11 digits, not a fødselsnummer
+        ("123 456 789 01", 2, "kontrollsifrene stemmer ikke"),  # the same, with spaces
         ("178560291150", 1, "Ingen pasient med nummer"),  # 12 digits: not a fødselsnummer
         ("²", 2, "ikke en pasientreferanse"),  # a digit to isdigit(), not to int()
         ("Zacharias", 1, "Ingen aktiv pasient har et navn som begynner på «Zacharias»"),  # a name: none

@@ -39,6 +39,14 @@ class Pasienter(Gruppe):
                 "SELECT id FROM pasient WHERE fnr = ?", (fnr_regler.normaliser(tekst),)
             ).fetchone()
             if rad is None:
+                # A number whose check digits do not add up is a typing error (exit 2, cli.md),
+                # not a patient missing from the register. Looked up first: a number stored by
+                # an older version stays reachable as it is.
+                if not fnr_regler.kontrollsifre_gyldige(fnr_regler.normaliser(tekst)):
+                    raise UgyldigInndata(
+                        "Fødselsnummeret er ikke gyldig: kontrollsifrene stemmer ikke. "
+                        "Sjekk at alle 11 sifrene er skrevet riktig."
+                    )
                 raise IkkeFunnet("Ingen pasient med det fødselsnummeret i registeret.")
             return int(rad[0])
         if any(tegn.isalpha() for tegn in tekst):

@@ -469,7 +469,7 @@ FEIL: dict[str, tuple[list[str], int]] = {
     # A name matching no active patient (patient 4 is no longer active): echoed, as typed.
     "vis-navn-som-referanse": (["vis", NAVN[4]], 1),
     "vis-etternavn-som-referanse": (["vis", "Aasgaard-Møllerløkken"], 1),
-    "vis-fnr-med-feil-kontrollsiffer": (["vis", "{feil_fnr}"], 1),
+    "vis-fnr-med-feil-kontrollsiffer": (["vis", "{feil_fnr}"], 2),
     "endre-ukjent": (["endre", "99", "--telefon", "1"], 1),
     "avtal-ukjent-fnr": (["avtal", "{ukjent_fnr}", "{imorgen}"], 1),
     "utsett-ukjent": (["utsett", "99", "{imorgen}", "--grunn", "syk"], 1),

@@ -1,9 +1,11 @@
-"""The fast path of `vis REF --json` (snarvei.py) answers exactly as the command line does.
+"""The fast path of `vis REF --json` and `forfaller --json` (snarvei.py) answers exactly as the
+command line does.
 
-`pakkehjem` runs the plain `[--db FIL] vis REF --json [--idag DATO]` without loading Typer. Each
-case below runs the same arguments through both (the console script's entry point, and the
-command line's own `cli.main`) and compares stdout, stderr, the exit code and the access-log
-row written. A case the fast path does not take is compared too: it must reach the command line.
+`pakkehjem` runs the plain `[--db FIL] vis REF --json [--idag DATO]` and
+`[--db FIL] forfaller [--uke [UKE]] --json [--idag DATO]` without loading Typer. Each case
+below runs the same arguments through both (the console script's entry point, and the command
+line's own `cli.main`) and compares stdout, stderr, the exit code and the access-log rows
+written. A case the fast path does not take is compared too: it must reach the command line.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from pakkehjem import snarvei
 from pakkehjem.cli import kommandotre
-from pakkehjem.miljo import DB_VALG, IDAG_VALG, JSON_VALG
+from pakkehjem.miljo import DB_VALG, IDAG_VALG, JSON_VALG, UKE_VALG
 
 INNGANG = "import sys; sys.argv[0] = 'pakkehjem'; from pakkehjem.inngang import main; main()"
 TO_VEIER = Path(__file__).with_name("to_veier.py")
@@ -85,6 +87,36 @@ def test_vis_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path
     )
 
 
+def test_forfaller_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path) -> None:
+    uke = [
+        (["forfaller", "--uke", "--json"], 0),
+        (["forfaller", "--json", "--uke"], 0),
+        (["forfaller", "--json"], 0),
+        (["forfaller", "--uke", "48", "--json", "--idag", "2026-11-23"], 0),
+        (["forfaller", "--uke=2026-W49", "--json", "--idag=23.11.2026"], 0),
+        (["forfaller", "--uke=", "--json"], 0),
+        (["forfaller", "--uke", "99", "--json"], 2),
+        (["forfaller", "--uke", "neste", "--json"], 2),
+        (["forfaller", "--json", "--idag", "2026-02-30"], 2),
+        # Not the fast path's: the command line answers, and the entry point must hand them on.
+        (["forfaller", "--uke"], 0),
+        (["forfaller", "--json", "--alle"], 0),
+        (["forfaller", "--json", "--maned"], 0),
+        (["forfaller", "--json", "--uke", "48", "--maned"], 2),
+        (["forfaller", "--json", "--forfalte", "--idag", "2027-06-01"], 0),
+        (["forfaller", "--json", "--ansvarlig", "sykehus"], 0),
+        (["forfaller", "--json", "--uke", "48", "--uke", "49"], 0),
+        (["forfaller", "--json", "--uke=-3"], 2),
+        (["forfaller", "--json", "--dato", "2026-12-01"], 0),
+        (["forfaller", "--json", "ekstra"], 2),
+    ]
+    begge_veier(register_med_pasienter, uke)
+    # The register's service decides which points are listed (none of SP1 for the municipality).
+    with sqlite3.connect(register_med_pasienter) as db:
+        db.execute("INSERT OR REPLACE INTO innstilling (navn, verdi) VALUES ('tjeneste', '\"kommune\"')")
+    begge_veier(register_med_pasienter, uke[:5])
+
+
 def test_registeret_i_db_valget_eller_i_miljoet_gir_samme_svar(
     register_med_pasienter: Path, tmp_path: Path
 ) -> None:
@@ -95,6 +127,8 @@ def test_registeret_i_db_valget_eller_i_miljoet_gir_samme_svar(
             ([DB_VALG, db, "vis", "1", "--json"], 0),
             ([f"{DB_VALG}={db}", "vis", "1", "--json"], 0),
             ([DB_VALG, str(tmp_path / "finnes-ikke.db"), "vis", "1", "--json"], 1),
+            ([DB_VALG, db, "forfaller", "--json"], 0),
+            ([DB_VALG, str(tmp_path / "finnes-ikke.db"), "forfaller", "--uke", "--json"], 1),
         ],
     )
     # The default register in the user's data folder, which this test's home does not hold.
@@ -131,6 +165,24 @@ def test_den_vanlige_formen_tas_av_snarveien_og_alt_annet_av_kommandolinjen() ->
         ["--db", "r.db", "--db", "s.db", "vis", "7", "--json"],
     ):
         assert snarvei.vis_json(andre) is None, andre
+    assert snarvei.forfaller_json(["forfaller", "--json"]) == snarvei.ForfallerJson(None, None, None)
+    assert snarvei.forfaller_json(["--db", "r.db", "forfaller", "--uke", "--json"]) == (
+        snarvei.ForfallerJson("r.db", "", None)
+    )
+    assert snarvei.forfaller_json(["forfaller", "--json", "--uke", "2027-W02", "--idag", "1.12.2026"]) == (
+        snarvei.ForfallerJson(None, "2027-W02", "1.12.2026")
+    )
+    for andre in (
+        ["forfaller", "--uke"],
+        ["forfaller", "--json", "--maned"],
+        ["forfaller", "--json", "--alle"],
+        ["forfaller", "--json", "--uke", "48", "--uke", "49"],
+        ["forfaller", "--json", "--uke=-3"],
+        ["forfaller", "--json", "ekstra"],
+        ["forfaller", "--json", "--dato", "2026-12-01"],
+        ["forfaller", "--json", "--uke", "48\u202e"],
+    ):
+        assert snarvei.forfaller_json(andre) is None, andre
 
 
 def test_snarveien_kjenner_bare_valg_som_kommandolinjen_har() -> None:
@@ -142,6 +194,10 @@ def test_snarveien_kjenner_bare_valg_som_kommandolinjen_har() -> None:
     assert DB_VALG in toppvalg
     assert {IDAG_VALG, JSON_VALG} <= visvalg
     assert len(argumenter) == 1 and argumenter[0].nargs == 1  # one REF
+    forfaller = gruppe.commands[snarvei.FORFALLER]
+    forfallervalg = {navn for param in forfaller.params for navn in getattr(param, "opts", ())}
+    assert {IDAG_VALG, JSON_VALG, UKE_VALG} <= forfallervalg
+    assert not [param for param in forfaller.params if param.param_type_name == "argument"]
 
 
 def test_snarveien_laster_ikke_kommandolinjen(register_med_pasienter: Path) -> None:
@@ -151,4 +207,7 @@ def test_snarveien_laster_ikke_kommandolinjen(register_med_pasienter: Path) -> N
     )
     kode, ut, feil = kjor_prosess(program, ["vis", "1", "--json"])
     assert kode == 0 and '"id": 1' in ut
+    assert feil == "[]"
+    kode, ut, feil = kjor_prosess(program, ["forfaller", "--uke", "--json", "--idag", "2026-11-23"])
+    assert kode == 0 and '"pasient_id":1' in ut
     assert feil == "[]"

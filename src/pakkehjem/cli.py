@@ -20,7 +20,7 @@ from . import forlop, norsk, utdata, utgang
 from .datoer import idag as dagens_dato
 from .datoer import norsk_dato, parse_dato
 from .feil import PakkehjemFeil, UgyldigInndata
-from .miljo import DB_VALG, IDAG_VALG, JSON_VALG, Miljo, forbered_prosess
+from .miljo import DB_VALG, IDAG_VALG, JSON_VALG, UKE_VALG, Miljo, forbered_prosess
 from .miljo import dato_valg as _dato
 from .miljo import tjeneste_valg as _tjeneste
 
@@ -221,8 +221,8 @@ def _valgfri_uke(args: list[str]) -> list[str]:
     """`--uke` with no value means the current week (click options always want a value)."""
     resultat = []
     for i, arg in enumerate(args):
-        if arg == "--uke" and (i + 1 == len(args) or args[i + 1].startswith("-")):
-            resultat.append("--uke=")
+        if arg == UKE_VALG and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            resultat.append(f"{UKE_VALG}=")
         else:
             resultat.append(arg)
     return resultat
@@ -925,7 +925,7 @@ def forfaller(
     ctx: typer.Context,
     uke: Annotated[
         str | None,
-        typer.Option("--uke", help="Uke: tom for denne uken, 48, eller 2027-W02.", show_default=False),
+        typer.Option(UKE_VALG, help="Uke: tom for denne uken, 48, eller 2027-W02.", show_default=False),
     ] = None,
     maned: Annotated[bool, typer.Option("--maned", help="Denne måneden.")] = False,
     fra: Annotated[str | None, typer.Option("--fra", help="Fra og med dato.")] = None,
@@ -965,15 +965,18 @@ def forfaller(
     ansvarlig = _ansvarlig(ansvarlig)
     if ansvarlig and alle:
         raise UgyldigInndata("Velg enten --ansvarlig eller --alle.")
-    register = _miljo(ctx).register()
-    ansvarlig = forlop.arbeidslistens_ansvarlig(ansvarlig, alle, register.innstillinger()["tjeneste"])
-    liste = register.punkter.forfaller_json(
-        periode,
-        idag,
-        kun_forfalte=forfalte,
-        koordinator=koordinator,
-        kommune=kommune,
-        ansvarlig=ansvarlig,
+    liste = (
+        _miljo(ctx)
+        .register()
+        .punkter.arbeidsliste_json(
+            periode,
+            idag,
+            kun_forfalte=forfalte,
+            koordinator=koordinator,
+            kommune=kommune,
+            ansvarlig=ansvarlig,
+            alle=alle,
+        )
     )
     if json_ut:
         utdata.skriv_json_rader(liste)

@@ -4,9 +4,9 @@ Loading Typer, click and rich costs more than starting Python itself, and the to
 is what a new user runs first. The help is therefore kept as text rendered from the real
 Typer app (`hjelpetekst.py`, made by `tests/lag_hjelpetekst.py`) for the few situations that
 decide how it looks: to a terminal or not, how wide, with or without colours. The plain
-`vis REF --json` goes to its fast path (`snarvei`); anything else, or any other arguments, goes
-to `cli.main`. `tests/test_hjelpetekst.py` renders the live help in every stored situation and
-fails when the text differs by one byte.
+`vis REF --json` and `forfaller --json` go to their fast path (`snarvei`); anything else, or
+any other arguments, goes to `cli.main`. `tests/test_hjelpetekst.py` renders the live help in
+every stored situation and fails when the text differs by one byte.
 
 This module imports only the standard library, and nothing at all before it knows it can answer.
 """
@@ -76,18 +76,18 @@ def ferdig_hjelp(args: list[str]) -> str | None:
 
 def main() -> None:
     """Console-script entry point: the stored help when it is the same, the plain `vis REF
-    --json` on its fast path (`snarvei`), else the command line."""
+    --json` and `forfaller --json` on their fast path (`snarvei`), else the command line."""
     tekst = ferdig_hjelp(sys.argv[1:])
     if tekst is not None:
         sys.stdout.write(tekst)
         sys.stdout.flush()
         return
-    if "vis" in sys.argv[1:]:
+    if "vis" in sys.argv[1:] or "forfaller" in sys.argv[1:]:
         from . import snarvei
 
-        valg = snarvei.vis_json(sys.argv[1:])
-        if valg is not None:
-            snarvei.kjor_vis_json(valg)
+        snarveien = snarvei.for_argumenter(sys.argv[1:])
+        if snarveien is not None:
+            snarveien()
             return
     from .cli import main as kommandolinjen
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 DB_VALG = "--db"
 IDAG_VALG = "--idag"
 JSON_VALG = "--json"
+UKE_VALG = "--uke"
 
 
 def forbered_prosess() -> None:

@@ -1,21 +1,26 @@
-"""`pakkehjem [--db FIL] vis REF --json [--idag DATO]` without loading the command line.
+"""The two calls scripts make most, without loading the command line:
+`pakkehjem [--db FIL] vis REF --json [--idag DATO]` and
+`pakkehjem [--db FIL] forfaller [--uke [UKE]] --json [--idag DATO]`.
 
-A script that reads one patient at a time pays the start-up on every call, and loading Typer
-and click costs more than the read itself. This plain form of the command is therefore run
-here, through the same code as `cli.vis` (the register from `miljo.Miljo`, the date from
-`miljo.dato_valg`, the ending from `utgang`). Anything else, including every form whose
-meaning the option parser decides (`--`, a value that starts with `-`, a repeated option, the
-old `--dato`, a control character to refuse), goes to the command line. `tests/test_snarvei.py`
-runs both on the same arguments and fails when stdout, stderr or the exit code differ.
+A script that reads one patient at a time, or the week's list, pays the start-up on every
+call, and loading Typer and click costs about as much as the read itself. These plain forms
+are therefore run here, through the same code as `cli.vis` and `cli.forfaller` (the register
+from `miljo.Miljo`, the date from `miljo.dato_valg`, the list from `Punkter.arbeidsliste_json`,
+the ending from `utgang`). Anything else, including every form whose meaning the option parser
+decides (`--`, a value that starts with `-`, a repeated option, the old `--dato`, a control
+character to refuse, any other option), goes to the command line. `tests/test_snarvei.py` runs
+both on the same arguments and fails when stdout, stderr, the exit code or the log differ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
-from .miljo import DB_VALG, IDAG_VALG, JSON_VALG
+from .miljo import DB_VALG, IDAG_VALG, JSON_VALG, UKE_VALG
 
 VIS = "vis"
+FORFALLER = "forfaller"
 
 
 class VisJson(NamedTuple):
@@ -23,6 +28,15 @@ class VisJson(NamedTuple):
 
     db: str | None
     ref: str
+    idag: str | None
+
+
+class ForfallerJson(NamedTuple):
+    """The arguments of the plain `forfaller [--uke [UKE]] --json`: `uke` is None without
+    `--uke`, and "" for `--uke` with no value (this week, as the command line reads it)."""
+
+    db: str | None
+    uke: str | None
     idag: str | None
 
 
@@ -51,8 +65,8 @@ def _vanlig(arg: str) -> bool:
     return not feil_i(arg, "")
 
 
-def vis_json(args: list[str]) -> VisJson | None:
-    """The arguments when `args` is the plain `vis REF --json`; None for anything else."""
+def _kommando(args: list[str], navn: str) -> tuple[str | None, int] | None:
+    """(`--db` value or None, index after the command) when `args` is `[--db FIL] navn ...`."""
     if not all(_vanlig(arg) for arg in args):
         return None
     db: str | None = None
@@ -62,9 +76,17 @@ def vis_json(args: list[str]) -> VisJson | None:
         if funnet is None:
             return None
         db, i = funnet
-    if i >= len(args) or args[i] != VIS:
+    if i >= len(args) or args[i] != navn:
         return None
-    i += 1
+    return db, i + 1
+
+
+def vis_json(args: list[str]) -> VisJson | None:
+    """The arguments when `args` is the plain `vis REF --json`; None for anything else."""
+    start = _kommando(args, VIS)
+    if start is None:
+        return None
+    db, i = start
     ref: str | None = None
     idag: str | None = None
     json_ut = False
@@ -84,6 +106,51 @@ def vis_json(args: list[str]) -> VisJson | None:
     if ref is None or not json_ut:
         return None
     return VisJson(db, ref, idag)
+
+
+def forfaller_json(args: list[str]) -> ForfallerJson | None:
+    """The arguments when `args` is the plain `forfaller [--uke [UKE]] --json`; None otherwise."""
+    start = _kommando(args, FORFALLER)
+    if start is None:
+        return None
+    db, i = start
+    uke: str | None = None
+    idag: str | None = None
+    json_ut = False
+    while i < len(args):
+        arg = args[i]
+        if arg == JSON_VALG and not json_ut:
+            json_ut, i = True, i + 1
+        elif arg.startswith(IDAG_VALG) and idag is None:
+            funnet = _verdi(args, i, IDAG_VALG)
+            if funnet is None:
+                return None
+            idag, i = funnet
+        elif arg == UKE_VALG and uke is None:
+            # As the command line reads it (cli._valgfri_uke): no value when the next
+            # argument is an option or there is none.
+            if i + 1 < len(args) and not args[i + 1].startswith("-"):
+                uke, i = args[i + 1], i + 2
+            else:
+                uke, i = "", i + 1
+        elif arg.startswith(UKE_VALG + "=") and uke is None:
+            uke, i = arg[len(UKE_VALG) + 1 :], i + 1
+            if uke.startswith("-"):
+                return None
+        else:
+            return None
+    if not json_ut:
+        return None
+    return ForfallerJson(db, uke, idag)
+
+
+def for_argumenter(args: list[str]) -> Callable[[], None] | None:
+    """The fast path for these arguments (run it to answer them), or None: the command line."""
+    if (vis := vis_json(args)) is not None:
+        return lambda: kjor_vis_json(vis)
+    if (forfaller := forfaller_json(args)) is not None:
+        return lambda: kjor_forfaller_json(forfaller)
+    return None
 
 
 def kjor_vis_json(valg: VisJson) -> None:
@@ -106,3 +173,26 @@ def kjor_vis_json(valg: VisJson) -> None:
 
     forbered_prosess()
     utgang.kjor(lambda: utgang.som_kommando(vis))
+
+
+def kjor_forfaller_json(valg: ForfallerJson) -> None:
+    """`forfaller --json` as `cli.forfaller` runs it: the same period, list, log rows and endings."""
+    from pathlib import Path
+
+    from . import forlop, utgang
+    from .miljo import Miljo, dato_valg, forbered_prosess
+
+    def forfaller() -> None:
+        miljo = Miljo(Path(valg.db) if valg.db is not None else None)
+        try:
+            idag = dato_valg(valg.idag, IDAG_VALG)
+            periode = forlop.arbeidsperiode(valg.uke, False, None, None, idag)
+            liste = miljo.register().punkter.arbeidsliste_json(periode, idag)
+            from .utdata import skriv_json_rader
+
+            skriv_json_rader(liste)
+        finally:
+            miljo.lukk()
+
+    forbered_prosess()
+    utgang.kjor(lambda: utgang.som_kommando(forfaller))

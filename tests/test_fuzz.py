@@ -531,6 +531,10 @@ TRENGER = {
     ("ny-pasient", "fnr"), ("ny-pasient", "navn"), ("ny-pasient", "diagnosedato"), ("samtykke", "til"),
     ("brev", "til"), ("residiv", "diagnosedato"), ("avsla", "spor_igjen"), ("innstillinger", "navn"),
     ("innstillinger", "verdi"), ("eksempeldata", "antall"),  # left out, --antall is 200 patients
+    # Left out, the booklet is a PDF of many pages (seconds of WeasyPrint per example, and the same
+    # input checks and file writing as txt); --format itself is still fuzzed, and the PDF is
+    # test_hefte's.
+    ("hefte", "format_"),
 }  # fmt: skip
 
 

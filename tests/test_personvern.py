@@ -1112,11 +1112,17 @@ def sjekk_kilde(kilde: str, modul: str) -> list[str]:
     """What the static privacy check finds in one module's source: `modul:line: rule: what`."""
     tre = ast.parse(kilde)
     funn: list[str] = []
-    funksjon: dict[int, str] = {}  # id(node) -> the name of the function it is in
-    for node in ast.walk(tre):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for barn in ast.walk(node):
-                funksjon[id(barn)] = node.name  # inner functions are walked later and win
+    funksjon: dict[int, str] = {}  # id(node) -> the name of the (innermost) function it is in
+
+    def merk(node: ast.AST, navn: str | None) -> None:
+        # One pass down the tree: each node once, named for the nearest function around it.
+        for barn in ast.iter_child_nodes(node):
+            eget = barn.name if isinstance(barn, ast.FunctionDef | ast.AsyncFunctionDef) else navn
+            if eget is not None:
+                funksjon[id(barn)] = eget
+            merk(barn, eget)
+
+    merk(tre, None)
 
     def legg_til(node: ast.AST, regel: str, hva: str) -> None:
         funn.append(f"{modul}:{getattr(node, 'lineno', 0)}: {regel}: {hva}")
@@ -1132,25 +1138,27 @@ def sjekk_kilde(kilde: str, modul: str) -> list[str]:
                 legg_til(node, "print imported", getattr(node, "module", "") or "")
         elif isinstance(node, ast.Call):
             f = node.func
-            tekst = ast.unparse(f)
             if isinstance(f, ast.Name) and f.id in ("print", "input"):
                 if modul not in (PRINT_TILLATT if f.id == "print" else UTSKRIFT_TILLATT):
                     legg_til(node, f"{f.id}() outside the display modules", ast.unparse(node)[:60])
             elif isinstance(f, ast.Attribute) and f.attr in FORBUDTE_KALL:
-                legg_til(node, "traceback printed", tekst)
+                legg_til(node, "traceback printed", ast.unparse(f))
             elif (
                 modul not in UTSKRIFT_TILLATT
                 and (modul, funksjon.get(id(node))) not in UTSKRIFT_I_FUNKSJON
                 and isinstance(f, ast.Attribute)
+                # The call's text only where it decides (sys.stdout.write), not for every call.
                 and (
                     f.attr in UTSKRIFTSKALL
                     or (
                         f.attr in ("write", "writelines")
-                        and tekst.startswith(("sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"))
+                        and ast.unparse(f).startswith(
+                            ("sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__")
+                        )
                     )
                 )
             ):
-                legg_til(node, "terminal output outside the fronts", tekst)
+                legg_til(node, "terminal output outside the fronts", ast.unparse(f))
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             deler = [*node.exc.args, *(k.value for k in node.exc.keywords)]
             for del_ in deler:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 TESTGUIDE = """\
 id: testguide
@@ -122,3 +123,18 @@ class Linjeleser:
             raise EOFError
         linje = linje.rstrip("\n")
         return standard if linje == "" and standard else linje
+
+
+def til_slutten(prosess: Any) -> None:
+    """Wait until a program in a pseudo-terminal (a `pexpect.spawn`) has ended, and reap it:
+    `prosess.exitstatus` or `prosess.signalstatus` says how.
+
+    Once the end of output is read, ptyprocess reaps the child with a waitpid that blocks until
+    it has exited, so its fixed pause before that (`delayafterclose`, 0.1 s on every close) only
+    waits for nothing. A child still running is closed by the caller as before, with the pause.
+    """
+    import pexpect
+
+    prosess.expect(pexpect.EOF)
+    prosess.ptyproc.delayafterclose = 0
+    prosess.close()

@@ -22,6 +22,7 @@ from hjelp import IDAG, json_ut, melding
 from pakkehjem import cli
 from pakkehjem import fnr as fnr_regler
 from pakkehjem.cli import app
+from samtalehjelp import til_slutten
 
 VIS_NOKLER = {
     "id",
@@ -739,6 +740,7 @@ def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
         timeout=30,
         dimensions=(40, 120),
     )
+    terminal.delaybeforesend = None  # each line waits for its question anyway
     terminal.expect("Diagnosedato")
     terminal.sendline("")  # an empty answer is asked again
     terminal.expect("Diagnosedato")
@@ -751,8 +753,7 @@ def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
     terminal.expect("Hvilken tjeneste")
     terminal.sendline("kommune")
     terminal.expect("pasient nr. 1")
-    terminal.expect(pexpect.EOF)
-    terminal.close()
+    til_slutten(terminal)
     assert terminal.exitstatus == 0
     data = json_ut(kjor("vis", "1", "--json", "--dato", IDAG))
     assert data["forlop"][0]["diagnosedato"] == "2026-11-02"

@@ -43,7 +43,7 @@ import pexpect
 import pytest
 
 from hjelp import bench_modul, json_ut
-from samtalehjelp import skriv_guide
+from samtalehjelp import skriv_guide, til_slutten
 
 
 def _krasj() -> ModuleType:
@@ -157,8 +157,7 @@ def drep(p: pexpect.spawn) -> None:
 
 def dod(p: pexpect.spawn) -> None:
     """The child is gone, and it was SIGKILL that ended it."""
-    p.expect(pexpect.EOF)
-    p.close()
+    til_slutten(p)
     assert p.signalstatus == signal.SIGKILL, (p.exitstatus, p.signalstatus)
 
 
@@ -220,8 +219,7 @@ def fortsett_og_fullfor(samtale: Callable, kjor: Callable, db: Path, pasient: in
     p.expect_exact("[J/n]")
     p.sendline("")
     p.expect_exact("Samtalen er fullført. SP1 er gjennomført.")
-    p.expect(pexpect.EOF)
-    p.close()
+    til_slutten(p)
     assert p.exitstatus == 0
 
     data = json_ut(kjor("vis", pasient, "--json"))

@@ -29,6 +29,7 @@ import pytest
 
 from brevdata import FULL, PASIENT, hold_samtale, lag_pasient, sett_avsender
 from hjelp import json_ut, melding
+from samtalehjelp import til_slutten
 
 pytest.importorskip("sqlcipher3", reason="the kryptering extra is not installed")
 
@@ -488,20 +489,21 @@ def test_et_ukryptert_register_laster_ikke_sqlcipher3(kjor: Callable, kryptert_r
 
 
 def terminal(db: Path, *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
+    prosess = pexpect.spawn(
         sys.executable,
         ["-m", "pakkehjem", "--db", str(db), *args],
         env={**miljo_for(db), "TERM": "xterm"},
         encoding="utf-8",
         timeout=30,
     )
+    # getpass turns the echo off before it writes its prompt, and each key waits for the prompt.
+    prosess.delaybeforesend = None
+    return prosess
 
 
 def slutt(prosess: pexpect.spawn) -> tuple[int, str]:
-    prosess.expect(pexpect.EOF)
-    tekst = prosess.before or ""
-    prosess.close()
-    return prosess.exitstatus, tekst
+    til_slutten(prosess)
+    return prosess.exitstatus, prosess.before or ""
 
 
 def test_nokkelen_skrives_skjult_i_terminalen_to_ganger_for_et_nytt_register(tmp_path: Path) -> None:

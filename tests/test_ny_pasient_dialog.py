@@ -19,6 +19,7 @@ from hjelp import json_ut, melding
 from pakkehjem.feil import UgyldigInndata
 from pakkehjem.register import Register
 from pakkehjem.registrering import FELTER, Kontroll, be_om_feltene
+from samtalehjelp import til_slutten
 
 IDAG = date(2026, 11, 23)
 
@@ -222,6 +223,7 @@ def test_the_whole_dialogue_in_a_real_terminal(testregister, syntetisk_fnr, kjor
         dimensions=(40, 120),
         timeout=15,
     )
+    prosess.delaybeforesend = None  # each line waits for its question anyway
     try:
         prosess.expect_exact("Fødselsnummer (11 siffer): ")
         prosess.sendline("12345678901")
@@ -244,7 +246,7 @@ def test_the_whole_dialogue_in_a_real_terminal(testregister, syntetisk_fnr, kjor
         prosess.expect_exact("Hvilken tjeneste")
         prosess.sendline("kommune")
         prosess.expect_exact("Registrert som pasient nr. 1.")
-        prosess.expect(pexpect.EOF)
+        til_slutten(prosess)
     finally:
         prosess.close(force=True)
     assert prosess.exitstatus == 0

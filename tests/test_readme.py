@@ -25,6 +25,8 @@ from pathlib import Path
 import pexpect
 import time_machine
 
+from samtalehjelp import til_slutten
+
 ROT = Path(__file__).resolve().parent.parent
 README = ROT / "README.md"
 # The day the examples run on: a Monday in week 48, like the other CLI tests.
@@ -154,7 +156,7 @@ def _kjor_i_terminal(eksempel: Eksempel, mappe: Path, miljo: dict[str, str]) -> 
         # Something is asked (a question, or whether to resume), then the coordinator stops.
         prosess.expect([r"\?\s*$", r": $", r"\) $", r"> "])
         prosess.sendintr()
-        prosess.expect(pexpect.EOF)
+        til_slutten(prosess)
     finally:
         prosess.close(force=True)
     utdata = prosess.before or ""

@@ -27,7 +27,7 @@ import pexpect
 import pytest
 
 from hjelp import json_ut
-from samtalehjelp import TESTGUIDE, skriv_guide
+from samtalehjelp import TESTGUIDE, skriv_guide, til_slutten
 
 IDAG = date.today()
 # Keys as a terminal sends them.
@@ -104,8 +104,7 @@ def vent_paa(vilkar: Callable[[], bool], tid: float = 10.0) -> None:
 
 def avslutt(prosess: pexpect.spawn) -> int:
     """Wait for the process to end; its exit status."""
-    prosess.expect(pexpect.EOF)
-    prosess.close()
+    til_slutten(prosess)
     return prosess.exitstatus
 
 
@@ -234,8 +233,7 @@ def test_en_prosess_som_doede_uten_aa_rydde_holder_ikke_samtalen_laast(
     svar(p, "Hvordan holdes samtalen?", "kontor")
     p.expect_exact("Hvem er til stede?")
     p.kill(signal.SIGKILL)  # no chance to release the lock
-    p.expect(pexpect.EOF)
-    p.close()
+    til_slutten(p)
 
     p = samtale(pasient)
     svar(p, "Fortsette der dere slapp?", "")
@@ -318,12 +316,10 @@ def test_halvskrevet_tekst_overlever_avbrudd_og_tilbys_neste_gang(
         # No handler runs: the draft is what the editor kept a moment after typing.
         vent_paa(lambda: utkast(db_sti) == [("tolk_navn", "Ali Has")])
         p.kill(signal.SIGKILL)
-        p.expect(pexpect.EOF)
-        p.close()
+        til_slutten(p)
     else:
         p.kill(getattr(signal, avbrudd))
-        p.expect(pexpect.EOF)
-        p.close()
+        til_slutten(p)
         assert p.exitstatus == 130
     assert utkast(db_sti) == [("tolk_navn", "Ali Has")]
     assert vis(kjor, pasient)["samtaler"][0]["svar"] == {"form": "kontor", "tilstede": ["pasient", "tolk"]}
@@ -539,7 +535,7 @@ def test_verktoylinjen_staar_nederst_paa_skjermen_og_foelger_spoersmaalet(
             "Skriv et tall fra 0 til 10 · Enter lagrer · meny · tilbake · hopp over · ferdig · pause · ?",
         ]
         t.skriv("pause")
-        t.prosess.expect(pexpect.EOF)
+        til_slutten(t.prosess)
     finally:
         t.prosess.close(force=True)
     assert t.prosess.exitstatus == 0

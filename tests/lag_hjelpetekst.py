@@ -18,13 +18,12 @@ import os
 import pty
 import struct
 import subprocess
-import sys
 import termios
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pakkehjem.inngang import ANNEN_UTSKRIFT
+from varm_prosess import VarmProsess
 
 # The situations kept: the widths of common terminals, each piped and on a terminal in colour and
 # without (NO_COLOR). Other widths get the live help.
@@ -90,17 +89,27 @@ def kjor(
             os.close(under)
 
 
-def levende_hjelp(terminal: bool, bredde: int, farger: bool, args: Sequence[str] = ("--help",)) -> str:
-    """The help as the command line (cli.main) prints it in this situation."""
-    ut, feil, kode = kjor([sys.executable, *LEVENDE], args, terminal, bredde, miljo(terminal, bredde, farger))
-    assert kode == 0 and not feil, (kode, feil)
-    return ut.decode("utf-8")
-
-
 def alle_levende() -> dict[tuple[bool, int, bool], str]:
-    """The live help in every stored situation (two at a time: each is a program of its own)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(SITUASJONER, pool.map(lambda s: levende_hjelp(*s), SITUASJONER), strict=True))
+    """The live help in every stored situation, each drawn by `LEVENDE` in a process of its own.
+
+    The processes are forked from one warm Python that has loaded the command line and Typer's
+    help drawing (tests/varm_prosess.py), so twelve situations cost one Python start-up. Each
+    child gets the situation's environment, and its pseudo-terminal or pipe, before anything
+    draws: rich and Typer read the width, NO_COLOR and TERM when they draw; what they read at
+    import (TERMINAL_WIDTH, FORCE_COLOR and the rest of ANNEN_UTSKRIFT) is in no situation.
+    """
+    with VarmProsess(miljo(False, 80, False), last=("pakkehjem.cli", "typer.rich_utils")) as varm:
+        tekster = {}
+        for terminal, bredde, farger in SITUASJONER:
+            kode, ut, feil = varm.kjor(
+                ["--help"],
+                kode=LEVENDE[1],
+                miljo=miljo(terminal, bredde, farger),
+                terminal=bredde if terminal else None,
+            )
+            assert kode == 0 and not feil, (kode, feil)
+            tekster[terminal, bredde, farger] = ut.decode("utf-8")
+    return tekster
 
 
 def main() -> None:

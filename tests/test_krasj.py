@@ -18,7 +18,9 @@ Two ways to kill:
   helpers this test shares), which puts an sqlite3
   trace callback on every connection and sends SIGKILL to its own process when the chosen
   statement is about to run, e.g. at the COMMIT of the transaction that stores answer 7. That
-  hits the middle of a transaction every time, which a timer rarely does.
+  hits the middle of a transaction every time, which a timer rarely does. Outside a terminal
+  that child is forked from a Python that has loaded the command line (tests/varm_prosess.py);
+  in a terminal it is a program started by pexpect.
 
 PAKKEHJEM_KRASJ_ALLE=1 runs more kill moments on more rows (a minute or two). `bench/krasj.py`
 kills at random moments as many times as asked and prints how many kills were survived.
@@ -44,6 +46,7 @@ import pytest
 
 from hjelp import bench_modul, json_ut
 from samtalehjelp import skriv_guide, til_slutten
+from varm_prosess import VarmProsess
 
 
 def _krasj() -> ModuleType:
@@ -161,10 +164,28 @@ def dod(p: pexpect.spawn) -> None:
     assert p.signalstatus == signal.SIGKILL, (p.exitstatus, p.signalstatus)
 
 
-def drept_innenfra(mappe: Path, db: Path, args: list[str], ved: str, tid: float = 60) -> None:
-    """`pakkehjem --db DB ARGS` through STARTER: SIGKILL ended it, at the statement `ved`."""
-    barn = krasj.kjor_innenfra(mappe, db, args, ved, tid)
-    assert barn.returncode == -signal.SIGKILL, barn.stderr.decode()
+DreptInnenfra = Callable[[Path, Path, list[str], str], None]
+
+
+@pytest.fixture(scope="module")
+def drept_innenfra() -> Iterator[DreptInnenfra]:
+    """`drept_innenfra(mappe, db, args, ved)`: `pakkehjem --db DB ARGS` through STARTER, and
+    SIGKILL ended it, at the statement `ved`.
+
+    Each run is a process of its own, forked from one Python that has loaded the command line
+    (tests/varm_prosess.py) instead of a Python started for it: STARTER puts its trace on
+    sqlite3.connect in the child before the command opens the register (the register module
+    looks the function up when it connects), and the SIGKILL ends the child as it would end a
+    started program, in the middle of its transaction, with nothing tidied up."""
+    with VarmProsess(dict(os.environ), last=("pakkehjem.cli",)) as varm:
+
+        def drept(mappe: Path, db: Path, args: list[str], ved: str) -> None:
+            kode, _, feil = varm.kjor(
+                ["--db", str(db), *args], kode=krasj.STARTER, miljo=miljo(mappe, db, ved), cwd=Path.cwd()
+            )
+            assert kode == -signal.SIGKILL, feil.decode()
+
+        yield drept
 
 
 def sjekk_ok(kjor: Callable, *db: str) -> None:
@@ -298,7 +319,7 @@ if ALLE:
 
 @pytest.mark.parametrize("ved", SVARFIL_DRAP)
 def test_drept_midt_i_samtale_med_svarfil_lagrer_ingenting_og_kan_kjores_igjen(
-    kjor: Callable, db_sti: Path, pasient: int, tmp_path: Path, ved: str
+    kjor: Callable, db_sti: Path, pasient: int, tmp_path: Path, ved: str, drept_innenfra: DreptInnenfra
 ) -> None:
     fil = skriv_svarfil(tmp_path)
     drept_innenfra(tmp_path, db_sti, ["samtale", str(pasient), "--svar", str(fil)], ved)
@@ -372,13 +393,21 @@ def grunnlag(tmp_path_factory: pytest.TempPathFactory) -> Grunnlag:
 
 
 def drep_underveis(
-    g: Grunnlag, hva: str, db: Path, mappe: Path, *, ved: str | None = None, wal: int = 0, andel: float = 0.0
+    g: Grunnlag,
+    hva: str,
+    db: Path,
+    mappe: Path,
+    drept_innenfra: DreptInnenfra,
+    *,
+    ved: str | None = None,
+    wal: int = 0,
+    andel: float = 0.0,
 ) -> bool:
     """Run the command on `db` and kill it: at a statement (`ved`, from inside), once the -wal file
     is larger than `wal` bytes, or after `andel` of a complete run's time. True if it was killed
     (False: it finished first, which only a timed kill may do)."""
     if ved:
-        drept_innenfra(mappe, db, g.args(hva), ved, 300)
+        drept_innenfra(mappe, db, g.args(hva), ved)
         return True
     sekunder = andel * g.tid[hva] if andel else 120
     kode = krasj.drep_etter(krasj.kommando(db, g.args(hva), None), miljo(mappe, db), sekunder, wal, db, 0.002)
@@ -436,9 +465,10 @@ def test_drept_midt_i_en_stor_endring_gir_alt_eller_ingenting_og_et_helt_registe
     maate: dict[str, Any],
     utfall: str | None,
     wal_skrevet: bool,
+    drept_innenfra: DreptInnenfra,
 ) -> None:
     db = kopi(grunnlag.db, tmp_path / "register.db")
-    drept = drep_underveis(grunnlag, hva, db, tmp_path, **maate)
+    drept = drep_underveis(grunnlag, hva, db, tmp_path, drept_innenfra, **maate)
     if "wal" in maate or "ved" in maate:
         assert drept, "the run finished before the kill"
     if wal_skrevet:
@@ -461,7 +491,12 @@ KOPI_DRAP = (
 
 @pytest.mark.parametrize("ved", KOPI_DRAP)
 def test_drept_sikkerhetskopi_etterlater_ingen_fil_under_kopiens_navn_og_kan_tas_igjen(
-    kjor: Callable, ny_pasient: Callable, db_sti: Path, tmp_path: Path, ved: str
+    kjor: Callable,
+    ny_pasient: Callable,
+    db_sti: Path,
+    tmp_path: Path,
+    ved: str,
+    drept_innenfra: DreptInnenfra,
 ) -> None:
     ny_pasient()
     mappe = tmp_path / "kopier"

@@ -556,3 +556,21 @@ def test_sqlite_utils_lastes_bare_naar_en_migrering_kjorer(db_sti: Path, tmp_pat
 
     assert lastet(db_sti) == "True"  # a new register: every migration runs
     assert lastet(db_sti) == "False"  # the same register, up to date
+
+
+def test_sp3_holdt_foer_et_senere_holdt_sp1_avslutter_forlopet_paa_den_siste_holdte_dagen(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    # Entered out of order with --bekreft: SP1 held 1 February, then SP3 held 31 January. The
+    # episode ended on 31 January, before a conversation it holds (datoregler.slutt refuses
+    # that for every other ending); it ends on the last day a conversation was held.
+    from pakkehjem import datoregler
+
+    pid = pasient(diagnosedato=date(2025, 1, 10))
+    register.punkter.holdt(str(pid), 1, date(2026, 2, 1), "Sykehuset", idag=IDAG, bekreft=True)
+    register.punkter.holdt(str(pid), 3, date(2026, 1, 31), "Kommunen", idag=IDAG, bekreft=True)
+    (forlop_,) = register.punkter.forlop_rader(pid)
+    assert (forlop_.status, forlop_.avsluttet_dato) == ("avsluttet", date(2026, 2, 1))
+    punkter = register.punkter.punkter_i(forlop_, pid)
+    siste = register.punkter.siste_holdt(forlop_, punkter)
+    assert datoregler.slutt(date(2026, 2, 1), forlop_.diagnosedato, siste, IDAG) is None

@@ -999,8 +999,12 @@ class Punkter(Gruppe):
         f = Forlopsrad(rad[0], rad[1], fra_iso(rad[2]), rad[3], rad[4], fra_iso(rad[5]), rad[6])
         if f.status != "aktiv":
             return False
-        self._avslutt_forlop(punkt.pasient_id, f, livslop.FULLFORT, dato)
-        self._avslutt_pasient_om_ferdig(punkt.pasient_id, dato)
+        # SP3 entered (with --bekreft) on an earlier day than a point held before it: the
+        # episode ends on the last day a conversation was held, never before one (the rule
+        # `datoregler.slutt` holds every other ending to).
+        slutt = max(dato, self.siste_holdt(f, self.punkter_i(f, punkt.pasient_id)) or dato)
+        self._avslutt_forlop(punkt.pasient_id, f, livslop.FULLFORT, slutt)
+        self._avslutt_pasient_om_ferdig(punkt.pasient_id, slutt)
         return True
 
     def residiv(

@@ -81,13 +81,16 @@ def _kommando(args: list[str], navn: str) -> tuple[str | None, int] | None:
     return db, i + 1
 
 
-def vis_json(args: list[str]) -> VisJson | None:
-    """The arguments when `args` is the plain `vis REF --json`; None for anything else."""
-    start = _kommando(args, VIS)
+def _enkel_form(
+    args: list[str], navn: str, eget: Callable[[list[str], int], int | None]
+) -> tuple[str | None, str | None] | None:
+    """(`--db`, `--idag`) when `args` is `[--db FIL] navn ... --json [--idag DATO]` and every
+    other argument is one `eget` reads (it returns the index after it, or None when it is not
+    its own); None for anything else."""
+    start = _kommando(args, navn)
     if start is None:
         return None
     db, i = start
-    ref: str | None = None
     idag: str | None = None
     json_ut = False
     while i < len(args):
@@ -99,49 +102,55 @@ def vis_json(args: list[str]) -> VisJson | None:
             if funnet is None:
                 return None
             idag, i = funnet
-        elif not arg.startswith("-") and ref is None:
-            ref, i = arg, i + 1
         else:
+            neste = eget(args, i)
+            if neste is None:
+                return None
+            i = neste
+    return (db, idag) if json_ut else None
+
+
+def vis_json(args: list[str]) -> VisJson | None:
+    """The arguments when `args` is the plain `vis REF --json`; None for anything else."""
+    ref: list[str] = []
+
+    def referansen(args: list[str], i: int) -> int | None:
+        if args[i].startswith("-") or ref:
             return None
-    if ref is None or not json_ut:
+        ref.append(args[i])
+        return i + 1
+
+    felles = _enkel_form(args, VIS, referansen)
+    if felles is None or not ref:
         return None
-    return VisJson(db, ref, idag)
+    return VisJson(felles[0], ref[0], felles[1])
 
 
 def forfaller_json(args: list[str]) -> ForfallerJson | None:
     """The arguments when `args` is the plain `forfaller [--uke [UKE]] --json`; None otherwise."""
-    start = _kommando(args, FORFALLER)
-    if start is None:
-        return None
-    db, i = start
-    uke: str | None = None
-    idag: str | None = None
-    json_ut = False
-    while i < len(args):
+    uke: list[str] = []
+
+    def uken(args: list[str], i: int) -> int | None:
         arg = args[i]
-        if arg == JSON_VALG and not json_ut:
-            json_ut, i = True, i + 1
-        elif arg.startswith(IDAG_VALG) and idag is None:
-            funnet = _verdi(args, i, IDAG_VALG)
-            if funnet is None:
-                return None
-            idag, i = funnet
-        elif arg == UKE_VALG and uke is None:
+        if uke:
+            return None
+        if arg == UKE_VALG:
             # As the command line reads it (cli._valgfri_uke): no value when the next
             # argument is an option or there is none.
             if i + 1 < len(args) and not args[i + 1].startswith("-"):
-                uke, i = args[i + 1], i + 2
-            else:
-                uke, i = "", i + 1
-        elif arg.startswith(UKE_VALG + "=") and uke is None:
-            uke, i = arg[len(UKE_VALG) + 1 :], i + 1
-            if uke.startswith("-"):
-                return None
-        else:
-            return None
-    if not json_ut:
+                uke.append(args[i + 1])
+                return i + 2
+            uke.append("")
+            return i + 1
+        if arg.startswith(UKE_VALG + "=") and not arg[len(UKE_VALG) + 1 :].startswith("-"):
+            uke.append(arg[len(UKE_VALG) + 1 :])
+            return i + 1
         return None
-    return ForfallerJson(db, uke, idag)
+
+    felles = _enkel_form(args, FORFALLER, uken)
+    if felles is None:
+        return None
+    return ForfallerJson(felles[0], uke[0] if uke else None, felles[1])
 
 
 def for_argumenter(args: list[str]) -> Callable[[], None] | None:

@@ -683,23 +683,15 @@ class Punkter(Gruppe):
         periode: forlop.Periode,
         idag: date,
         *,
-        kun_forfalte: bool = False,
-        koordinator: str | None = None,
-        kommune: str | None = None,
         ansvarlig: str | None = None,
         alle: bool = False,
+        **filtre: Any,
     ) -> list[str]:
-        """`forfaller_json` for the points the register's service is responsible for (the
-        setting `tjeneste`), unless `ansvarlig` names one or `alle` asks for every point."""
+        """`forfaller_json` (with its other filters) for the points the register's service is
+        responsible for (the setting `tjeneste`), unless `ansvarlig` names one or `alle` asks
+        for every point."""
         valgt = forlop.arbeidslistens_ansvarlig(ansvarlig, alle, self.reg.innstillinger()["tjeneste"])
-        return self.forfaller_json(
-            periode,
-            idag,
-            kun_forfalte=kun_forfalte,
-            koordinator=koordinator,
-            kommune=kommune,
-            ansvarlig=valgt,
-        )
+        return self.forfaller_json(periode, idag, ansvarlig=valgt, **filtre)
 
     def forfaller_json(
         self,

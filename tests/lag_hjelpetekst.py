@@ -13,17 +13,13 @@ the program's own bytes.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import struct
 import subprocess
-import termios
 from collections.abc import Sequence
 from pathlib import Path
 
 from pakkehjem.inngang import ANNEN_UTSKRIFT
-from varm_prosess import VarmProsess
+from varm_prosess import VarmProsess, les_terminalen, ny_terminal
 
 # The situations kept: the widths of common terminals, each piped and on a terminal in colour and
 # without (NO_COLOR). Other widths get the live help.
@@ -61,28 +57,16 @@ def kjor(
             [*program, *args], capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=120
         )
         return ferdig.stdout, ferdig.stderr, ferdig.returncode
-    hoved, under = pty.openpty()
+    hoved, under = ny_terminal(bredde)
     try:
-        fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", 40, bredde, 0, 0))
-        attr = termios.tcgetattr(under)
-        attr[1] &= ~termios.OPOST  # the program's bytes as written, no "\r\n"
-        termios.tcsetattr(under, termios.TCSANOW, attr)
         prosess = subprocess.Popen(
             [*program, *args], stdin=under, stdout=under, stderr=subprocess.PIPE, env=env
         )
         os.close(under)
         under = -1
-        biter = []
-        while True:
-            try:
-                bit = os.read(hoved, 65536)
-            except OSError:  # EIO: the program has closed the terminal
-                break
-            if not bit:
-                break
-            biter.append(bit)
+        ut = les_terminalen(hoved)
         feil = prosess.stderr.read() if prosess.stderr else b""
-        return b"".join(biter), feil, prosess.wait(timeout=120)
+        return ut, feil, prosess.wait(timeout=120)
     finally:
         os.close(hoved)
         if under >= 0:

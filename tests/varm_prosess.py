@@ -39,6 +39,34 @@ from typing import Any
 # Seconds a child may run, as subprocess.run's timeout in the tests it replaces.
 TIDSGRENSE = 120
 
+# --- a pseudo-terminal, for the children here and for tests/lag_hjelpetekst.py ----------------
+
+
+def ny_terminal(bredde: int) -> tuple[int, int]:
+    """A pseudo-terminal `bredde` columns wide that passes the program's bytes as written (no
+    "\r\n"): (the reading side, the program's side)."""
+    hoved, under = pty.openpty()
+    fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", 40, bredde, 0, 0))
+    attr = termios.tcgetattr(under)
+    attr[1] &= ~termios.OPOST
+    termios.tcsetattr(under, termios.TCSANOW, attr)
+    return hoved, under
+
+
+def les_terminalen(hoved: int) -> bytes:
+    """Everything the program writes to the terminal, until it closes its side."""
+    biter = []
+    while True:
+        try:
+            bit = os.read(hoved, 65536)
+        except OSError:  # EIO: the program has closed the terminal
+            break
+        if not bit:
+            break
+        biter.append(bit)
+    return b"".join(biter)
+
+
 # --- the warm process's side ---------------------------------------------------------------------
 
 
@@ -98,11 +126,7 @@ def _kjor_en(foresporsel: dict[str, Any]) -> dict[str, Any]:
     bredde = foresporsel.get("terminal")
     with tempfile.TemporaryFile() as ut, tempfile.TemporaryFile() as feil:
         if bredde:
-            hoved, under = pty.openpty()
-            fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", 40, bredde, 0, 0))
-            attr = termios.tcgetattr(under)
-            attr[1] &= ~termios.OPOST  # the program's bytes as written, no "\r\n"
-            termios.tcsetattr(under, termios.TCSANOW, attr)
+            hoved, under = ny_terminal(bredde)
             inn = utfd = under
         else:
             hoved = -1
@@ -114,14 +138,7 @@ def _kjor_en(foresporsel: dict[str, Any]) -> dict[str, Any]:
         os.close(inn)
         biter = []
         if hoved >= 0:
-            while True:
-                try:
-                    bit = os.read(hoved, 65536)
-                except OSError:  # EIO: the child has closed the terminal
-                    break
-                if not bit:
-                    break
-                biter.append(bit)
+            biter.append(les_terminalen(hoved))
             os.close(hoved)
         _, status = os.waitpid(pid, 0)
         if hoved < 0:

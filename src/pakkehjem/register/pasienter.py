@@ -35,14 +35,13 @@ class Pasienter(Gruppe):
         """The local number for a reference: the local number itself or the fødselsnummer."""
         tekst = ref.strip()
         if fnr_regler.ser_ut_som_fnr(tekst):
-            rad = self.db.execute(
-                "SELECT id FROM pasient WHERE fnr = ?", (fnr_regler.normaliser(tekst),)
-            ).fetchone()
+            fnr = fnr_regler.normaliser(tekst)
+            rad = self.db.execute("SELECT id FROM pasient WHERE fnr = ?", (fnr,)).fetchone()
             if rad is None:
                 # A number whose check digits do not add up is a typing error (exit 2, cli.md),
                 # not a patient missing from the register. Looked up first: a number stored by
                 # an older version stays reachable as it is.
-                if not fnr_regler.kontrollsifre_gyldige(fnr_regler.normaliser(tekst)):
+                if not fnr_regler.kontrollsifre_gyldige(fnr):
                     raise UgyldigInndata(
                         "Fødselsnummeret er ikke gyldig: kontrollsifrene stemmer ikke. "
                         "Sjekk at alle 11 sifrene er skrevet riktig."

@@ -253,6 +253,17 @@ def _egen_topp_mb() -> float:
     return _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF))
 
 
+def _gulvets_rader(ut: Path) -> str:
+    """The floor's answer counted: one line a row, or, where the rows are JSON objects SQLite
+    joined into one line (the work list), the objects."""
+    data = ut.read_bytes()
+    objekter = data.count(b'{"pasient_id":')
+    if objekter:
+        return f"{objekter} objekter"
+    linjer = data.count(b"\n")
+    return f"{linjer} linjer"
+
+
 def mal(maling: Maling, runder: int, oppvarming: int, mappe: Path, miljo: dict[str, str]) -> None:
     """Warm up (untimed), then time `runder` runs; a failing run ends the measure."""
     for i in range(oppvarming):
@@ -267,14 +278,12 @@ def mal(maling: Maling, runder: int, oppvarming: int, mappe: Path, miljo: dict[s
                 maling.merknad = _beskriv_svar(ut)
             ut.unlink(missing_ok=True)
     if maling.gulv is not None:
-        # The floor's warm-up keeps its output: its row count (one line a row) is printed next
-        # to pakkehjem's, so a floor query that no longer reads the same rows shows.
+        # The floor's warm-up keeps its output: its row count is printed next to pakkehjem's,
+        # so a floor query that no longer reads the same rows shows.
         ut = mappe / "gulv.out"
         kjor_en(maling.gulv, miljo, ut, program=Path("/bin/sh"))
-        with open(ut, "rb") as fil:
-            linjer = sum(1 for _ in fil)
+        maling.merknad = ", ".join(filter(None, [maling.merknad, f"gulvet: {_gulvets_rader(ut)}"]))
         ut.unlink(missing_ok=True)
-        maling.merknad = ", ".join(filter(None, [maling.merknad, f"gulvet: {linjer} linjer"]))
     for _ in range(runder):
         kjoring = kjor_en(maling.argumenter, miljo, program=maling.program, terminal=maling.terminal)
         if kjoring.kode != 0:
@@ -504,22 +513,28 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
                    WHEN 'sykehus' THEN 'spesialisthelsetjenesten' END
             FROM innstilling WHERE navn = 'tjeneste'), 1)"""
     # Read as pakkehjem reads it (GULV_KART_SKRIPT: through a memory map), in the index's
-    # order, the start of the due range first; pakkehjem then moves the overdue rows first.
+    # order, the start of the due range first, and joined as pakkehjem has SQLite join it: the
+    # overdue objects, the others, and the listed patients' ids (for the access log).
     forfaller = f"""
-        SELECT s.forfall_til < {i}, p.id, json_object(
-            'pasient_id', p.id, 'navn', p.navn, 'fnr', substr(p.fnr, 1, 6) || '*****',
-            'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
-            'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
-            'vindu_til', s.vindu_til, 'status', s.status, 'dato', s.dato,
-            'klokkeslett', s.klokkeslett, 'sted', s.sted, 'tilstand', {tilstand})
-        FROM samhandlingspunkt s
-        JOIN forlop f ON f.id = s.forlop_id
-        JOIN pasient p ON p.id = f.pasient_id
-        WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'
-          AND s.forfall_fra <= {grense}
-          AND (s.forfall_til < {i} OR (s.forfall_til >= {fra} AND s.forfall_fra <= {til}))
-          {tjeneste}
-        ORDER BY s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp;
+        SELECT CAST(group_concat(iif(forfalt, rad, NULL), ',') AS BLOB),
+               CAST(group_concat(iif(forfalt, NULL, rad), ',') AS BLOB),
+               group_concat(pasient_id, ',')
+        FROM (
+            SELECT s.forfall_til < {i} AS forfalt, p.id AS pasient_id, json_object(
+                'pasient_id', p.id, 'navn', p.navn, 'fnr', substr(p.fnr, 1, 6) || '*****',
+                'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
+                'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
+                'vindu_til', s.vindu_til, 'status', s.status, 'dato', s.dato,
+                'klokkeslett', s.klokkeslett, 'sted', s.sted, 'tilstand', {tilstand}) AS rad
+            FROM samhandlingspunkt s
+            JOIN forlop f ON f.id = s.forlop_id
+            JOIN pasient p ON p.id = f.pasient_id
+            WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'
+              AND s.forfall_fra <= {grense}
+              AND (s.forfall_til < {i} OR (s.forfall_til >= {fra} AND s.forfall_fra <= {til}))
+              {tjeneste}
+            ORDER BY s.forfall_fra, s.forfall_til, p.navn, p.id, s.sp
+        );
     """
     pid = int(vis_ref)
     vis = f"""

@@ -211,3 +211,57 @@ def test_arbeidslisten_er_regelens_liste_for_hver_periode_og_dag(
         register.lukk()
     forventet = _arbeidslisten_etter_regelen(arbeidslisteregister, periode, idag, kun_forfalte)
     assert [(r["pasient_id"], r["sp"]) for r in rader] == forventet
+
+
+def _logget(db_sti: Path, handling: str, etter_id: int) -> list[int]:
+    with sqlite3.connect(db_sti) as db:
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT pasient_id FROM tilgangslogg WHERE handling = ? AND id > ? ORDER BY id",
+                (handling, etter_id),
+            )
+        ]
+
+
+def _siste_loggrad(db_sti: Path) -> int:
+    with sqlite3.connect(db_sti) as db:
+        return int(db.execute("SELECT coalesce(max(id), 0) FROM tilgangslogg").fetchone()[0])
+
+
+def test_arbeidslisten_logger_hver_listet_pasient_en_gang_i_id_rekkefolge(
+    arbeidslisteregister: Path,
+) -> None:
+    # SQLite hands the listed ids over as one text, a patient once for each of their listed
+    # points; the log keeps one row per patient, as for every other access.
+    from pakkehjem.register import Register
+
+    for_ = _siste_loggrad(arbeidslisteregister)
+    register = Register.fra_fil(arbeidslisteregister)
+    try:
+        rader = register.punkter.forfaller(forlop.Periode(date(2026, 6, 1), date(2028, 6, 1)), DAG)
+    finally:
+        register.lukk()
+    listet = [r["pasient_id"] for r in rader]
+    assert len(set(listet)) < len(listet), "the list should hold a patient with two points"
+    assert _logget(arbeidslisteregister, "forfaller", for_) == sorted(set(listet))
+
+
+def test_tilgangsloggen_slaar_sammen_ider_fra_python_og_fra_en_sporring(
+    arbeidslisteregister: Path,
+) -> None:
+    # One transaction may log the same kind of access both ways; each patient gets one row.
+    from pakkehjem.register import Register
+
+    for_ = _siste_loggrad(arbeidslisteregister)
+    register = Register.fra_fil(arbeidslisteregister)
+    try:
+        with register.transaksjon() as t:
+            t.logg({7, 3}, "proeve")
+            t.logg_liste("5,3,5,11", "proeve")
+            t.logg_liste("", "proeve")
+            t.logg_liste("2", "annen-proeve")
+    finally:
+        register.lukk()
+    assert _logget(arbeidslisteregister, "proeve", for_) == [3, 5, 7, 11]
+    assert _logget(arbeidslisteregister, "annen-proeve", for_) == [2]

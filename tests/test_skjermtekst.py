@@ -272,11 +272,16 @@ def test_eksempelet_fra_saken_tommer_ikke_skjermen(kjor, plantet_register: Path)
 
 
 def test_json_holder_dataene_men_ingen_c1_tegn(kjor, plantet_register: Path) -> None:
-    _plant(plantet_register, "\x9b2J\x1b[2J")
+    _plant(plantet_register, "\x9b2J\x1b[2J\u202e")
     data = json_ut(kjor("vis", "1", "--json", "--dato", IDAG))
-    assert data["navn"] == "Ola\x9b2J\x1b[2J"  # the data as stored, escaped in the JSON text
+    assert data["navn"] == "Ola\x9b2J\x1b[2J\u202e"  # the data as stored, escaped in the JSON text
     resultat = kjor("vis", "1", "--json", "--dato", IDAG)
     assert _farlig(resultat.stdout) == []
+    # The work list's JSON is made by SQLite, which escapes only C0: the rest is escaped on the way out.
+    liste = kjor("forfaller", "--fra", "2026-01-01", "--til", "2027-12-31", "--json", "--dato", IDAG)
+    assert liste.exit_code == 0, liste.output
+    assert {r["navn"] for r in json.loads(liste.stdout)} == {"Ola\x9b2J\x1b[2J\u202e"}
+    assert _farlig(liste.stdout) == []
 
 
 def test_tilgangsloggen_bruker_prosessens_eier_ikke_logname(kjor, ny_pasient, db_sti: Path) -> None:

@@ -979,11 +979,11 @@ def forfaller(
         )
     )
     if json_ut:
-        utdata.skriv_json_rader(liste)
+        utdata.skriv_json_liste(liste)
         return
     from . import visning
 
-    rader = [json.loads(rad) for rad in liste]
+    rader = liste.rader()
     tittel = "(bare forfalte)" if forfalte else visning.uke_tittel(periode)
     if not rader:
         visning.melding(f"Ingenting forfaller {tittel}, og ingenting er forfalt.")

@@ -91,12 +91,18 @@ _JSON_FARLIGE_BYTER = (b"\x7f", b"\xc2", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81")
 
 
 def json_byter(tekst: str) -> bytes:
-    """`json_tekst` as UTF-8. Searching the bytes for the few sequences those characters start
-    with is a fast substring search; only text that holds one is scanned character by
-    character (a 3.6 MB work list: about 3 ms instead of 35)."""
-    data = tekst.encode("utf-8")
-    if any(sekvens in data for sekvens in _JSON_FARLIGE_BYTER):
-        return json_tekst(tekst).encode("utf-8")
+    """`json_tekst` as UTF-8 (see `trygge_json_byter`)."""
+    return trygge_json_byter(tekst.encode("utf-8"))
+
+
+def trygge_json_byter(data: bytes) -> bytes:
+    """`json_tekst` for a JSON document already in UTF-8. Searching the bytes for the few
+    sequences those characters start with is a fast substring search; only a document that
+    holds one is decoded and scanned character by character (a 3.6 MB work list: about 3 ms
+    instead of 35)."""
+    # A lone byte is a memchr; a pair is searched far slower, so only where its first byte is.
+    if any(sekvens[:1] in data and sekvens in data for sekvens in _JSON_FARLIGE_BYTER):
+        return json_tekst(data.decode("utf-8")).encode("utf-8")
     return data
 
 

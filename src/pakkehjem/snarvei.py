@@ -197,9 +197,9 @@ def kjor_forfaller_json(valg: ForfallerJson) -> None:
             idag = dato_valg(valg.idag, IDAG_VALG)
             periode = forlop.arbeidsperiode(valg.uke, False, None, None, idag)
             liste = miljo.register().punkter.arbeidsliste_json(periode, idag)
-            from .utdata import skriv_json_rader
+            from .utdata import skriv_json_liste
 
-            skriv_json_rader(liste)
+            skriv_json_liste(liste)
         finally:
             miljo.lukk()
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .skjermtekst import json_byter, json_tekst
+from .skjermtekst import json_byter, json_tekst, trygge_json_byter
+
+if TYPE_CHECKING:
+    from .register.jsonliste import JsonListe
 
 
 def skriv_json(data: Any) -> None:
@@ -44,4 +47,22 @@ def skriv_json_rader(rader: Iterable[str], *, bolk: int = 1000) -> None:
         skriv(json_byter(skilletegn + ",".join(del_)))
         skilletegn = ","
     skriv((("[" if skilletegn == "[" else "") + "]\n").encode())
+    sys.stdout.buffer.flush()
+
+
+def skriv_json_liste(liste: JsonListe) -> None:
+    """A JSON array SQLite made (`JsonListe`), written batch by batch when piped; indented like
+    `skriv_json` for a person."""
+    if sys.stdout.isatty():
+        skriv_json(liste.rader())
+        return
+    sys.stdout.flush()
+    skriv = sys.stdout.buffer.write
+    skilletegn = b"["
+    for bolk in liste.bolker:
+        if bolk:
+            skriv(skilletegn)
+            skriv(trygge_json_byter(bolk))
+            skilletegn = b","
+    skriv(b"[]\n" if skilletegn == b"[" else b"]\n")
     sys.stdout.buffer.flush()

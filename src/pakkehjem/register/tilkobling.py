@@ -8,7 +8,6 @@ groups. The key of an encrypted register is an argument: nothing here asks for i
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import time
@@ -163,6 +162,8 @@ class Transaksjon:
     def __init__(self, db: Any) -> None:
         self.db = db
         self._tilgang: dict[str, set[int]] = {}
+        # Ids SQLite listed itself (`logg_liste`), per kind of access: comma-separated text.
+        self._tilgang_liste: dict[str, list[str]] = {}
 
     def execute(self, sql: str, parametre: Any = ()) -> Any:
         """Run one statement in the transaction."""
@@ -219,6 +220,12 @@ class Transaksjon:
             pasient_ider = (pasient_ider,)
         self._tilgang.setdefault(handling, set()).update(pasient_ider)
 
+    def logg_liste(self, pasient_ider: str, handling: str) -> None:
+        """Record access to the patients of a comma-separated id list a query made itself
+        (`group_concat`), repeats allowed: a work list's 131,000 ids are never Python ints."""
+        if pasient_ider:
+            self._tilgang_liste.setdefault(handling, []).append(pasient_ider)
+
     def logg_utvalg(self, sporring: str, verdier: Any, handling: str) -> None:
         """Record access to every patient id the query `sporring` (one column) gives, in one
         statement: a list of 100,000 patients is logged without a row passing through Python."""
@@ -239,18 +246,21 @@ class Transaksjon:
         )
 
     def skriv_tilgangslogg(self) -> None:
-        """The access-log rows of this transaction, written last, before the commit."""
-        if self._tilgang:
-            tid, hvem = tidspunkt_utc(), bruker()
-            # One statement per kind of access, the ids as one JSON array: a work list of
-            # 130,000 rows is logged in a fifth of the time a row-by-row insert takes.
-            for handling, ider in self._tilgang.items():
-                self.db.execute(
-                    "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
-                    " SELECT ?, ?, value, ? FROM json_each(?)",
-                    (tid, hvem, handling, json.dumps(sorted(ider))),
-                )
-        self._tilgang = {}
+        """The access-log rows of this transaction, written last, before the commit: one row per
+        patient and kind of access, by patient id."""
+        tid, hvem = tidspunkt_utc(), bruker()
+        # One statement per kind of access, the ids as one JSON array: a work list of
+        # 130,000 rows is logged in a fifth of the time a row-by-row insert takes.
+        for handling in dict.fromkeys([*self._tilgang, *self._tilgang_liste]):
+            deler = self._tilgang_liste.get(handling, [])
+            if ider := self._tilgang.get(handling):
+                deler = [",".join(map(str, ider)), *deler]
+            self.db.execute(
+                "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
+                " SELECT ?, ?, value, ? FROM (SELECT DISTINCT value FROM json_each(?) ORDER BY value)",
+                (tid, hvem, handling, "[" + ",".join(deler) + "]"),
+            )
+        self._tilgang, self._tilgang_liste = {}, {}
 
 
 def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:

@@ -3,9 +3,10 @@ names, `--uke N` looking ahead, and times shown in the local time zone."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from hjelp import IDAG, json_ut
 from pakkehjem import forlop
 from pakkehjem.forlop import tilstand_tekst, uke_periode
+from pakkehjem.register import Register
 
 DAG = date(2026, 12, 1)
 VINDU = (date(2026, 11, 2), date(2026, 11, 30))
@@ -165,6 +167,16 @@ def arbeidslisteregister(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sti
 
 
+@contextlib.contextmanager
+def _apnet(sti: Path) -> Iterator[Register]:
+    """The register at `sti`, open for the test's calls to the store."""
+    register = Register.fra_fil(sti)
+    try:
+        yield register
+    finally:
+        register.lukk()
+
+
 def _arbeidslisten_etter_regelen(
     db_sti: Path, periode: forlop.Periode, idag: date, kun_forfalte: bool
 ) -> list[tuple[int, int]]:
@@ -201,14 +213,9 @@ def test_arbeidslisten_er_regelens_liste_for_hver_periode_og_dag(
 ) -> None:
     # Periods before today, around it and far after it: the overdue points are listed first
     # whatever the period, then the points due in it, each part by the start of its due range.
-    from pakkehjem.register import Register
-
     periode = forlop.Periode(fra, fra + timedelta(days=dager))
-    register = Register.fra_fil(arbeidslisteregister)
-    try:
+    with _apnet(arbeidslisteregister) as register:
         rader = register.punkter.forfaller(periode, idag, kun_forfalte=kun_forfalte)
-    finally:
-        register.lukk()
     forventet = _arbeidslisten_etter_regelen(arbeidslisteregister, periode, idag, kun_forfalte)
     assert [(r["pasient_id"], r["sp"]) for r in rader] == forventet
 
@@ -234,14 +241,9 @@ def test_arbeidslisten_logger_hver_listet_pasient_en_gang_i_id_rekkefolge(
 ) -> None:
     # SQLite hands the listed ids over as one text, a patient once for each of their listed
     # points; the log keeps one row per patient, as for every other access.
-    from pakkehjem.register import Register
-
     for_ = _siste_loggrad(arbeidslisteregister)
-    register = Register.fra_fil(arbeidslisteregister)
-    try:
+    with _apnet(arbeidslisteregister) as register:
         rader = register.punkter.forfaller(forlop.Periode(date(2026, 6, 1), date(2028, 6, 1)), DAG)
-    finally:
-        register.lukk()
     listet = [r["pasient_id"] for r in rader]
     assert len(set(listet)) < len(listet), "the list should hold a patient with two points"
     assert _logget(arbeidslisteregister, "forfaller", for_) == sorted(set(listet))
@@ -251,17 +253,11 @@ def test_tilgangsloggen_slaar_sammen_ider_fra_python_og_fra_en_sporring(
     arbeidslisteregister: Path,
 ) -> None:
     # One transaction may log the same kind of access both ways; each patient gets one row.
-    from pakkehjem.register import Register
-
     for_ = _siste_loggrad(arbeidslisteregister)
-    register = Register.fra_fil(arbeidslisteregister)
-    try:
-        with register.transaksjon() as t:
-            t.logg({7, 3}, "proeve")
-            t.logg_liste("5,3,5,11", "proeve")
-            t.logg_liste("", "proeve")
-            t.logg_liste("2", "annen-proeve")
-    finally:
-        register.lukk()
+    with _apnet(arbeidslisteregister) as register, register.transaksjon() as t:
+        t.logg({7, 3}, "proeve")
+        t.logg_liste("5,3,5,11", "proeve")
+        t.logg_liste("", "proeve")
+        t.logg_liste("2", "annen-proeve")
     assert _logget(arbeidslisteregister, "proeve", for_) == [3, 5, 7, 11]
     assert _logget(arbeidslisteregister, "annen-proeve", for_) == [2]

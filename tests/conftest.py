@@ -14,7 +14,7 @@ import random
 import shutil
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from hjelp import IDAG, PASIENTTABELLER, json_ut, melding
 from pakkehjem import fnr as fnr_regler
 from pakkehjem.cli import app, kommandotre
+from varm_prosess import VarmProsess
 
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
@@ -84,6 +85,58 @@ def _bytekode_for_barneprosesser(tmp_path_factory: pytest.TempPathFactory) -> No
     del os.environ["PYTHONDONTWRITEBYTECODE"]
 
 
+# What `python -m pakkehjem` loads for a command in a terminal, loaded once by the warm process:
+# the command line, and the conversation's line editor and screen (imported by the command itself
+# when it runs; a test about what a command imports starts a fresh Python).
+TERMINAL_LAST = (
+    "pakkehjem.cli",
+    "pakkehjem.apning",
+    "pakkehjem.hendelser",
+    "pakkehjem.livslop",
+    "pakkehjem.register.pasienter",
+    "pakkehjem.register.punkter",
+    "pakkehjem.register.samtaler",
+    "pakkehjem.visning",
+    "pakkehjem.samtale_terminal",
+    "prompt_toolkit",
+    "prompt_toolkit.completion",
+    "prompt_toolkit.input.vt100",
+    "prompt_toolkit.key_binding",
+    "prompt_toolkit.key_binding.bindings.search",
+    "prompt_toolkit.patch_stdout",
+    "rich.console",
+    "rich.table",
+    "rich.panel",
+    "rich.rule",
+    "rich._emoji_codes",
+)
+
+
+@pytest.fixture(scope="session")
+def varm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VarmProsess]:
+    """One warm Python for this worker (tests/varm_prosess.py) that has loaded `TERMINAL_LAST`:
+    the tests' programs in a terminal, and single runs of `python -m pakkehjem`, are children
+    forked from it, each with the environment, folder and terminal the test gives it.
+
+    It starts with none of the settings `isolert_miljo` takes away from each test, and a home
+    folder of its own; it only imports (no pakkehjem module reads the environment when imported)."""
+    miljo = {k: v for k, v in os.environ.items() if k not in (*_FJERNET_FRA_MILJOET, "PAKKEHJEM_DB")}
+    miljo.update(HOME=str(tmp_path_factory.mktemp("varm_hjem")), NO_COLOR="1")
+    with VarmProsess(miljo, last=TERMINAL_LAST) as prosess:
+        yield prosess
+
+
+# What a test never inherits from the shell it runs in.
+_FJERNET_FRA_MILJOET = (
+    "PAKKEHJEM_FEILSOK",
+    "PAKKEHJEM_NOKKEL",  # a developer's own key would make every new test register encrypted
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+)
+
+
 @pytest.fixture(autouse=True)
 def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """A register file of its own, a short busy timeout, no colours, no real home directory."""
@@ -93,15 +146,7 @@ def isolert_miljo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "hjem"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "hjem" / ".local" / "share"))
-    # PAKKEHJEM_NOKKEL: a developer's own key would make every new test register encrypted.
-    for navn in (
-        "PAKKEHJEM_FEILSOK",
-        "PAKKEHJEM_NOKKEL",
-        "FORCE_COLOR",
-        "TTY_COMPATIBLE",
-        "TTY_INTERACTIVE",
-        "COLUMNS",
-    ):
+    for navn in _FJERNET_FRA_MILJOET:
         monkeypatch.delenv(navn, raising=False)
     # As `pakkehjem` itself runs (main() sets it): files a test writes as the user, such as a
     # register copied into place, are the user's alone, which is what a register must be.

@@ -126,8 +126,9 @@ class Linjeleser:
 
 
 def til_slutten(prosess: Any) -> None:
-    """Wait until a program in a pseudo-terminal (a `pexpect.spawn`) has ended, and reap it:
-    `prosess.exitstatus` or `prosess.signalstatus` says how.
+    """Wait until a program in a pseudo-terminal (a `pexpect.spawn`, or a `Terminalprogram` from
+    tests/varm_prosess.py) has ended, and reap it: `prosess.exitstatus` or
+    `prosess.signalstatus` says how.
 
     Once the end of output is read, ptyprocess reaps the child with a waitpid that blocks until
     it has exited, so its fixed pause before that (`delayafterclose`, 0.1 s on every close) only
@@ -136,5 +137,6 @@ def til_slutten(prosess: Any) -> None:
     import pexpect
 
     prosess.expect(pexpect.EOF)
-    prosess.ptyproc.delayafterclose = 0
+    if hasattr(prosess, "ptyproc"):
+        prosess.ptyproc.delayafterclose = 0
     prosess.close()

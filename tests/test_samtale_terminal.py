@@ -1,12 +1,14 @@
-"""`pakkehjem samtale` in a real terminal (a pseudo-terminal through pexpect), with the line
+"""`pakkehjem samtale` in a real terminal (a pseudo-terminal driven through pexpect), with the line
 editor: a whole conversation, editing with the arrow keys, Ctrl-C / SIGHUP / SIGTERM / SIGKILL
 with half-typed text (kept as a draft and offered back), notes over several lines, commands that
 are never stored as text, the menu by name, `ferdig`, actions as a list, a scale's anchors from
 the prompt to the letters, a closed terminal, and two coordinators at once. The toolbar is read
 off a terminal emulator's screen (pyte), which answers the editor's cursor-position request.
 
-Each test runs `python -m pakkehjem --db FILE samtale REF` as its own process, the way a
-coordinator does, and reads the register afterwards to see what was kept."""
+Each test runs `python -m pakkehjem --db FILE samtale REF` as its own process on a terminal of its
+own, the way a coordinator does, and reads the register afterwards to see what was kept. The
+process is forked from the worker's warm Python (the `varm` fixture, tests/varm_prosess.py),
+which has loaded the command line and the line editor, instead of a Python started for it."""
 
 from __future__ import annotations
 
@@ -14,10 +16,8 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ import pytest
 
 from hjelp import json_ut
 from samtalehjelp import TESTGUIDE, skriv_guide, til_slutten
+from varm_prosess import Terminalprogram, VarmProsess
 
 IDAG = date.today()
 # Keys as a terminal sends them.
@@ -47,11 +48,11 @@ def pasient(kjor: Callable, testregister: Path, ny_pasient: Callable, tmp_path: 
 
 
 @pytest.fixture
-def samtale(db_sti: Path) -> Callable[..., pexpect.spawn]:
+def samtale(db_sti: Path, varm: VarmProsess) -> Iterator[Callable[..., Terminalprogram]]:
     """Start `pakkehjem samtale` in a terminal of its own; every child is gone after the test."""
-    barn: list[pexpect.spawn] = []
+    barn: list[Terminalprogram] = []
 
-    def start(pasient: int, *valg: str) -> pexpect.spawn:
+    def start(pasient: int, *valg: str) -> Terminalprogram:
         # PROMPT_TOOLKIT_NO_CPR: pexpect is no terminal emulator and never answers the editor's
         # cursor-position request (a real terminal does).
         miljo = {
@@ -63,11 +64,11 @@ def samtale(db_sti: Path) -> Callable[..., pexpect.spawn]:
         }
         miljo.pop("COLUMNS", None)
         miljo.pop("LINES", None)
-        prosess = pexpect.spawn(
-            sys.executable,
-            ["-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient), *valg],
-            env=miljo,
-            encoding="utf-8",
+        prosess = varm.terminal(
+            ["--db", str(db_sti), "samtale", str(pasient), *valg],
+            modul="pakkehjem",
+            miljo=miljo,
+            cwd=Path.cwd(),
             dimensions=(40, 120),
             timeout=10,
         )
@@ -81,14 +82,14 @@ def samtale(db_sti: Path) -> Callable[..., pexpect.spawn]:
             prosess.close(force=True)
 
 
-def svar(prosess: pexpect.spawn, sporsmal: str, *linjer: str) -> None:
+def svar(prosess: Terminalprogram, sporsmal: str, *linjer: str) -> None:
     """Wait for the question, then type the lines."""
     prosess.expect_exact(sporsmal)
     for linje in linjer:
         prosess.sendline(linje)
 
 
-def taster(prosess: pexpect.spawn, vent: str, tastetrykk: str) -> None:
+def taster(prosess: Terminalprogram, vent: str, tastetrykk: str) -> None:
     """Wait until the editor shows `vent` (the prompt and what stands in it), then press the keys."""
     prosess.expect_exact(vent)
     prosess.send(tastetrykk)
@@ -102,7 +103,7 @@ def vent_paa(vilkar: Callable[[], bool], tid: float = 10.0) -> None:
         time.sleep(0.1)
 
 
-def avslutt(prosess: pexpect.spawn) -> int:
+def avslutt(prosess: Terminalprogram) -> int:
     """Wait for the process to end; its exit status."""
     til_slutten(prosess)
     return prosess.exitstatus
@@ -271,7 +272,7 @@ def utkast(db_sti: Path) -> list[tuple[str, str]]:
         tilkobling.close()
 
 
-def til_tolken(p: pexpect.spawn) -> None:
+def til_tolken(p: Terminalprogram) -> None:
     """Answer the first two questions so that the free-text question about the interpreter comes."""
     svar(p, "Hvordan holdes samtalen?", "kontor")
     svar(p, "Hvem er til stede?", "1,3")
@@ -472,13 +473,13 @@ class Terminal:
     editor's cursor-position request as a real terminal does (so no PROMPT_TOOLKIT_NO_CPR here),
     and holds the screen as the coordinator sees it."""
 
-    def __init__(self, db_sti: Path, pasient: int):
+    def __init__(self, varm: VarmProsess, db_sti: Path, pasient: int):
         miljo = {**os.environ, "PAKKEHJEM_DB": str(db_sti), "NO_COLOR": "1", "TERM": "xterm"}
         for navn in ("PROMPT_TOOLKIT_NO_CPR", "COLUMNS", "LINES"):
             miljo.pop(navn, None)
-        self.prosess = pexpect.spawn(
-            sys.executable, ["-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient)],
-            env=miljo, encoding="utf-8", dimensions=(30, 100), timeout=10,
+        self.prosess = varm.terminal(
+            ["--db", str(db_sti), "samtale", str(pasient)],
+            modul="pakkehjem", miljo=miljo, cwd=Path.cwd(), dimensions=(30, 100), timeout=10,
         )  # fmt: skip
         # A venv made before pyte joined the test extra skips this test instead of failing to collect.
         pyte = pytest.importorskip("pyte")
@@ -506,9 +507,9 @@ class Terminal:
 
 
 def test_verktoylinjen_staar_nederst_paa_skjermen_og_foelger_spoersmaalet(
-    kjor: Callable, pasient: int, db_sti: Path
+    kjor: Callable, pasient: int, db_sti: Path, varm: VarmProsess
 ) -> None:
-    t = Terminal(db_sti, pasient)
+    t = Terminal(varm, db_sti, pasient)
     try:
         # A choice: where the conversation stands, and that Tab completes the choice.
         t.vent("Tab fullfører valget")
@@ -541,17 +542,17 @@ def test_verktoylinjen_staar_nederst_paa_skjermen_og_foelger_spoersmaalet(
     assert t.prosess.exitstatus == 0
 
 
-def test_uten_terminal_starter_samtalen_ikke(kjor: Callable, pasient: int, db_sti: Path) -> None:
-    resultat = subprocess.run(
-        [sys.executable, "-m", "pakkehjem", "--db", str(db_sti), "samtale", str(pasient)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=60,
+def test_uten_terminal_starter_samtalen_ikke(
+    kjor: Callable, pasient: int, db_sti: Path, varm: VarmProsess
+) -> None:
+    kode, _, feil = varm.kjor(
+        ["--db", str(db_sti), "samtale", str(pasient)],
+        modul="pakkehjem",
+        miljo={**os.environ, "NO_COLOR": "1"},
+        cwd=Path.cwd(),
     )
-    assert resultat.returncode == 2, resultat.stderr
-    assert "--svar" in resultat.stderr and "Traceback" not in resultat.stderr
+    assert kode == 2, feil.decode()
+    assert b"--svar" in feil and b"Traceback" not in feil
     assert vis(kjor, pasient)["samtaler"] == []
 
 

@@ -11,6 +11,13 @@ file (the installed console script, as its own `__main__`) or a piece of code (`
 a child does, changes or creates is its own, as in a process started from nothing; only the start
 of Python and the imports done once are shared, which is most of the CPU of a short command.
 
+A program a test talks to in a terminal, as with `pexpect.spawn`, is a child forked the same way
+on a pseudo-terminal of its own (its controlling terminal, in a session of its own, as pexpect
+makes it): `varm.terminal(args, modul="pakkehjem", ...)` gives a `Terminalprogram`, which is
+pexpect's `fdspawn` on the terminal's side the warm process hands over (SCM_RIGHTS), with what the
+tests use of `pexpect.spawn`: `pid`, `sendcontrol`, `kill`, `isalive`, `close` (the terminal
+closed: SIGHUP) and `exitstatus`/`signalstatus`, which the warm process sends when the child ends.
+
 Use it where a test needs a process boundary (an exit code, what reaches stdout and stderr, the
 umask, the environment, a terminal) but not a fresh interpreter. A test about what a fresh
 interpreter imports or how the console script starts stays a real `subprocess` run.
@@ -19,22 +26,28 @@ interpreter imports or how the console script starts stays a real `subprocess` r
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import io
 import json
 import os
 import pty
 import runpy
+import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import termios
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from pexpect.fdpexpect import fdspawn
 
 # Seconds a child may run, as subprocess.run's timeout in the tests it replaces.
 TIDSGRENSE = 120
@@ -100,6 +113,9 @@ def _barnet(foresporsel: dict[str, Any], inn: int, ut: int, feil: int) -> None:
         if foresporsel.get("skript"):
             sys.argv = [foresporsel["skript"], *foresporsel["args"]]
             runpy.run_path(foresporsel["skript"], run_name="__main__")
+        elif foresporsel.get("modul"):  # python -m MODUL: argv[0] is the module's file, as there
+            sys.argv = ["-m", *foresporsel["args"]]
+            runpy.run_module(foresporsel["modul"], run_name="__main__", alter_sys=True)
         else:
             sys.argv = ["-c", *foresporsel["args"]]
             exec(compile(foresporsel["kode"], "<string>", "exec"), {"__name__": "__main__"})
@@ -152,15 +168,71 @@ def _kjor_en(foresporsel: dict[str, Any]) -> dict[str, Any]:
         }
 
 
+def _start_terminal(foresporsel: dict[str, Any], kanal: socket.socket) -> None:
+    """Fork a watcher that starts the program on a new pseudo-terminal, hands the terminal's side
+    and a channel for the exit status to the test over `kanal`, and sends the status there when
+    the program ends. The warm process goes straight back to its requests."""
+    if os.fork():
+        return
+    # The watcher: a child of the warm process, parent of the program.
+    kode = 0
+    try:
+        fd = os.open(os.devnull, os.O_RDWR)
+        os.dup2(fd, 0)  # the warm process's request and answer pipes are not the watcher's
+        os.dup2(fd, 1)
+        os.close(fd)
+        rader, kolonner = foresporsel["pty"]
+        hoved, under = pty.openpty()
+        fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", rader, kolonner, 0, 0))
+        status, status_til_testen = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            # The program, as pexpect starts one: a session of its own with this terminal as its
+            # controlling terminal on stdin, stdout and stderr, and no other file open.
+            os.login_tty(under)
+            os.closerange(3, 65536)
+            _barnet(foresporsel, 0, 1, 2)
+        os.close(under)
+        socket.send_fds(kanal, [json.dumps({"pid": pid}).encode()], [hoved, status_til_testen.fileno()])
+        os.close(hoved)
+        status_til_testen.close()
+        _, vent = os.waitpid(pid, 0)
+        status.sendall(struct.pack("i", vent))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            socket.send_fds(kanal, [json.dumps({"feil": traceback.format_exc()}).encode()], [])
+        kode = 1
+    finally:
+        os._exit(kode)
+
+
+def _rydd_barn() -> None:
+    """Reap the watchers that have ended (each sent its program's status to the test itself)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main() -> None:
-    """Import what is named on the command line, then answer one JSON request a line."""
+    """Import what is named on the command line, then answer one JSON request a line; a program
+    in an interactive terminal is answered over the socket whose descriptor is the first argument."""
     import importlib
 
-    for navn in sys.argv[1:]:
+    kanal = socket.socket(fileno=int(sys.argv[1]))
+    for navn in sys.argv[2:]:
         importlib.import_module(navn)
     svar = sys.stdout
     for linje in sys.stdin:
-        svar.write(json.dumps(_kjor_en(json.loads(linje))) + "\n")
+        _rydd_barn()
+        foresporsel = json.loads(linje)
+        if foresporsel.get("pty"):
+            _start_terminal(foresporsel, kanal)
+            continue
+        svar.write(json.dumps(_kjor_en(foresporsel)) + "\n")
         svar.flush()
 
 
@@ -174,22 +246,29 @@ class VarmProsess:
         self.miljo = miljo
         self.last = list(last)
         self.prosess: subprocess.Popen[str] | None = None
+        self.kanal: socket.socket | None = None
 
     def __enter__(self) -> VarmProsess:
-        self.prosess = subprocess.Popen(
-            [sys.executable, __file__, *self.last],
-            env=self.miljo,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            cwd=Path(__file__).parent,
-        )
+        self.kanal, hos_varm = socket.socketpair()
+        try:
+            self.prosess = subprocess.Popen(
+                [sys.executable, __file__, str(hos_varm.fileno()), *self.last],
+                env=self.miljo,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                cwd=Path(__file__).parent,
+                pass_fds=[hos_varm.fileno()],
+            )
+        finally:
+            hos_varm.close()
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self.prosess is not None and self.prosess.stdin is not None
+        assert self.prosess is not None and self.prosess.stdin is not None and self.kanal is not None
         self.prosess.stdin.close()
+        self.kanal.close()
         try:
             self.prosess.wait(timeout=60)
         finally:
@@ -205,31 +284,143 @@ class VarmProsess:
         *,
         skript: Path | None = None,
         kode: str | None = None,
+        modul: str | None = None,
         miljo: dict[str, str] | None = None,
         cwd: Path | None = None,
         umask: int | None = None,
         terminal: int | None = None,
     ) -> tuple[int, bytes, bytes]:
-        """Run the script file `skript` (or the code `kode`, as `python -c`) with `args` in a new
-        child; stdout piped, or a pseudo-terminal `terminal` columns wide. (exit code, stdout,
-        stderr); the exit code is negative for a signal, as subprocess gives it."""
-        assert (skript is None) != (kode is None)
-        assert self.prosess is not None and self.prosess.stdin is not None and self.prosess.stdout is not None
-        foresporsel = {
-            "args": [str(a) for a in args],
-            "skript": str(skript) if skript else None,
-            "kode": kode,
-            "miljo": self.miljo if miljo is None else miljo,
-            "cwd": str(cwd) if cwd else None,
-            "umask": umask,
-            "terminal": terminal,
-        }
-        self.prosess.stdin.write(json.dumps(foresporsel) + "\n")
-        self.prosess.stdin.flush()
+        """Run the script file `skript` (or the code `kode`, as `python -c`, or the module
+        `modul`, as `python -m`) with `args` in a new child, stdin empty (/dev/null); stdout
+        piped, or a pseudo-terminal `terminal` columns wide. (exit code, stdout, stderr); the
+        exit code is negative for a signal, as subprocess gives it."""
+        foresporsel = self._foresporsel(args, skript, kode, modul, miljo, cwd, umask)
+        foresporsel["terminal"] = terminal
+        self._send(foresporsel)
+        assert self.prosess is not None and self.prosess.stdout is not None
         linje = self.prosess.stdout.readline()
         assert linje, f"the warm process ended (code {self.prosess.wait()})"
         svar = json.loads(linje)
         return svar["kode"], svar["ut"].encode("latin-1"), svar["feil"].encode("latin-1")
+
+    def terminal(
+        self,
+        args: Sequence[str],
+        *,
+        modul: str | None = None,
+        kode: str | None = None,
+        miljo: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        dimensions: tuple[int, int] = (24, 80),
+        timeout: float = 30,
+        encoding: str | None = "utf-8",
+    ) -> Terminalprogram:
+        """Start `python -m MODUL ARGS` (or `python -c KODE ARGS`) in a new child on a
+        pseudo-terminal of its own, `dimensions` (rows, columns) large, as `pexpect.spawn` would
+        start it; the test talks to it through the returned `Terminalprogram`."""
+        foresporsel = self._foresporsel(args, None, kode, modul, miljo, cwd, None)
+        foresporsel["pty"] = list(dimensions)
+        assert self.kanal is not None
+        self._send(foresporsel)
+        self.kanal.settimeout(TIDSGRENSE)
+        data, fds, _, _ = socket.recv_fds(self.kanal, 65536, 2)
+        svar = json.loads(data)
+        assert "feil" not in svar, svar["feil"]
+        hoved, status = fds
+        return Terminalprogram(hoved, svar["pid"], socket.socket(fileno=status), timeout, encoding)
+
+    def _foresporsel(
+        self,
+        args: Sequence[str],
+        skript: Path | None,
+        kode: str | None,
+        modul: str | None,
+        miljo: dict[str, str] | None,
+        cwd: Path | None,
+        umask: int | None,
+    ) -> dict[str, Any]:
+        assert [skript, kode, modul].count(None) == 2, "one of skript, kode and modul"
+        return {
+            "args": [str(a) for a in args],
+            "skript": str(skript) if skript else None,
+            "kode": kode,
+            "modul": modul,
+            "miljo": self.miljo if miljo is None else miljo,
+            "cwd": str(cwd) if cwd else None,
+            "umask": umask,
+        }
+
+    def _send(self, foresporsel: dict[str, Any]) -> None:
+        assert self.prosess is not None and self.prosess.stdin is not None
+        self.prosess.stdin.write(json.dumps(foresporsel) + "\n")
+        self.prosess.stdin.flush()
+
+
+class Terminalprogram(fdspawn):
+    """A program on a pseudo-terminal, forked by the warm process: pexpect's `fdspawn` on the
+    terminal's side, with the parts of `pexpect.spawn` the tests use. The program is the warm
+    process's grandchild, not the test's child: its exit status comes over `status`."""
+
+    def __init__(
+        self, hoved: int, pid: int, status: socket.socket, timeout: float, encoding: str | None
+    ) -> None:
+        super().__init__(hoved, timeout=timeout, encoding=encoding)
+        self.pid = pid
+        self._status = status
+        self.status: int | None = None
+        self.exitstatus: int | None = None
+        self.signalstatus: int | None = None
+        self.terminated = False
+
+    def send(self, s: str | bytes) -> int:
+        """As pexpect.spawn.send: wait `delaybeforesend` first (a program that turns the echo
+        off after its prompt, as getpass does, would otherwise echo what comes too early)."""
+        if self.delaybeforesend is not None:
+            time.sleep(self.delaybeforesend)
+        return super().send(s)
+
+    def sendcontrol(self, tegn: str) -> int:
+        """Ctrl and a letter, as the terminal sends it (Ctrl-C: the terminal sends SIGINT)."""
+        assert tegn.isalpha() and len(tegn) == 1, tegn
+        return self.send(chr(ord(tegn.lower()) - ord("a") + 1))
+
+    def _les_status(self, tid: float | None) -> bool:
+        """Take the exit status if it has come within `tid` seconds; whether it has."""
+        if self.status is not None:
+            return True
+        if not select.select([self._status], [], [], tid)[0]:
+            return False
+        data = self._status.recv(4)
+        assert len(data) == 4, "the warm process's watcher ended without the exit status"
+        self.status = struct.unpack("i", data)[0]
+        self._status.close()
+        if os.WIFEXITED(self.status):
+            self.exitstatus = os.WEXITSTATUS(self.status)
+        else:
+            self.signalstatus = os.WTERMSIG(self.status)
+        self.terminated = True
+        return True
+
+    def isalive(self) -> bool:
+        return not self._les_status(0)
+
+    def wait(self) -> int:
+        """Wait until the program has ended; its exit status (None when a signal ended it)."""
+        assert self._les_status(TIDSGRENSE), "the program did not end"
+        return self.exitstatus  # type: ignore[return-value]
+
+    def kill(self, sig: int) -> None:
+        if self.isalive():
+            os.kill(self.pid, sig)
+
+    def close(self, force: bool = True) -> None:
+        """Close the terminal (the program gets SIGHUP, as when a terminal window is closed) and
+        wait for the program to end; SIGKILL if it has not within a few seconds and `force`."""
+        if self.child_fd != -1:
+            super().close()
+        if not self._les_status(5) and force:
+            os.kill(self.pid, signal.SIGKILL)
+            self._les_status(TIDSGRENSE)
 
 
 if __name__ == "__main__":

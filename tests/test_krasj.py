@@ -20,7 +20,8 @@ Two ways to kill:
   statement is about to run, e.g. at the COMMIT of the transaction that stores answer 7. That
   hits the middle of a transaction every time, which a timer rarely does. Outside a terminal
   that child is forked from a Python that has loaded the command line (tests/varm_prosess.py);
-  in a terminal it is a program started by pexpect.
+  in a terminal it is forked on a pseudo-terminal of its own from the worker's warm Python
+  (the `varm` fixture), and the test drives it through pexpect.
 
 PAKKEHJEM_KRASJ_ALLE=1 runs more kill moments on more rows (a minute or two). `bench/krasj.py`
 kills at random moments as many times as asked and prints how many kills were survived.
@@ -33,6 +34,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ import pytest
 
 from hjelp import bench_modul, json_ut
 from samtalehjelp import skriv_guide, til_slutten
-from varm_prosess import VarmProsess
+from varm_prosess import Terminalprogram, VarmProsess
 
 
 def _krasj() -> ModuleType:
@@ -112,18 +114,22 @@ def pasient(kjor: Callable, testregister: Path, ny_pasient: Callable, tmp_path: 
 
 
 @pytest.fixture
-def samtale(db_sti: Path, tmp_path: Path) -> Iterator[Callable[..., pexpect.spawn]]:
+def samtale(db_sti: Path, tmp_path: Path, varm: VarmProsess) -> Iterator[Callable[..., Terminalprogram]]:
     """Start `pakkehjem samtale PASIENT` in a terminal of its own, optionally through STARTER
-    with KRASJ_VED set; every child is gone after the test."""
-    barn: list[pexpect.spawn] = []
+    with KRASJ_VED set; every child is gone after the test. The program is forked from the
+    worker's warm Python (tests/varm_prosess.py), as `krasj.kommando` would start it:
+    `python -c STARTER ARGS` or `python -m pakkehjem ARGS`."""
+    barn: list[Terminalprogram] = []
 
-    def start(pasient: int, ved: str | None = None) -> pexpect.spawn:
-        program, *args = krasj.kommando(db_sti, ["samtale", str(pasient)], ved)
-        prosess = pexpect.spawn(
-            program,
+    def start(pasient: int, ved: str | None = None) -> Terminalprogram:
+        program, valg, hva, *args = krasj.kommando(db_sti, ["samtale", str(pasient)], ved)
+        assert program == sys.executable and valg in ("-c", "-m"), (program, valg)
+        prosess = varm.terminal(
             args,
-            env=miljo(tmp_path, db_sti, ved),
-            encoding="utf-8",
+            kode=hva if valg == "-c" else None,
+            modul=hva if valg == "-m" else None,
+            miljo=miljo(tmp_path, db_sti, ved),
+            cwd=Path.cwd(),
             dimensions=(40, 120),
             timeout=15,
         )
@@ -137,7 +143,7 @@ def samtale(db_sti: Path, tmp_path: Path) -> Iterator[Callable[..., pexpect.spaw
             prosess.close(force=True)
 
 
-def svar_fra_til(p: pexpect.spawn, fra: int, til: int) -> None:
+def svar_fra_til(p: Terminalprogram, fra: int, til: int) -> None:
     """Type answers fra+1 .. til of the script."""
     for svar in SVARENE[fra:til]:
         for vent, linje in svar.skritt:
@@ -145,20 +151,20 @@ def svar_fra_til(p: pexpect.spawn, fra: int, til: int) -> None:
             p.sendline(linje)
 
 
-def vent_paa_sporsmal(p: pexpect.spawn, nr: int) -> str:
+def vent_paa_sporsmal(p: Terminalprogram, nr: int) -> str:
     """Wait until question `nr` (1-based; past the last: the closing question) is on the screen;
     returns what was written before it."""
     p.expect_exact(SVARENE[nr - 1].sporsmal if nr <= len(SVARENE) else AVSLUTT)
     return p.before
 
 
-def drep(p: pexpect.spawn) -> None:
+def drep(p: Terminalprogram) -> None:
     """SIGKILL, then reap the child (a zombie would still look like a live lock holder)."""
     os.kill(p.pid, signal.SIGKILL)
     dod(p)
 
 
-def dod(p: pexpect.spawn) -> None:
+def dod(p: Terminalprogram) -> None:
     """The child is gone, and it was SIGKILL that ended it."""
     til_slutten(p)
     assert p.signalstatus == signal.SIGKILL, (p.exitstatus, p.signalstatus)

@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pexpect
 import pytest
 
 from brevdata import FULL, PASIENT, hold_samtale, lag_pasient, sett_avsender
 from hjelp import json_ut, melding
 from samtalehjelp import til_slutten
+from varm_prosess import Terminalprogram, VarmProsess
 
 pytest.importorskip("sqlcipher3", reason="the kryptering extra is not installed")
 
@@ -106,16 +106,12 @@ def miljo_for(db: Path, **ekstra: str) -> dict[str, str]:
     return miljo
 
 
-def pakkehjem(db: Path, *args: str, **miljo: str) -> subprocess.CompletedProcess:
-    """`python -m pakkehjem ARGS` as its own process (SQLCipher's C code writes to fd 2)."""
-    return subprocess.run(
-        [sys.executable, "-m", "pakkehjem", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=miljo_for(db, **miljo),
-        stdin=subprocess.DEVNULL,
-    )
+def pakkehjem(varm: VarmProsess, db: Path, *args: str, **miljo: str) -> subprocess.CompletedProcess:
+    """`python -m pakkehjem ARGS` as its own process (SQLCipher's C code writes to fd 2), forked
+    from the worker's warm Python (tests/varm_prosess.py)."""
+    args = ("--db", str(db), *args)
+    kode, ut, feil = varm.kjor(args, modul="pakkehjem", miljo=miljo_for(db, **miljo), cwd=Path.cwd())
+    return subprocess.CompletedProcess(args, kode, ut.decode(), feil.decode())
 
 
 def ukryptert_register(kjor: Callable, mappe: Path) -> Path:
@@ -183,8 +179,8 @@ def test_sjekk_og_json_sier_at_registeret_er_kryptert(
     assert "er i orden og kryptert" in " ".join(kjor("sjekk").stdout.split())
 
 
-def test_feil_nokkel_gir_kode_1_og_bare_var_melding(kryptert_register: Path) -> None:
-    resultat = pakkehjem(kryptert_register, "pasienter", PAKKEHJEM_NOKKEL="en helt annen nøkkel")
+def test_feil_nokkel_gir_kode_1_og_bare_var_melding(kryptert_register: Path, varm: VarmProsess) -> None:
+    resultat = pakkehjem(varm, kryptert_register, "pasienter", PAKKEHJEM_NOKKEL="en helt annen nøkkel")
     assert resultat.returncode == 1
     assert resultat.stdout == ""
     feil = " ".join(resultat.stderr.split())
@@ -192,7 +188,8 @@ def test_feil_nokkel_gir_kode_1_og_bare_var_melding(kryptert_register: Path) -> 
     assert "ERROR" not in resultat.stderr and "CORE" not in resultat.stderr and "Traceback" not in feil
     assert "en helt annen nøkkel" not in resultat.stderr
     # The file is as it was, and the right key still opens it.
-    assert pakkehjem(kryptert_register, "pasienter", "--json", PAKKEHJEM_NOKKEL=NOKKEL).stdout.strip() == "[]"
+    rett = pakkehjem(varm, kryptert_register, "pasienter", "--json", PAKKEHJEM_NOKKEL=NOKKEL)
+    assert rett.stdout.strip() == "[]"
 
 
 @pytest.fixture
@@ -488,12 +485,14 @@ def test_et_ukryptert_register_laster_ikke_sqlcipher3(kjor: Callable, kryptert_r
 # --- the key typed at a terminal ------------------------------------------------------------------
 
 
-def terminal(db: Path, *args: str) -> pexpect.spawn:
-    prosess = pexpect.spawn(
-        sys.executable,
-        ["-m", "pakkehjem", "--db", str(db), *args],
-        env={**miljo_for(db), "TERM": "xterm"},
-        encoding="utf-8",
+def terminal(varm: VarmProsess, db: Path, *args: str) -> Terminalprogram:
+    """`python -m pakkehjem ARGS` on a terminal of its own (24 x 80), forked from the worker's
+    warm Python (tests/varm_prosess.py)."""
+    prosess = varm.terminal(
+        ["--db", str(db), *args],
+        modul="pakkehjem",
+        miljo={**miljo_for(db), "TERM": "xterm"},
+        cwd=Path.cwd(),
         timeout=30,
     )
     # getpass turns the echo off before it writes its prompt, and each key waits for the prompt.
@@ -501,14 +500,16 @@ def terminal(db: Path, *args: str) -> pexpect.spawn:
     return prosess
 
 
-def slutt(prosess: pexpect.spawn) -> tuple[int, str]:
+def slutt(prosess: Terminalprogram) -> tuple[int, str]:
     til_slutten(prosess)
     return prosess.exitstatus, prosess.before or ""
 
 
-def test_nokkelen_skrives_skjult_i_terminalen_to_ganger_for_et_nytt_register(tmp_path: Path) -> None:
+def test_nokkelen_skrives_skjult_i_terminalen_to_ganger_for_et_nytt_register(
+    tmp_path: Path, varm: VarmProsess
+) -> None:
     db = tmp_path / "terminal.db"
-    p = terminal(db, "--kryptert", "innstillinger", "tillat_syntetiske", "ja")
+    p = terminal(varm, db, "--kryptert", "innstillinger", "tillat_syntetiske", "ja")
     p.expect_exact("Velg en nøkkel for det nye registeret: ")
     p.sendline(NOKKEL)
     p.expect_exact("Skriv nøkkelen en gang til: ")
@@ -518,22 +519,22 @@ def test_nokkelen_skrives_skjult_i_terminalen_to_ganger_for_et_nytt_register(tmp
     assert NOKKEL not in tekst  # no echo
     assert db.read_bytes()[:16] != HODE and radtall_kryptert(db)["pasient"] == 0
 
-    p = terminal(db, "pasienter", "--json")
+    p = terminal(varm, db, "pasienter", "--json")
     p.expect_exact("Nøkkel for registeret: ")
     p.sendline(NOKKEL)
     kode, tekst = slutt(p)
     assert kode == 0 and tekst.strip() == "[]", tekst
 
-    p = terminal(db, "pasienter", "--json")
+    p = terminal(varm, db, "pasienter", "--json")
     p.expect_exact("Nøkkel for registeret: ")
     p.sendline("gjettet nøkkel")
     kode, tekst = slutt(p)
     assert kode == 1 and "Feil nøkkel" in tekst and "ERROR" not in tekst and "gjettet" not in tekst
 
 
-def test_to_ulike_nokler_i_terminalen_lager_ingenting(tmp_path: Path) -> None:
+def test_to_ulike_nokler_i_terminalen_lager_ingenting(tmp_path: Path, varm: VarmProsess) -> None:
     db = tmp_path / "terminal.db"
-    p = terminal(db, "--kryptert", "innstillinger")
+    p = terminal(varm, db, "--kryptert", "innstillinger")
     p.expect_exact("Velg en nøkkel for det nye registeret: ")
     p.sendline(NOKKEL)
     p.expect_exact("Skriv nøkkelen en gang til: ")
@@ -544,9 +545,9 @@ def test_to_ulike_nokler_i_terminalen_lager_ingenting(tmp_path: Path) -> None:
 
 
 def test_krypter_spor_etter_nokkelen_i_terminalen(
-    kjor: Callable, db_sti: Path, ukryptert: dict[str, int]
+    kjor: Callable, db_sti: Path, ukryptert: dict[str, int], varm: VarmProsess
 ) -> None:
-    p = terminal(db_sti, "krypter")
+    p = terminal(varm, db_sti, "krypter")
     p.expect_exact("Velg en nøkkel for det krypterte registeret: ")
     p.sendline(NOKKEL)
     p.expect_exact("Skriv nøkkelen en gang til: ")

@@ -3,6 +3,7 @@ contact-point actions, demo data, help texts and where the database is."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from pakkehjem import cli
 from pakkehjem import fnr as fnr_regler
 from pakkehjem.cli import app
 from samtalehjelp import til_slutten
+from varm_prosess import VarmProsess
 
 VIS_NOKLER = {
     "id",
@@ -720,23 +722,14 @@ def test_konsollskriptet_lager_databasen_med_modus_0600_selv_med_aapen_umask(tmp
 
 
 def test_ny_pasient_spor_etter_det_som_mangler_paa_en_terminal(
-    testregister: Path, syntetisk_fnr: Callable, kjor: Callable
+    testregister: Path, syntetisk_fnr: Callable, kjor: Callable, varm: VarmProsess
 ) -> None:
-    pexpect = pytest.importorskip("pexpect")
-    terminal = pexpect.spawn(
-        sys.executable,
-        [
-            "-m",
-            "pakkehjem",
-            "ny-pasient",
-            "--fnr",
-            syntetisk_fnr(),
-            "--navn",
-            "Kari Nordmann",
-            "--dato",
-            IDAG,
-        ],
-        encoding="utf-8",
+    # A program on a terminal of its own, forked from the worker's warm Python.
+    terminal = varm.terminal(
+        ["ny-pasient", "--fnr", syntetisk_fnr(), "--navn", "Kari Nordmann", "--dato", IDAG],
+        modul="pakkehjem",
+        miljo=dict(os.environ),
+        cwd=Path.cwd(),
         timeout=30,
         dimensions=(40, 120),
     )

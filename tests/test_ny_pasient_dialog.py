@@ -1,18 +1,16 @@
 """`ny-pasient` that helps: each field checked as it is typed, asked again on a mistake.
 
 The dialogue itself (registrering.be_om_feltene) is driven here with scripted answers; one test runs
-the whole command in a real terminal (pexpect) as a coordinator would.
+the whole command in a real terminal (driven through pexpect) as a coordinator would.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from hjelp import json_ut, melding
@@ -211,15 +209,16 @@ def test_missing_fields_without_a_terminal_are_exit_2_and_nothing_is_made(kjor, 
     assert not db_sti.exists()
 
 
-def test_the_whole_dialogue_in_a_real_terminal(testregister, syntetisk_fnr, kjor):
-    """As a coordinator types it: a mistake in the number, a wrong date, Enter past the optional fields."""
+def test_the_whole_dialogue_in_a_real_terminal(testregister, syntetisk_fnr, kjor, varm):
+    """As a coordinator types it: a mistake in the number, a wrong date, Enter past the optional
+    fields. The program is forked on a terminal of its own from the worker's warm Python."""
     nummer = syntetisk_fnr()
     miljo = {**os.environ, "PAKKEHJEM_DB": str(testregister), "NO_COLOR": "1", "TERM": "xterm"}
-    prosess = pexpect.spawn(
-        sys.executable,
-        ["-m", "pakkehjem", "ny-pasient", "--idag", "2026-11-23"],
-        env=miljo,
-        encoding="utf-8",
+    prosess = varm.terminal(
+        ["ny-pasient", "--idag", "2026-11-23"],
+        modul="pakkehjem",
+        miljo=miljo,
+        cwd=Path.cwd(),
         dimensions=(40, 120),
         timeout=15,
     )

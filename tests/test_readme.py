@@ -18,14 +18,13 @@ import os
 import re
 import shlex
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pexpect
 import time_machine
 
 from samtalehjelp import til_slutten
+from varm_prosess import VarmProsess
 
 ROT = Path(__file__).resolve().parent.parent
 README = ROT / "README.md"
@@ -142,13 +141,13 @@ def test_the_readme_starts_with_getting_the_code_and_making_the_demo_register():
     assert any(isinstance(e, str) and e.startswith("export PATH=") for e in alle)
 
 
-def _kjor_i_terminal(eksempel: Eksempel, mappe: Path, miljo: dict[str, str]) -> None:
-    prosess = pexpect.spawn(
-        sys.executable,
-        ["-m", "pakkehjem", *eksempel.args],
-        cwd=str(mappe),
-        env={**miljo, "NO_COLOR": "1", "TERM": "xterm"},
-        encoding="utf-8",
+def _kjor_i_terminal(varm: VarmProsess, eksempel: Eksempel, mappe: Path, miljo: dict[str, str]) -> None:
+    """`python -m pakkehjem ARGS` on a terminal of its own, forked from the worker's warm Python."""
+    prosess = varm.terminal(
+        eksempel.args,
+        modul="pakkehjem",
+        cwd=mappe,
+        miljo={**miljo, "NO_COLOR": "1", "TERM": "xterm"},
         dimensions=(40, 120),
         timeout=20,
     )
@@ -164,7 +163,7 @@ def _kjor_i_terminal(eksempel: Eksempel, mappe: Path, miljo: dict[str, str]) -> 
     assert prosess.exitstatus == 130 or prosess.signalstatus is not None, utdata
 
 
-def test_every_readme_example_runs_on_the_demo_register(kjor, tmp_path, monkeypatch):
+def test_every_readme_example_runs_on_the_demo_register(kjor, tmp_path, monkeypatch, varm):
     mappe = tmp_path / "pakkehjem"
     mappe.mkdir()
     monkeypatch.chdir(mappe)
@@ -184,7 +183,7 @@ def test_every_readme_example_runs_on_the_demo_register(kjor, tmp_path, monkeypa
                 continue
             hvor = f"README.md linje {eksempel.linje}: {eksempel.tekst}"
             if eksempel.interaktiv:
-                _kjor_i_terminal(eksempel, mappe, {**os.environ, **miljo})
+                _kjor_i_terminal(varm, eksempel, mappe, {**os.environ, **miljo})
                 kjort += 1
                 continue
             resultat = kjor(*eksempel.args, env=miljo)

@@ -389,6 +389,10 @@ class Terminalprogram(fdspawn):
         assert tegn.isalpha() and len(tegn) == 1, tegn
         return self.send(chr(ord(tegn.lower()) - ord("a") + 1))
 
+    def sendintr(self) -> int:
+        """The terminal's interrupt character (Ctrl-C): the terminal sends SIGINT."""
+        return self.send(chr(termios.tcgetattr(self.child_fd)[6][termios.VINTR][0]))
+
     def _les_status(self, tid: float | None) -> bool:
         """Take the exit status if it has come within `tid` seconds; whether it has."""
         if self.status is not None:

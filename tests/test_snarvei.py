@@ -11,6 +11,7 @@ written. A case the fast path does not take is compared too: it must reach the c
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -22,23 +23,27 @@ import pytest
 from pakkehjem import snarvei
 from pakkehjem.cli import kommandotre
 from pakkehjem.miljo import DB_VALG, IDAG_VALG, JSON_VALG, UKE_VALG
+from varm_prosess import VarmProsess
 
 INNGANG = "import sys; sys.argv[0] = 'pakkehjem'; from pakkehjem.inngang import main; main()"
 TO_VEIER = Path(__file__).with_name("to_veier.py")
 
 
-def begge_veier(register: Path, tilfeller: list[tuple[list[str], int]], **miljo: str | None) -> None:
-    """Run each case through the entry point and through the command line (tests/to_veier.py):
-    the same stdout, stderr, exit code and access-log rows, and the exit code the case expects."""
-    ferdig = subprocess.run(
-        [sys.executable, str(TO_VEIER), str(register)],
-        input=json.dumps([{"args": args, "miljo": miljo} for args, _ in tilfeller]),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+def begge_veier(
+    varm: VarmProsess, register: Path, tilfeller: list[tuple[list[str], int]], **miljo: str | None
+) -> None:
+    """Run each case through the entry point and through the command line (tests/to_veier.py,
+    itself a child forked from the worker's warm Python): the same stdout, stderr, exit code
+    and access-log rows, and the exit code the case expects."""
+    kode_, ut, feil = varm.kjor(
+        [str(register)],
+        skript=TO_VEIER,
+        inn=json.dumps([{"args": args, "miljo": miljo} for args, _ in tilfeller]),
+        miljo=dict(os.environ),
+        cwd=Path.cwd(),
     )
-    for (args, kode), (raskt, langsomt) in zip(tilfeller, json.loads(ferdig.stdout), strict=True):
+    assert kode_ == 0, feil.decode()
+    for (args, kode), (raskt, langsomt) in zip(tilfeller, json.loads(ut), strict=True):
         assert raskt == langsomt, args
         assert raskt[0] == kode, (args, raskt)
         assert "Traceback" not in raskt[2], args
@@ -61,8 +66,9 @@ def register_med_pasienter(ny_pasient: Callable[..., dict], db_sti: Path) -> Pat
     return db_sti
 
 
-def test_vis_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path) -> None:
+def test_vis_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path, varm: VarmProsess) -> None:
     begge_veier(
+        varm,
         register_med_pasienter,
         [
             (["vis", "1", "--json"], 0),
@@ -87,7 +93,9 @@ def test_vis_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path
     )
 
 
-def test_forfaller_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter: Path) -> None:
+def test_forfaller_json_svarer_likt_med_og_uten_snarveien(
+    register_med_pasienter: Path, varm: VarmProsess
+) -> None:
     uke = [
         (["forfaller", "--uke", "--json"], 0),
         (["forfaller", "--json", "--uke"], 0),
@@ -110,18 +118,19 @@ def test_forfaller_json_svarer_likt_med_og_uten_snarveien(register_med_pasienter
         (["forfaller", "--json", "--dato", "2026-12-01"], 0),
         (["forfaller", "--json", "ekstra"], 2),
     ]
-    begge_veier(register_med_pasienter, uke)
+    begge_veier(varm, register_med_pasienter, uke)
     # The register's service decides which points are listed (none of SP1 for the municipality).
     with sqlite3.connect(register_med_pasienter) as db:
         db.execute("INSERT OR REPLACE INTO innstilling (navn, verdi) VALUES ('tjeneste', '\"kommune\"')")
-    begge_veier(register_med_pasienter, uke[:5])
+    begge_veier(varm, register_med_pasienter, uke[:5])
 
 
 def test_registeret_i_db_valget_eller_i_miljoet_gir_samme_svar(
-    register_med_pasienter: Path, tmp_path: Path
+    register_med_pasienter: Path, tmp_path: Path, varm: VarmProsess
 ) -> None:
     db = str(register_med_pasienter)
     begge_veier(
+        varm,
         register_med_pasienter,
         [
             ([DB_VALG, db, "vis", "1", "--json"], 0),
@@ -132,17 +141,19 @@ def test_registeret_i_db_valget_eller_i_miljoet_gir_samme_svar(
         ],
     )
     # The default register in the user's data folder, which this test's home does not hold.
-    begge_veier(register_med_pasienter, [(["vis", "1", "--json"], 1)], PAKKEHJEM_DB=None)
+    begge_veier(varm, register_med_pasienter, [(["vis", "1", "--json"], 1)], PAKKEHJEM_DB=None)
 
 
-def test_et_skadet_eller_opptatt_register_avvises_likt(register_med_pasienter: Path, tmp_path: Path) -> None:
+def test_et_skadet_eller_opptatt_register_avvises_likt(
+    register_med_pasienter: Path, tmp_path: Path, varm: VarmProsess
+) -> None:
     skadet = tmp_path / "skadet.db"
     skadet.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    begge_veier(register_med_pasienter, [([DB_VALG, str(skadet), "vis", "1", "--json"], 1)])
+    begge_veier(varm, register_med_pasienter, [([DB_VALG, str(skadet), "vis", "1", "--json"], 1)])
     holder = sqlite3.connect(register_med_pasienter, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        begge_veier(register_med_pasienter, [(["vis", "1", "--json"], 1)])
+        begge_veier(varm, register_med_pasienter, [(["vis", "1", "--json"], 1)])
     finally:
         holder.close()
 

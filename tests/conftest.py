@@ -85,10 +85,12 @@ def _bytekode_for_barneprosesser(tmp_path_factory: pytest.TempPathFactory) -> No
     del os.environ["PYTHONDONTWRITEBYTECODE"]
 
 
-# What `python -m pakkehjem` loads for a command in a terminal, loaded once by the warm process:
-# the command line, and the conversation's line editor and screen (imported by the command itself
-# when it runs; a test about what a command imports starts a fresh Python).
-TERMINAL_LAST = (
+# What the warm process (the `varm` fixture) loads once for its children: the command line and
+# its entry point, and what the commands the tests run in children import when they run (the
+# conversation's line editor and screen, the letters). A test about what a command imports
+# starts a fresh Python instead.
+FORHANDSLAST = (
+    "pakkehjem.inngang",
     "pakkehjem.cli",
     "pakkehjem.apning",
     "pakkehjem.hendelser",
@@ -96,8 +98,11 @@ TERMINAL_LAST = (
     "pakkehjem.register.pasienter",
     "pakkehjem.register.punkter",
     "pakkehjem.register.samtaler",
+    "pakkehjem.utdata",
     "pakkehjem.visning",
     "pakkehjem.samtale_terminal",
+    "pakkehjem.brev",
+    "jinja2",
     "prompt_toolkit",
     "prompt_toolkit.completion",
     "prompt_toolkit.input.vt100",
@@ -114,7 +119,7 @@ TERMINAL_LAST = (
 
 @pytest.fixture(scope="session")
 def varm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VarmProsess]:
-    """One warm Python for this worker (tests/varm_prosess.py) that has loaded `TERMINAL_LAST`:
+    """One warm Python for this worker (tests/varm_prosess.py) that has loaded `FORHANDSLAST`:
     the tests' programs in a terminal, and single runs of `python -m pakkehjem`, are children
     forked from it, each with the environment, folder and terminal the test gives it.
 
@@ -122,7 +127,7 @@ def varm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VarmProsess]:
     folder of its own; it only imports (no pakkehjem module reads the environment when imported)."""
     miljo = {k: v for k, v in os.environ.items() if k not in (*_FJERNET_FRA_MILJOET, "PAKKEHJEM_DB")}
     miljo.update(HOME=str(tmp_path_factory.mktemp("varm_hjem")), NO_COLOR="1")
-    with VarmProsess(miljo, last=TERMINAL_LAST) as prosess:
+    with VarmProsess(miljo, last=FORHANDSLAST) as prosess:
         yield prosess
 
 

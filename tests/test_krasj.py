@@ -173,25 +173,25 @@ def dod(p: Terminalprogram) -> None:
 DreptInnenfra = Callable[[Path, Path, list[str], str], None]
 
 
-@pytest.fixture(scope="module")
-def drept_innenfra() -> Iterator[DreptInnenfra]:
+@pytest.fixture
+def drept_innenfra(varm: VarmProsess) -> DreptInnenfra:
     """`drept_innenfra(mappe, db, args, ved)`: `pakkehjem --db DB ARGS` through STARTER, and
     SIGKILL ended it, at the statement `ved`.
 
-    Each run is a process of its own, forked from one Python that has loaded the command line
-    (tests/varm_prosess.py) instead of a Python started for it: STARTER puts its trace on
-    sqlite3.connect in the child before the command opens the register (the register module
-    looks the function up when it connects), and the SIGKILL ends the child as it would end a
-    started program, in the middle of its transaction, with nothing tidied up."""
-    with VarmProsess(dict(os.environ), last=("pakkehjem.cli",)) as varm:
+    Each run is a process of its own, forked from the worker's warm Python that has loaded the
+    command line (the `varm` fixture, tests/varm_prosess.py) instead of a Python started for
+    it: STARTER puts its trace on sqlite3.connect in the child before the command opens the
+    register (the register module looks the function up when it connects), and the SIGKILL
+    ends the child as it would end a started program, in the middle of its transaction, with
+    nothing tidied up."""
 
-        def drept(mappe: Path, db: Path, args: list[str], ved: str) -> None:
-            kode, _, feil = varm.kjor(
-                ["--db", str(db), *args], kode=krasj.STARTER, miljo=miljo(mappe, db, ved), cwd=Path.cwd()
-            )
-            assert kode == -signal.SIGKILL, feil.decode()
+    def drept(mappe: Path, db: Path, args: list[str], ved: str) -> None:
+        kode, _, feil = varm.kjor(
+            ["--db", str(db), *args], kode=krasj.STARTER, miljo=miljo(mappe, db, ved), cwd=Path.cwd()
+        )
+        assert kode == -signal.SIGKILL, feil.decode()
 
-        yield drept
+    return drept
 
 
 def sjekk_ok(kjor: Callable, *db: str) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import pty
 import random
 import re
 import shutil
@@ -761,22 +760,19 @@ def _feil_modus(sti: Path, modus: int) -> str | None:
 
 # What the warm process imports before the first command: the entry point, the command line and
 # what most commands here load on their own (the letters and their templates).
-FORHANDSLAST = (
-    "pakkehjem.inngang", "pakkehjem.cli", "pakkehjem.apning", "pakkehjem.visning", "pakkehjem.utdata",
-    "pakkehjem.brev", "jinja2",
-)  # fmt: skip
-
-
 class Umaskkjoring:
     """Runs the console script with umask 000 (set in the child before it starts) and collects
     every file and folder each run created, with its mode.
 
-    Each run is a process of its own, forked from one warm Python (tests/varm_prosess.py) that
-    runs the console script file as its `__main__`: what a run creates is created by that
-    process, after its umask is 000, as when the shell starts it, without a Python start-up per
-    command. Under `foran` (strace) the script is started from nothing, as strace needs."""
+    Each run is a process of its own, forked from the worker's warm Python (the `varm` fixture,
+    tests/varm_prosess.py) that runs the console script file as its `__main__`: what a run
+    creates is created by that process, after its umask is 000, as when the shell starts it,
+    without a Python start-up per command. The warm Python has only imported modules (no
+    pakkehjem module reads the environment or makes a file when imported); every folder and
+    file is made by a command, in its own process. Under `foran` (strace) the script is started
+    from nothing, as strace needs."""
 
-    def __init__(self, rot: Path):
+    def __init__(self, rot: Path, varm: VarmProsess):
         self.rot = rot
         self.arbeid = rot / "arbeid"
         self.arbeid.mkdir()
@@ -785,16 +781,7 @@ class Umaskkjoring:
         self.laget: dict[Path, int] = {}
         self.kommandoer: list[str] = []
         self.foran: list[str] = []  # a command to run the script under (strace)
-        # Loaded ahead: modules only (no pakkehjem module reads the environment or makes a file
-        # when imported); every folder and file is made by a command, in its own process.
-        self.varm = VarmProsess(self.miljo, last=FORHANDSLAST)
-
-    def __enter__(self) -> Umaskkjoring:
-        self.varm.__enter__()
-        return self
-
-    def __exit__(self, *feil: object) -> None:
-        self.varm.__exit__(*feil)
+        self.varm = varm
 
     def __call__(
         self, *args: str, ny_fil: bool = True, miljo: dict[str, str] | None = None, valgfri: bool = False
@@ -834,110 +821,101 @@ class Umaskkjoring:
         return the files beside the database while it is open: the -wal and -shm of SQLite."""
         db = self.rot / "hjem" / ".local" / "share" / "pakkehjem" / "pakkehjem.db"
         # The conversation needs a terminal: a pseudo-terminal of its own (no CPR answers there).
-        hoved, terminal = pty.openpty()
-        prosess = subprocess.Popen(
-            [str(self.skript), *args],
-            stdin=terminal,
-            stdout=terminal,
-            stderr=subprocess.DEVNULL,
+        prosess = self.varm.terminal(
+            args,
+            skript=self.skript,
+            miljo={**self.miljo, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"},
             cwd=self.arbeid,
-            env={**self.miljo, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"},
-            preexec_fn=lambda: os.umask(0),  # noqa: PLW1509
+            umask=0,
         )
-        os.close(terminal)
         try:
             frist = time.monotonic() + 30
             apne = [Path(f"{db}-wal"), Path(f"{db}-shm")]
             while not all(f.exists() for f in apne) and time.monotonic() < frist:
                 time.sleep(0.02)
-            assert prosess.poll() is None, "the conversation should be waiting for an answer"
+            assert prosess.isalive(), "the conversation should be waiting for an answer"
             funnet = {f: stat.S_IMODE(f.stat().st_mode) for f in apne}
         finally:
-            os.close(hoved)  # the terminal is closed: the conversation is kept, the process ends
-            try:
-                prosess.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                prosess.kill()
-                prosess.wait()
+            prosess.close()  # the terminal is closed: the conversation is kept, the process ends
         self.laget.update(funnet)
         return funnet
 
 
 def test_hver_fil_verktoyet_lager_er_0600_og_hver_mappe_0700_selv_med_umask_000(
-    tmp_path: Path, syntetisk_fnr: Callable
+    tmp_path: Path, syntetisk_fnr: Callable, varm: VarmProsess
 ) -> None:
     rot = tmp_path / "umask"
     rot.mkdir()
-    with Umaskkjoring(rot) as skript:
-        inndata = rot / "inndata"  # the test's own files: guide and answers
-        inndata.mkdir()
-        guide = skriv_guide(inndata)
-        svarfil = inndata / "svar.json"
-        svarfil.write_text(json.dumps(SVAR_P1), encoding="utf-8")
+    skript = Umaskkjoring(rot, varm)
+    inndata = rot / "inndata"  # the test's own files: guide and answers
+    inndata.mkdir()
+    guide = skriv_guide(inndata)
+    svarfil = inndata / "svar.json"
+    svarfil.write_text(json.dumps(SVAR_P1), encoding="utf-8")
 
-        # First use without --db: the data folder and the register are made.
-        skript("innstillinger", "tillat_syntetiske", "ja")
-        data = rot / "hjem" / ".local" / "share" / "pakkehjem"
-        assert data / "pakkehjem.db" in skript.laget and data in skript.laget
-        skript("innstillinger", "guide", str(guide), ny_fil=False)
-        skript(
-            "ny-pasient", "--fnr", syntetisk_fnr(), "--navn", NAVN[1],
-            "--diagnosedato", DIAGNOSEDATO.isoformat(), ny_fil=False,
-        )  # fmt: skip
-        skript("samtale", "1", "--svar", str(svarfil), "--dato", SAMTALEDATO.isoformat(), ny_fil=False)
-        skript("avsender", "--navn", "Kari Koordinator", ny_fil=False)  # a letter needs a sender
-        for format_ in ("txt", "html", *(("md",) if ALT else ())):
-            skript("brev", "1", "--til", "fastlege", "--format", format_, "-o", f"brev.{format_}")
-        skript("brev", "1", "--til", "kommune", "--format", "fhir", "-o", "overforing.json")
-        # Without -o a PDF is a new file in the current folder, named without patient data. It
-        # fails (exit 1, nothing made) where WeasyPrint or its system libraries are missing.
-        if skript("brev", "1", "--til", "fastlege", "--format", "pdf", valgfri=True).returncode == 0:
-            assert any(sti.suffix == ".pdf" for sti in skript.laget)
-        gammel = skript.arbeid / "gammelt-brev.txt"
-        gammel.write_text("lesbar for alle\n")
-        gammel.chmod(0o644)
-        skript("brev", "1", "--til", "fastlege", "-o", str(gammel), "--overskriv", ny_fil=False)
-        skript.laget[gammel] = stat.S_IMODE(gammel.stat().st_mode)  # replaced, not created
-        skript("innkalling", "1", "--sp", "2", "--format", "html", "-o", "innkalling.html")
-        skript("kalender", "-o", "avtaler.ics")
-        skript("eksport", "pasienter", "-o", "pasienter.csv")
-        skript("eksport", "tiltak", "-o", "tiltak.json")
-        skript("eksport", "alt", "-o", "eksport")  # a new folder with one file per table
-        assert skript.arbeid / "eksport" in skript.laget
-        if ALT:
-            skript("eksport", "samhandlingspunkter", "-o", "anonym.csv", "--uten-personopplysninger")
-            skript("eksport", "alt", "--format", "json", "-o", "alt.json")
-            skript("logg", "--json", ny_fil=False)
-        skript("statistikk", "--ar", str(IDAG.year), "-o", "statistikk.csv")
-        skript("sikkerhetskopi", "kopi.db")
-        try:
-            import sqlcipher3  # noqa: F401
-        except ImportError:
-            pass
-        else:
-            skript("krypter", "--til", "kryptert.db", miljo={"PAKKEHJEM_NOKKEL": NOKKEL})
-        # The database's companions exist only while it is open: looked at during a conversation.
-        apne = skript.hold_apen("samtale", "1")
-        assert len(apne) == 2
+    # First use without --db: the data folder and the register are made.
+    skript("innstillinger", "tillat_syntetiske", "ja")
+    data = rot / "hjem" / ".local" / "share" / "pakkehjem"
+    assert data / "pakkehjem.db" in skript.laget and data in skript.laget
+    skript("innstillinger", "guide", str(guide), ny_fil=False)
+    skript(
+        "ny-pasient", "--fnr", syntetisk_fnr(), "--navn", NAVN[1],
+        "--diagnosedato", DIAGNOSEDATO.isoformat(), ny_fil=False,
+    )  # fmt: skip
+    skript("samtale", "1", "--svar", str(svarfil), "--dato", SAMTALEDATO.isoformat(), ny_fil=False)
+    skript("avsender", "--navn", "Kari Koordinator", ny_fil=False)  # a letter needs a sender
+    for format_ in ("txt", "html", *(("md",) if ALT else ())):
+        skript("brev", "1", "--til", "fastlege", "--format", format_, "-o", f"brev.{format_}")
+    skript("brev", "1", "--til", "kommune", "--format", "fhir", "-o", "overforing.json")
+    # Without -o a PDF is a new file in the current folder, named without patient data. It
+    # fails (exit 1, nothing made) where WeasyPrint or its system libraries are missing.
+    if skript("brev", "1", "--til", "fastlege", "--format", "pdf", valgfri=True).returncode == 0:
+        assert any(sti.suffix == ".pdf" for sti in skript.laget)
+    gammel = skript.arbeid / "gammelt-brev.txt"
+    gammel.write_text("lesbar for alle\n")
+    gammel.chmod(0o644)
+    skript("brev", "1", "--til", "fastlege", "-o", str(gammel), "--overskriv", ny_fil=False)
+    skript.laget[gammel] = stat.S_IMODE(gammel.stat().st_mode)  # replaced, not created
+    skript("innkalling", "1", "--sp", "2", "--format", "html", "-o", "innkalling.html")
+    skript("kalender", "-o", "avtaler.ics")
+    skript("eksport", "pasienter", "-o", "pasienter.csv")
+    skript("eksport", "tiltak", "-o", "tiltak.json")
+    skript("eksport", "alt", "-o", "eksport")  # a new folder with one file per table
+    assert skript.arbeid / "eksport" in skript.laget
+    if ALT:
+        skript("eksport", "samhandlingspunkter", "-o", "anonym.csv", "--uten-personopplysninger")
+        skript("eksport", "alt", "--format", "json", "-o", "alt.json")
+        skript("logg", "--json", ny_fil=False)
+    skript("statistikk", "--ar", str(IDAG.year), "-o", "statistikk.csv")
+    skript("sikkerhetskopi", "kopi.db")
+    try:
+        import sqlcipher3  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        skript("krypter", "--til", "kryptert.db", miljo={"PAKKEHJEM_NOKKEL": NOKKEL})
+    # The database's companions exist only while it is open: looked at during a conversation.
+    apne = skript.hold_apen("samtale", "1")
+    assert len(apne) == 2
 
-        feil = [f for sti, modus in sorted(skript.laget.items()) if (f := _feil_modus(sti, modus))]
-        assert feil == [], "\n".join(feil)
-        # The letter templates' cache is among what was made (it is code that runs: 0700/0600).
-        assert any(".cache" in sti.parts for sti in skript.laget)
-        runder = len(skript.kommandoer) + 1
+    feil = [f for sti, modus in sorted(skript.laget.items()) if (f := _feil_modus(sti, modus))]
+    assert feil == [], "\n".join(feil)
+    # The letter templates' cache is among what was made (it is code that runs: 0700/0600).
+    assert any(".cache" in sti.parts for sti in skript.laget)
+    runder = len(skript.kommandoer) + 1
     print(f"\n{len(skript.laget)} files and folders from {runder} runs, all 0600/0700")
 
 
-def test_umaskkjoringen_fanger_en_fil_som_andre_kan_lese(tmp_path: Path) -> None:
+def test_umaskkjoringen_fanger_en_fil_som_andre_kan_lese(tmp_path: Path, varm: VarmProsess) -> None:
     """The check above can fail: a program that does not set its umask leaves 0666 behind."""
     rot = tmp_path / "umask"
     rot.mkdir()
     slurvete = tmp_path / "slurvete"
     slurvete.write_text(f"#!{sys.executable}\nopen('lekk.txt', 'w').write('pasientdata')\n")
     slurvete.chmod(0o700)
-    with Umaskkjoring(rot) as skript:
-        skript.skript = slurvete
-        skript("noe")
+    skript = Umaskkjoring(rot, varm)
+    skript.skript = slurvete
+    skript("noe")
     assert [f for sti, modus in skript.laget.items() if (f := _feil_modus(sti, modus))] == [
         f"{skript.arbeid / 'lekk.txt'}: 0666, not 0600"
     ]
@@ -994,7 +972,9 @@ def _opprettet_i_sporet(spor: str, cwd: Path, fantes: set[Path]) -> dict[Path, i
     return laget
 
 
-def test_ogsaa_filer_som_bare_finnes_et_oyeblikk_lages_for_eieren_alene(tmp_path: Path) -> None:
+def test_ogsaa_filer_som_bare_finnes_et_oyeblikk_lages_for_eieren_alene(
+    tmp_path: Path, varm: VarmProsess
+) -> None:
     """With strace (skipped without it): the database, its -wal, -shm and journals, the backup
     and its journal, letters and exports, each at the moment it is created."""
     strace = shutil.which("strace")
@@ -1002,7 +982,7 @@ def test_ogsaa_filer_som_bare_finnes_et_oyeblikk_lages_for_eieren_alene(tmp_path
         pytest.skip("strace is missing or may not trace here")
     rot = tmp_path / "umask"
     rot.mkdir()
-    skript = Umaskkjoring(rot)
+    skript = Umaskkjoring(rot, varm)
     inndata = rot / "inndata"
     inndata.mkdir()
     guide = skriv_guide(inndata)

@@ -333,16 +333,19 @@ class VarmProsess:
         *,
         modul: str | None = None,
         kode: str | None = None,
+        skript: Path | None = None,
         miljo: dict[str, str] | None = None,
         cwd: Path | None = None,
+        umask: int | None = None,
         dimensions: tuple[int, int] = (24, 80),
         timeout: float = 30,
         encoding: str | None = "utf-8",
     ) -> Terminalprogram:
-        """Start `python -m MODUL ARGS` (or `python -c KODE ARGS`) in a new child on a
-        pseudo-terminal of its own, `dimensions` (rows, columns) large, as `pexpect.spawn` would
-        start it; the test talks to it through the returned `Terminalprogram`."""
-        foresporsel = self._foresporsel(args, None, kode, modul, miljo, cwd, None)
+        """Start `python -m MODUL ARGS` (or `python -c KODE ARGS`, or the script file `skript`)
+        in a new child on a pseudo-terminal of its own, `dimensions` (rows, columns) large, as
+        `pexpect.spawn` would start it; the test talks to it through the returned
+        `Terminalprogram`."""
+        foresporsel = self._foresporsel(args, skript, kode, modul, miljo, cwd, umask)
         foresporsel["pty"] = list(dimensions)
         assert self.kanal is not None
         self._send(foresporsel)

@@ -23,6 +23,7 @@ import pytest
 
 from brevdata import FULL, hold_samtale, lag_pasient, sett_avsender
 from hjelp import IDAG
+from varm_prosess import VarmProsess
 
 FORSOK: Counter[str] = Counter()
 ANNEN_UID = 65534  # nobody
@@ -297,20 +298,21 @@ def test_overskriv_erstatter_en_vanlig_fil_med_en_0600_fil(kjor, ny_pasient, tmp
 # --- 8: a letter is recorded only once it is delivered ------------------------------------------------
 
 
-def test_et_brev_til_en_full_disk_registreres_ikke(brevpasient: int, db_sti: Path, tmp_path: Path) -> None:
+def test_et_brev_til_en_full_disk_registreres_ikke(
+    brevpasient: int, db_sti: Path, tmp_path: Path, varm: VarmProsess
+) -> None:
     FORSOK["brev: levering som feiler"] += 1
     for_ = brevtall(db_sti)
-    with open("/dev/full", "wb") as full:
-        prosess = subprocess.run(
-            [sys.executable, "-m", "pakkehjem", "brev", str(brevpasient), "--til", "fastlege"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PAKKEHJEM_DB": str(db_sti)},
-            cwd=tmp_path,
-            check=False,
-        )
-    feil = prosess.stderr.decode()
-    assert prosess.returncode == 1, feil
+    # `python -m pakkehjem brev ... > /dev/full`, as a child forked from the worker's warm Python.
+    kode, _, feil_ = varm.kjor(
+        ["brev", str(brevpasient), "--til", "fastlege"],
+        modul="pakkehjem",
+        ut_til=Path("/dev/full"),
+        miljo={**os.environ, "PAKKEHJEM_DB": str(db_sti)},
+        cwd=tmp_path,
+    )
+    feil = feil_.decode()
+    assert kode == 1, feil
     assert "ikke registrert som sendt" in " ".join(feil.split()) and "Uventet feil" not in feil
     assert "Traceback" not in feil and "Exception ignored" not in feil
     assert brevtall(db_sti) == for_

@@ -52,6 +52,7 @@ from typer.testing import CliRunner
 from pakkehjem import fnr as fnr_regler
 from pakkehjem import guide as guide_modul
 from pakkehjem.cli import app
+from varm_prosess import VarmProsess
 
 FUZZ_EKSEMPLER = int(os.environ.get("PAKKEHJEM_FUZZ_EKSEMPLER", "0") or 0)
 
@@ -1226,24 +1227,25 @@ def test_vilkarlige_kommandolinjer(fuzzmiljo: Fuzzmiljo, args: list[str]) -> Non
 # --- funnet av fuzzing: each case the fuzzing found, as a plain test ------------------------------------
 
 
-def test_guide_nestet_hundre_tusen_nivaer_avvises_uten_krasj(tmp_path: Path) -> None:
+def test_guide_nestet_hundre_tusen_nivaer_avvises_uten_krasj(tmp_path: Path, varm: VarmProsess) -> None:
     """libyaml's C composer recursed ~30,000 levels deep and the process died (SIGSEGV, no message).
 
-    Run as a subprocess: in-process the crash would take the test run with it.
+    Run as a process of its own (`python -m pakkehjem`, forked from the worker's warm Python):
+    in-process the crash would take the test run with it.
     """
     fil = tmp_path / "dyp.yaml"
     for innhold in ("[" * 100_000, "- " * 50_000 + "x\n", "{a: " * 50_000):
         fil.write_text(innhold, encoding="utf-8")
-        prosess = subprocess.run(
-            [sys.executable, "-m", "pakkehjem", "sjekk-guide", str(fil)],
-            env={**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=60,
+        kode, _, feil_ = varm.kjor(
+            ["sjekk-guide", str(fil)],
+            modul="pakkehjem",
+            miljo={**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+            cwd=Path.cwd(),
         )
-        assert prosess.returncode == 2, (prosess.returncode, prosess.stderr[-500:])
-        assert "nestet for dypt" in prosess.stderr
-        assert "Traceback" not in prosess.stderr
+        feil = feil_.decode()
+        assert kode == 2, (kode, feil[-500:])
+        assert "nestet for dypt" in feil
+        assert "Traceback" not in feil
 
 
 def test_guide_med_dype_lister_gir_samme_svar_som_for(tmp_path: Path) -> None:

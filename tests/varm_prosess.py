@@ -85,13 +85,15 @@ def les_terminalen(hoved: int) -> bytes:
 
 
 def _apne_tekst(fd: int, modus: str, *, linjebuffer: bool = False) -> io.TextIOWrapper:
-    """A text stream on `fd` as the interpreter makes sys.stdin/stdout/stderr."""
+    """A text stream on `fd` as the interpreter makes sys.stdin/stdout/stderr (unbuffered when
+    the environment says PYTHONUNBUFFERED, as a Python started with it would be)."""
     if modus == "r":
         return io.TextIOWrapper(io.FileIO(fd, "r", closefd=False), encoding="utf-8")
     feil = "backslashreplace" if fd == 2 else "strict"
-    return io.TextIOWrapper(
-        io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors=feil, line_buffering=linjebuffer
-    )
+    ra = io.FileIO(fd, "w", closefd=False)
+    if os.environ.get("PYTHONUNBUFFERED"):
+        return io.TextIOWrapper(ra, encoding="utf-8", errors=feil, write_through=True)
+    return io.TextIOWrapper(io.BufferedWriter(ra), encoding="utf-8", errors=feil, line_buffering=linjebuffer)
 
 
 def _barnet(foresporsel: dict[str, Any], inn: int, ut: int, feil: int) -> None:
@@ -102,11 +104,11 @@ def _barnet(foresporsel: dict[str, Any], inn: int, ut: int, feil: int) -> None:
         os.dup2(inn, 0)
         os.dup2(ut, 1)
         os.dup2(feil, 2)
+        os.environ.clear()
+        os.environ.update(foresporsel["miljo"])
         sys.stdin = _apne_tekst(0, "r")
         sys.stdout = _apne_tekst(1, "w", linjebuffer=os.isatty(1))
         sys.stderr = _apne_tekst(2, "w", linjebuffer=True)
-        os.environ.clear()
-        os.environ.update(foresporsel["miljo"])
         if foresporsel.get("cwd"):
             os.chdir(foresporsel["cwd"])
         if foresporsel.get("umask") is not None:
@@ -126,16 +128,38 @@ def _barnet(foresporsel: dict[str, Any], inn: int, ut: int, feil: int) -> None:
         else:  # sys.exit("text"): the interpreter prints it and exits 1
             print(slutt.code, file=sys.stderr)
             kode = 1
+    except KeyboardInterrupt:  # the interpreter prints it, then ends by SIGINT itself
+        traceback.print_exc()
+        kode = -signal.SIGINT
     except BaseException:  # what the interpreter prints for an uncaught exception, and its code
         traceback.print_exc()
         kode = 1
     finally:
         try:
             atexit._run_exitfuncs()  # as the interpreter does on its way out
-            sys.stdout.flush()
-            sys.stderr.flush()
+            kode = _spyl_ut(kode)
+            if kode == -signal.SIGINT:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGINT)
         finally:
             os._exit(kode)
+
+
+def _spyl_ut(kode: int) -> int:
+    """The interpreter's last flush of stdout and stderr on its way out: a stdout that cannot
+    take what is left gives "Exception ignored in: ..." on stderr and exit code 120."""
+    try:
+        sys.stdout.flush()
+    except Exception as feil:
+        with contextlib.suppress(OSError):
+            tekst = f"Exception ignored in: {sys.stdout!r}\n" + "".join(traceback.format_exception_only(feil))
+            os.write(2, tekst.encode("utf-8", "backslashreplace"))
+        kode = 120
+    try:
+        sys.stderr.flush()
+    except Exception:
+        kode = 120
+    return kode
 
 
 def _kjor_en(foresporsel: dict[str, Any]) -> dict[str, Any]:

@@ -204,6 +204,24 @@ def test_pdf_goes_to_a_new_file_readable_only_by_the_owner(kjor, tjeneste, tmp_p
     assert again.exit_code == 1 and "finnes fra før" in melding(again)
 
 
+def test_an_existing_file_is_refused_before_the_booklet_is_made(kjor, tjeneste, tmp_path, monkeypatch):
+    # The refusal comes before the guide is laid out as a PDF (about a second), not after it.
+    from pakkehjem import brev
+
+    def ingen_pdf(*_a, **_k):
+        raise AssertionError("the booklet was made before the target file was checked")
+
+    monkeypatch.setattr(brev, "til_pdf", ingen_pdf)
+    ut = tmp_path / "hefte.pdf"
+    ut.write_bytes(b"et annet hefte")
+
+    resultat = kjor("hefte", "--format", "pdf", "-o", str(ut))
+
+    assert resultat.exit_code == 1, resultat.output
+    assert "finnes fra før" in melding(resultat)
+    assert ut.read_bytes() == b"et annet hefte"
+
+
 def test_bad_format_or_language_is_exit_2(kjor, testregister):
     assert kjor("hefte", "--format", "docx").exit_code == 2
     resultat = kjor("hefte", "--sprak", "svensk", "--format", "txt")

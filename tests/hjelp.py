@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib.util
 import json
 import sys
@@ -38,3 +40,13 @@ def bench_modul(navn: str) -> ModuleType:
         sys.modules[modulnavn] = modul  # dataclasses look their module up here
         spesifikasjon.loader.exec_module(modul)
     return sys.modules[modulnavn]
+
+
+@functools.cache
+def kildetre(sti: Path) -> ast.Module:
+    """The parsed source of one of the package's files, parsed once per test process.
+
+    The static checks (test_arkitektur, test_personvern, test_sprak) each walk every module;
+    parsing them again for each check was most of their time. The tree is shared: read it,
+    never change it."""
+    return ast.parse(sti.read_text(encoding="utf-8"))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from hjelp import kildetre
+
 PAKKE = Path(__file__).resolve().parent.parent / "src" / "pakkehjem"
 LAGERET = PAKKE / "register"
 
@@ -92,7 +94,7 @@ def _importgraf() -> dict[str, frozenset[str]]:
     """
     graf: dict[str, set[str]] = {navn: set() for navn in MODULER}
     for navn, fil in MODULER.items():
-        for node in _importer(ast.parse(fil.read_text(encoding="utf-8"))):
+        for node in _importer(kildetre(fil)):
             if isinstance(node, ast.Import):
                 mal = [a.name for a in node.names]
             else:
@@ -133,7 +135,7 @@ def test_sql_moensteret_kjenner_setningene_det_skal_finne() -> None:
 def test_ingen_modul_bruker_private_navn_fra_en_annen() -> None:
     funn = []
     for navn, fil in MODULER.items():
-        tre = ast.parse(fil.read_text(encoding="utf-8"))
+        tre = kildetre(fil)
         moduler_her: dict[str, str] = {}  # local name -> project module it is bound to
         for node in _importer(tre):
             if isinstance(node, ast.ImportFrom):

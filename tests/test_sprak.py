@@ -7,6 +7,7 @@ checked too; the code scan reads every module of the package.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 import typer
 import yaml
 
-from hjelp import melding
+from hjelp import kildetre, melding
 from pakkehjem import feil as feil_modul
 from pakkehjem import norsk
 from pakkehjem.cli import app
@@ -238,7 +239,7 @@ def _tekst(node: ast.AST) -> str | None:
 def _meldinger() -> Iterator[tuple[str, int, str, bool]]:
     """(file, line, text, is an f-string) for every message given to the user in the package."""
     for fil in sorted(PAKKE.glob("*.py")):
-        tre = ast.parse(fil.read_text(encoding="utf-8"))
+        tre = kildetre(fil)
         for node in ast.walk(tre):
             if isinstance(node, ast.Call) and _kallnavn(node) in MELDINGSKALL:
                 for arg in node.args[:1]:
@@ -247,18 +248,22 @@ def _meldinger() -> Iterator[tuple[str, int, str, bool]]:
                         yield fil.name, node.lineno, tekst, not isinstance(arg, ast.Constant)
 
 
-MELDINGER = list(_meldinger())
+@functools.cache
+def meldinger() -> tuple[tuple[str, int, str, bool], ...]:
+    """Every message in the package (`_meldinger`), found once per process by the tests that
+    read them, not when the module is imported (every worker imports it to collect it)."""
+    return tuple(_meldinger())
 
 
 def test_the_message_scan_reads_the_messages():
-    assert len(MELDINGER) > 150
-    assert any(t == "Oppgi både --fra og --til." for _, _, t, _ in MELDINGER)
+    assert len(meldinger()) > 150
+    assert any(t == "Oppgi både --fra og --til." for _, _, t, _ in meldinger())
 
 
 def test_every_message_in_the_code_is_norwegian():
     engelsk = [
         f"{fil}:{linje}: {tekst!r}"
-        for fil, linje, tekst, _ in MELDINGER
+        for fil, linje, tekst, _ in meldinger()
         if ENGELSK_MELDING.search(tekst.replace("⟨…⟩", ""))
     ]
     assert engelsk == []
@@ -268,7 +273,7 @@ def test_no_message_has_a_placeholder_left_unfilled():
     """A `{name}` in a plain string is a forgotten f-prefix: the user would read the braces."""
     glemt = [
         f"{fil}:{linje}: {tekst!r}"
-        for fil, linje, tekst, f in MELDINGER
+        for fil, linje, tekst, f in meldinger()
         if not f and PLASSHOLDER.search(tekst)
     ]
     assert glemt == []
@@ -290,7 +295,7 @@ def test_every_counted_noun_in_the_code_goes_through_the_plural_helper():
     ord_ = "|".join(sorted({*flertall, *flertall.values()}, key=len, reverse=True))
     monster = re.compile(rf"^ (?:{ord_})(?![\wæøå])")
     for fil in sorted(PAKKE.glob("*.py")):
-        for node in ast.walk(ast.parse(fil.read_text(encoding="utf-8"))):
+        for node in ast.walk(kildetre(fil)):
             if not isinstance(node, ast.JoinedStr):
                 continue
             for forrige, neste in zip(node.values, node.values[1:], strict=False):

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -18,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from hjelp import IDAG, bench_modul
+from varm_prosess import VarmProsess
 
 PER_PROSESS = 20
 
@@ -43,19 +42,12 @@ for linje in sys.stdin:
 
 
 class Koordinator:
-    """A coordinator's own pakkehjem process (KOORDINATOR); its stderr goes to `logg`."""
+    """A coordinator's own pakkehjem process (KOORDINATOR), forked from the worker's warm Python
+    (tests/varm_prosess.py) with its stdin and stdout piped; its stderr goes to `logg`."""
 
-    def __init__(self, miljo: dict[str, str], logg: Path) -> None:
+    def __init__(self, varm: VarmProsess, miljo: dict[str, str], logg: Path) -> None:
         self.logg = logg
-        with logg.open("w") as feil:
-            self.prosess = subprocess.Popen(
-                [sys.executable, "-c", KOORDINATOR],
-                env=miljo,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=feil,
-                text=True,
-            )
+        self.prosess = varm.ror([], kode=KOORDINATOR, feil_til=logg, miljo=miljo, cwd=Path.cwd())
 
     def send(self, *args: str) -> None:
         assert self.prosess.stdin is not None
@@ -85,14 +77,14 @@ class Koordinator:
 
 
 def test_to_prosesser_som_registrerer_samtidig_mister_ingenting(
-    kjor: Callable, db_sti: Path, syntetisk_fnr: Callable, tmp_path: Path
+    kjor: Callable, db_sti: Path, syntetisk_fnr: Callable, tmp_path: Path, varm: VarmProsess
 ) -> None:
     # A realistic busy timeout: each waits for the other's short transactions.
     miljo = {**os.environ, "PAKKEHJEM_DB": str(db_sti), "PAKKEHJEM_VENTETID": "10"}
     numre = [
         [syntetisk_fnr(date(1950 + i % 40, 1 + i % 12, 1 + i % 28)) for i in range(PER_PROSESS)] for _ in "ab"
     ]
-    koordinatorer = [Koordinator(miljo, tmp_path / f"{navn}.stderr") for navn in "AB"]
+    koordinatorer = [Koordinator(varm, miljo, tmp_path / f"{navn}.stderr") for navn in "AB"]
     start = threading.Barrier(2)
     feil: list[str] = []
 
@@ -149,12 +141,14 @@ def test_to_prosesser_som_registrerer_samtidig_mister_ingenting(
         assert len(rader) == PER_PROSESS  # SP1 of each, in its window
 
 
-def test_to_prosesser_som_apner_et_nytt_register_samtidig_venter_paa_hverandre(tmp_path: Path) -> None:
+def test_to_prosesser_som_apner_et_nytt_register_samtidig_venter_paa_hverandre(
+    tmp_path: Path, varm: VarmProsess
+) -> None:
     # Switching a new file to WAL once failed at once with "opptatt" instead of waiting when
     # another process opened the same new file (about one round in seven). Several rounds, each
     # a new file both processes are told to open at the same moment.
     miljo = {**os.environ, "PAKKEHJEM_VENTETID": "10"}
-    koordinatorer = [Koordinator(miljo, tmp_path / f"{uker}.stderr") for uker in ("5", "6")]
+    koordinatorer = [Koordinator(varm, miljo, tmp_path / f"{uker}.stderr") for uker in ("5", "6")]
     for runde in range(8):
         sti = tmp_path / f"nytt-{runde}.db"
         for prosess, uker in zip(koordinatorer, ("5", "6"), strict=True):

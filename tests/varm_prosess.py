@@ -201,10 +201,11 @@ def _kjor_en(foresporsel: dict[str, Any]) -> dict[str, Any]:
         }
 
 
-def _start_terminal(foresporsel: dict[str, Any], kanal: socket.socket) -> None:
-    """Fork a watcher that starts the program on a new pseudo-terminal, hands the terminal's side
-    and a channel for the exit status to the test over `kanal`, and sends the status there when
-    the program ends. The warm process goes straight back to its requests."""
+def _start_barn(foresporsel: dict[str, Any], kanal: socket.socket) -> None:
+    """Fork a watcher that starts the program, on a new pseudo-terminal (`pty`) or on pipes
+    (`ror`: stdin and stdout, stderr to a file), hands the test's ends and a channel for the
+    exit status to the test over `kanal`, and sends the status there when the program ends. The
+    warm process goes straight back to its requests."""
     if os.fork():
         return
     # The watcher: a child of the warm process, parent of the program.
@@ -214,20 +215,33 @@ def _start_terminal(foresporsel: dict[str, Any], kanal: socket.socket) -> None:
         os.dup2(fd, 0)  # the warm process's request and answer pipes are not the watcher's
         os.dup2(fd, 1)
         os.close(fd)
-        rader, kolonner = foresporsel["pty"]
-        hoved, under = pty.openpty()
-        fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", rader, kolonner, 0, 0))
         status, status_til_testen = socket.socketpair()
+        if foresporsel.get("pty"):
+            rader, kolonner = foresporsel["pty"]
+            hoved, under = pty.openpty()
+            fcntl.ioctl(under, termios.TIOCSWINSZ, struct.pack("HHHH", rader, kolonner, 0, 0))
+            barnets, testens = [under], [hoved]
+        else:
+            inn_les, inn_skriv = os.pipe()
+            ut_les, ut_skriv = os.pipe()
+            feil = os.open(foresporsel["ror"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            barnets, testens = [inn_les, ut_skriv, feil], [inn_skriv, ut_les]
         pid = os.fork()
         if pid == 0:
-            # The program, as pexpect starts one: a session of its own with this terminal as its
-            # controlling terminal on stdin, stdout and stderr, and no other file open.
-            os.login_tty(under)
-            os.closerange(3, 65536)
+            if foresporsel.get("pty"):
+                # As pexpect starts a program: a session of its own with this terminal as its
+                # controlling terminal on stdin, stdout and stderr.
+                os.login_tty(under)
+            else:  # as subprocess.Popen with stdin and stdout piped and stderr to a file
+                for fd, til in zip(barnets, (0, 1, 2), strict=True):
+                    os.dup2(fd, til)
+            os.closerange(3, 65536)  # and no other file open
             _barnet(foresporsel, 0, 1, 2)
-        os.close(under)
-        socket.send_fds(kanal, [json.dumps({"pid": pid}).encode()], [hoved, status_til_testen.fileno()])
-        os.close(hoved)
+        for fd in barnets:
+            os.close(fd)
+        socket.send_fds(kanal, [json.dumps({"pid": pid}).encode()], [*testens, status_til_testen.fileno()])
+        for fd in testens:
+            os.close(fd)
         status_til_testen.close()
         _, vent = os.waitpid(pid, 0)
         status.sendall(struct.pack("i", vent))
@@ -265,8 +279,8 @@ def main() -> None:
     for linje in sys.stdin:
         _rydd_barn()
         foresporsel = json.loads(linje)
-        if foresporsel.get("pty"):
-            _start_terminal(foresporsel, kanal)
+        if foresporsel.get("pty") or foresporsel.get("ror"):
+            _start_barn(foresporsel, kanal)
             continue
         svar.write(json.dumps(_kjor_en(foresporsel)) + "\n")
         svar.flush()
@@ -288,6 +302,7 @@ class VarmProsess:
         self.last = list(last)
         self.prosess: subprocess.Popen[str] | None = None
         self.kanal: socket.socket | None = None
+        self.startet: list[Terminalprogram | Rorprogram] = []
 
     def __enter__(self) -> VarmProsess:
         self.kanal, hos_varm = socket.socketpair()
@@ -308,6 +323,12 @@ class VarmProsess:
 
     def __exit__(self, *_: object) -> None:
         assert self.prosess is not None and self.prosess.stdin is not None and self.kanal is not None
+        # A program a failed test left running (waiting for input it will never get) would keep
+        # its watcher, and so the warm process, from ending.
+        for program in self.startet:
+            if program.isalive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(program.pid, signal.SIGKILL)
         self.prosess.stdin.close()
         self.kanal.close()
         try:
@@ -371,14 +392,40 @@ class VarmProsess:
         `Terminalprogram`."""
         foresporsel = self._foresporsel(args, skript, kode, modul, miljo, cwd, umask)
         foresporsel["pty"] = list(dimensions)
+        pid, (hoved, status) = self._start(foresporsel, 2)
+        program = Terminalprogram(hoved, pid, status, timeout, encoding)
+        self.startet.append(program)
+        return program
+
+    def ror(
+        self,
+        args: Sequence[str],
+        *,
+        kode: str,
+        feil_til: Path,
+        miljo: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Rorprogram:
+        """Start `python -c KODE ARGS` in a new child with stdin and stdout piped to the test and
+        stderr written to the file `feil_til`, as `subprocess.Popen` with those pipes would; the
+        test talks to it through the returned `Rorprogram`."""
+        foresporsel = self._foresporsel(args, None, kode, None, miljo, cwd, None)
+        foresporsel["ror"] = str(feil_til)
+        pid, (inn, ut, status) = self._start(foresporsel, 3)
+        program = Rorprogram(pid, inn, ut, status)
+        self.startet.append(program)
+        return program
+
+    def _start(self, foresporsel: dict[str, Any], antall: int) -> tuple[int, list[Any]]:
+        """Send a request for a program the test talks to; its pid and the test's ends (the
+        last: the socket its exit status comes on)."""
         assert self.kanal is not None
         self._send(foresporsel)
         self.kanal.settimeout(TIDSGRENSE)
-        data, fds, _, _ = socket.recv_fds(self.kanal, 65536, 2)
+        data, fds, _, _ = socket.recv_fds(self.kanal, 65536, antall)
         svar = json.loads(data)
         assert "feil" not in svar, svar["feil"]
-        hoved, status = fds
-        return Terminalprogram(hoved, svar["pid"], socket.socket(fileno=status), timeout, encoding)
+        return svar["pid"], [*fds[:-1], socket.socket(fileno=fds[-1])]
 
     def _foresporsel(
         self,
@@ -405,6 +452,44 @@ class VarmProsess:
         assert self.prosess is not None and self.prosess.stdin is not None
         self.prosess.stdin.write(json.dumps(foresporsel) + "\n")
         self.prosess.stdin.flush()
+
+
+def _vent_status(status: socket.socket, tid: float | None) -> int | None:
+    """The wait status the watcher sends when the program has ended, if it comes within `tid`
+    seconds (None: not yet)."""
+    if not select.select([status], [], [], tid)[0]:
+        return None
+    data = status.recv(4)
+    assert len(data) == 4, "the warm process's watcher ended without the exit status"
+    status.close()
+    return int(struct.unpack("i", data)[0])
+
+
+class Rorprogram:
+    """A program with stdin and stdout piped, forked by the warm process: the parts of
+    `subprocess.Popen` the tests use (`stdin`, `stdout`, `pid`, `wait`, `returncode`)."""
+
+    def __init__(self, pid: int, inn: int, ut: int, status: socket.socket) -> None:
+        self.pid = pid
+        self.stdin = open(inn, "w", encoding="utf-8")  # noqa: SIM115 (closed by the test, as Popen's)
+        self.stdout = open(ut, encoding="utf-8")  # noqa: SIM115
+        self._status = status
+        self.returncode: int | None = None
+
+    def isalive(self) -> bool:
+        if self.returncode is None:
+            vent = _vent_status(self._status, 0)
+            if vent is not None:
+                self.returncode = os.waitstatus_to_exitcode(vent)
+        return self.returncode is None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            vent = _vent_status(self._status, timeout)
+            if vent is None:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            self.returncode = os.waitstatus_to_exitcode(vent)
+        return self.returncode
 
 
 class Terminalprogram(fdspawn):
@@ -443,12 +528,9 @@ class Terminalprogram(fdspawn):
         """Take the exit status if it has come within `tid` seconds; whether it has."""
         if self.status is not None:
             return True
-        if not select.select([self._status], [], [], tid)[0]:
+        self.status = _vent_status(self._status, tid)
+        if self.status is None:
             return False
-        data = self._status.recv(4)
-        assert len(data) == 4, "the warm process's watcher ended without the exit status"
-        self.status = struct.unpack("i", data)[0]
-        self._status.close()
         if os.WIFEXITED(self.status):
             self.exitstatus = os.WEXITSTATUS(self.status)
         else:

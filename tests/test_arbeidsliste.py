@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -131,7 +132,6 @@ def test_tider_lagres_i_utc_og_vises_i_lokal_tid(
         tid = db.execute("SELECT tid FROM hendelse ORDER BY id LIMIT 1").fetchone()[0]
         logg = db.execute("SELECT tid FROM tilgangslogg ORDER BY id LIMIT 1").fetchone()[0]
     assert tid.endswith("+00:00") and logg.endswith("+00:00")
-    from zoneinfo import ZoneInfo
 
     for sone in ("Europe/Oslo", "America/New_York"):
         lokal = datetime.fromisoformat(tid).astimezone(ZoneInfo(sone)).strftime("%Y-%m-%d %H:%M")
@@ -147,7 +147,9 @@ def test_tider_lagres_i_utc_og_vises_i_lokal_tid(
 
 def test_logg_fra_til_er_lokale_dager(kjor: Callable, testregister: Path, ny_pasient: Callable) -> None:
     ny_pasient("2026-08-03")
-    idag = date.today().isoformat()
+    # Today where the command is told it runs (Oslo): between 23:00 and 24:00 UTC (in winter)
+    # that is already tomorrow's date in UTC's terms.
+    idag = datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
     rader = json_ut(kjor("logg", "--fra", idag, "--til", idag, "--json", env={"TZ": "Europe/Oslo"}))
     assert rader
 

@@ -16,6 +16,7 @@ import pytest
 from lag_hjelpetekst import LEVENDE, SITUASJONER, alle_levende, kjor, miljo
 from pakkehjem import inngang
 from pakkehjem.hjelpetekst import TEKSTER
+from varm_prosess import VarmProsess
 
 PROGRAM = Path(sys.executable).parent / "pakkehjem"
 
@@ -63,12 +64,20 @@ def test_programmet_skriver_den_lagrede_hjelpen(
     ],
 )
 def test_ellers_skriver_programmet_det_kommandolinjen_skriver(
-    args: list[str], terminal: bool, bredde: int, ekstra: dict[str, str], tmp_path: Path
+    args: list[str], terminal: bool, bredde: int, ekstra: dict[str, str], tmp_path: Path, varm: VarmProsess
 ) -> None:
     env = miljo(terminal, bredde, farger=True, **ekstra)
     env["PAKKEHJEM_DB"] = str(tmp_path / "register.db")
     fort = kjor([str(PROGRAM)], args, terminal, bredde, env)
-    levende = kjor([sys.executable, *LEVENDE], args, terminal, bredde, env)
+    # The command line's own help, drawn by LEVENDE in a child forked from the worker's warm
+    # Python. That has not loaded Typer's help drawing (typer.rich_utils), which reads
+    # FORCE_COLOR and the like when imported: the child loads it under its own environment.
+    ulastet = "import sys; sys.exit('typer.rich_utils' in sys.modules)"
+    assert varm.kjor([], kode=ulastet)[0] == 0
+    kode, ut, feil = varm.kjor(
+        args, kode=LEVENDE[1], miljo=env, cwd=Path.cwd(), terminal=bredde if terminal else None
+    )
+    levende = (ut, feil, kode)
     assert fort == levende
     assert fort[0].strip() and fort[2] == 0
     assert not (tmp_path / "register.db").exists()

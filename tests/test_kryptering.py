@@ -17,6 +17,7 @@ the tests keep the number of commands on encrypted registers small.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -192,11 +193,37 @@ def test_feil_nokkel_gir_kode_1_og_bare_var_melding(kryptert_register: Path, var
     assert rett.stdout.strip() == "[]"
 
 
-@pytest.fixture
-def kryptert_register(med_nokkel: str, kjor: Callable, db_sti: Path) -> Path:
-    """An encrypted register that takes synthetic numbers (PAKKEHJEM_NOKKEL stays set)."""
-    resultat = kjor("innstillinger", "tillat_syntetiske", "ja")
+@pytest.fixture(scope="module")
+def _kryptert_mal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An encrypted register that takes synthetic numbers, made once for the module by the
+    command a test would run (`innstillinger tillat_syntetiske ja` with the key set), as a
+    file to copy: making one runs every migration and SQLCipher's key derivation."""
+    from typer.testing import CliRunner
+
+    from pakkehjem.cli import app
+
+    mal = tmp_path_factory.mktemp("kryptert_mal") / "register.db"
+    gammel_umask = os.umask(0o077)
+    try:
+        resultat = CliRunner().invoke(
+            app,
+            ["--db", str(mal), "innstillinger", "tillat_syntetiske", "ja"],
+            env={"PAKKEHJEM_NOKKEL": NOKKEL, "PAKKEHJEM_DB": None, "NO_COLOR": "1"},
+            prog_name="pakkehjem",
+        )
+    finally:
+        os.umask(gammel_umask)
     assert resultat.exit_code == 0, resultat.output
+    # Closed: the write-ahead log is folded into the file, so the file alone is the register.
+    assert not Path(f"{mal}-wal").exists()
+    return mal
+
+
+@pytest.fixture
+def kryptert_register(med_nokkel: str, db_sti: Path, _kryptert_mal: Path) -> Path:
+    """An encrypted register that takes synthetic numbers (PAKKEHJEM_NOKKEL stays set): a copy
+    of one the command made, byte for byte the same register under the same key."""
+    shutil.copyfile(_kryptert_mal, db_sti)  # made 0600 under the umask of isolert_miljo
     assert db_sti.read_bytes()[:16] != HODE
     return db_sti
 

@@ -255,12 +255,20 @@ def _egen_topp_mb() -> float:
 
 def _gulvets_rader(ut: Path) -> str:
     """The floor's answer counted: one line a row, or, where the rows are JSON objects SQLite
-    joined into one line (the work list), the objects."""
-    data = ut.read_bytes()
-    objekter = data.count(b'{"pasient_id":')
+    joined into one line (the work list), the objects. Read a megabyte at a time: this process
+    must never hold a large answer (see `_beskriv_svar`)."""
+    merke = b'{"pasient_id":'
+    objekter = linjer = 0
+    rest = b""
+    with open(ut, "rb") as fil:
+        while bit := fil.read(1 << 20):
+            data = rest + bit
+            objekter += data.count(merke)
+            linjer += bit.count(b"\n")
+            # The tail that could be the start of a mark cut in two; it holds no whole mark.
+            rest = data[-(len(merke) - 1) :]
     if objekter:
         return f"{objekter} objekter"
-    linjer = data.count(b"\n")
     return f"{linjer} linjer"
 
 

@@ -23,6 +23,10 @@ from samtalehjelp import TESTGUIDE, TESTGUIDE_B, skriv_guide
 
 IDAG = date.today()  # `samtale` holds the conversation today; --dato may not be later
 DIAGNOSEDATO = IDAG - timedelta(days=21)  # SP1 is due now
+# Deadlines of actions agreed in a conversation held today: after it, whatever day the suite runs.
+FRIST = IDAG + timedelta(days=14)
+NAV_FRIST = IDAG + timedelta(days=8)
+HJELP_FRIST = IDAG + timedelta(days=17)
 NESTE_DATO = IDAG + timedelta(days=60)
 FRIST = IDAG + timedelta(days=14)  # an action's deadline: not before the conversation
 
@@ -504,7 +508,7 @@ GYLDIGE_SVAR = {
     "barn": "ja",
     "barn_notat": "Ett barn på 9.",
     "barn_tiltak": [
-        {"hva": "Samtale med helsesykepleier", "ansvarlig": "kommunen", "frist": "15.12.2026"},
+        {"hva": "Samtale med helsesykepleier", "ansvarlig": "kommunen", "frist": f"{FRIST:%d.%m.%Y}"},
         {"hva": "Kontakte Kreftforeningen", "ansvarlig": "pasienten"},
     ],
     "belastning": 3,
@@ -515,7 +519,7 @@ NORMALISERT = {
     **GYLDIGE_SVAR,
     "barn": True,
     "barn_tiltak": [
-        {"hva": "Samtale med helsesykepleier", "ansvarlig": "kommunen", "frist": "2026-12-15"},
+        {"hva": "Samtale med helsesykepleier", "ansvarlig": "kommunen", "frist": FRIST.isoformat()},
         {"hva": "Kontakte Kreftforeningen", "ansvarlig": "pasienten", "frist": None},
     ],
 }
@@ -544,7 +548,7 @@ def test_svarfil_lagrer_alt_og_setter_punktet_gjennomfort_paa_datoen(
     assert samtale["svar"] == NORMALISERT
     assert list(samtale["svar"]) == list(NORMALISERT), "answers in the guide's order"
     assert [(t["hva"], t["ansvarlig"], t["frist"], t["status"]) for t in data["tiltak"]] == [
-        ("Samtale med helsesykepleier", "kommunen", "2026-12-15", "apen"),
+        ("Samtale med helsesykepleier", "kommunen", FRIST.isoformat(), "apen"),
         ("Kontakte Kreftforeningen", "pasienten", None, "apen"),
     ]
     assert [(s["mottaker"], s["svar"], s["dato"]) for s in data["samtykke"]] == [
@@ -912,11 +916,14 @@ def to_med_tiltak(kjor: Callable, guidefil: Path, ny_pasient: Callable, tmp_path
     """Two patients, each with actions from a conversation."""
     pasienter = []
     for navn, tiltak in (
-        ("Anne Tiltak", [{"hva": "Søke om hjelpemidler", "ansvarlig": "kommunen", "frist": "2026-12-10"}]),
+        (
+            "Anne Tiltak",
+            [{"hva": "Søke om hjelpemidler", "ansvarlig": "kommunen", "frist": HJELP_FRIST.isoformat()}],
+        ),
         (
             "Bjørn Tiltak",
             [
-                {"hva": "Ringe NAV", "ansvarlig": "pasienten", "frist": "2026-12-01"},
+                {"hva": "Ringe NAV", "ansvarlig": "pasienten", "frist": NAV_FRIST.isoformat()},
                 {"hva": "Bestille time", "ansvarlig": "fastlegen"},
             ],
         ),
@@ -935,8 +942,8 @@ def test_tiltak_lister_aapne_tiltak_paa_tvers_av_pasienter_etter_frist(
     anne, bjorn = to_med_tiltak
     rader = json_ut(kjor("tiltak", "--json", "--dato", "2026-11-23"))
     assert [(r["hva"], r["pasient_id"], r["frist"]) for r in rader] == [
-        ("Ringe NAV", bjorn["id"], "2026-12-01"),
-        ("Søke om hjelpemidler", anne["id"], "2026-12-10"),
+        ("Ringe NAV", bjorn["id"], NAV_FRIST.isoformat()),
+        ("Søke om hjelpemidler", anne["id"], HJELP_FRIST.isoformat()),
         ("Bestille time", bjorn["id"], None),
     ]
     for rad in rader:
@@ -944,7 +951,8 @@ def test_tiltak_lister_aapne_tiltak_paa_tvers_av_pasienter_etter_frist(
         assert rad["fnr"] == pasient["fnr"][:6] + "*****"
         assert pasient["fnr"] not in json.dumps(rader)
     assert [r["hva"] for r in json_ut(kjor("tiltak", "--json", "--ansvarlig", "Pasienten"))] == ["Ringe NAV"]
-    forfalte = json_ut(kjor("tiltak", "--json", "--forfalte", "--dato", "2026-12-05"))
+    mellom = (NAV_FRIST + timedelta(days=4)).isoformat()  # NAV's deadline passed, not the other
+    forfalte = json_ut(kjor("tiltak", "--json", "--forfalte", "--dato", mellom))
     assert [(r["hva"], r["forfalt"]) for r in forfalte] == [("Ringe NAV", True)]
 
 

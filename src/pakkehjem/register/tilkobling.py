@@ -161,9 +161,9 @@ class Transaksjon:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self._tilgang: dict[str, set[int]] = {}
-        # Ids SQLite listed itself (`logg_liste`), per kind of access: comma-separated text.
-        self._tilgang_liste: dict[str, list[str]] = {}
+        # Per kind of access, the patient ids logged so far as comma-separated texts (repeats
+        # allowed): SQLite makes them one row per patient at the commit.
+        self._tilgang: dict[str, list[str]] = {}
 
     def execute(self, sql: str, parametre: Any = ()) -> Any:
         """Run one statement in the transaction."""
@@ -218,13 +218,12 @@ class Transaksjon:
         """Record access to these patients; written with the commit."""
         if isinstance(pasient_ider, int):
             pasient_ider = (pasient_ider,)
-        self._tilgang.setdefault(handling, set()).update(pasient_ider)
+        self.logg_liste(",".join(map(str, pasient_ider)), handling)
 
     def logg_liste(self, pasient_ider: str, handling: str) -> None:
         """Record access to the patients of a comma-separated id list a query made itself
         (`group_concat`), repeats allowed: a work list's 131,000 ids are never Python ints."""
-        if pasient_ider:
-            self._tilgang_liste.setdefault(handling, []).append(pasient_ider)
+        self._tilgang.setdefault(handling, []).append(pasient_ider)
 
     def logg_utvalg(self, sporring: str, verdier: Any, handling: str) -> None:
         """Record access to every patient id the query `sporring` (one column) gives, in one
@@ -248,19 +247,18 @@ class Transaksjon:
     def skriv_tilgangslogg(self) -> None:
         """The access-log rows of this transaction, written last, before the commit: one row per
         patient and kind of access, by patient id."""
+        if not self._tilgang:
+            return
         tid, hvem = tidspunkt_utc(), bruker()
         # One statement per kind of access, the ids as one JSON array: a work list of
         # 130,000 rows is logged in a fifth of the time a row-by-row insert takes.
-        for handling in dict.fromkeys([*self._tilgang, *self._tilgang_liste]):
-            deler = self._tilgang_liste.get(handling, [])
-            if ider := self._tilgang.get(handling):
-                deler = [",".join(map(str, ider)), *deler]
+        for handling, deler in self._tilgang.items():
             self.db.execute(
                 "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
                 " SELECT ?, ?, value, ? FROM (SELECT DISTINCT value FROM json_each(?) ORDER BY value)",
-                (tid, hvem, handling, "[" + ",".join(deler) + "]"),
+                (tid, hvem, handling, "[" + ",".join(del_ for del_ in deler if del_) + "]"),
             )
-        self._tilgang, self._tilgang_liste = {}, {}
+        self._tilgang = {}
 
 
 def _sla_pa_wal(tilkobling: sqlite3.Connection, ventetid: float) -> None:

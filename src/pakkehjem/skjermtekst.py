@@ -90,11 +90,6 @@ def json_tekst(tekst: str) -> str:
 _JSON_FARLIGE_BYTER = (b"\x7f", b"\xc2", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81")
 
 
-def json_byter(tekst: str) -> bytes:
-    """`json_tekst` as UTF-8 (see `trygge_json_byter`)."""
-    return trygge_json_byter(tekst.encode("utf-8"))
-
-
 def trygge_json_byter(data: bytes) -> bytes:
     """`json_tekst` for a JSON document already in UTF-8. Searching the bytes for the few
     sequences those characters start with is a fast substring search; only a document that

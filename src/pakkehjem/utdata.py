@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from .skjermtekst import json_byter, json_tekst, trygge_json_byter
+from .skjermtekst import json_tekst, trygge_json_byter
 
 if TYPE_CHECKING:
     from .register.jsonliste import JsonListe
@@ -34,20 +35,14 @@ def skriv_json_rader(rader: Iterable[str], *, bolk: int = 1000) -> None:
     if sys.stdout.isatty():
         skriv_json([json.loads(rad) for rad in rader])
         return
-    sys.stdout.flush()
-    skriv = sys.stdout.buffer.write  # UTF-8 made once per part (json_byter), written as bytes
-    skilletegn = "["
-    del_: list[str] = []
-    for rad in rader:
-        del_.append(rad)
-        if len(del_) == bolk:
-            skriv(json_byter(skilletegn + ",".join(del_)))
-            skilletegn, del_ = ",", []
-    if del_:
-        skriv(json_byter(skilletegn + ",".join(del_)))
-        skilletegn = ","
-    skriv((("[" if skilletegn == "[" else "") + "]\n").encode())
-    sys.stdout.buffer.flush()
+    _skriv_bolker(_i_bolker(rader, bolk))
+
+
+def _i_bolker(rader: Iterable[str], bolk: int) -> Iterator[bytes]:
+    """`rader` in batches of `bolk`, each batch joined by commas, as UTF-8."""
+    rest = iter(rader)
+    while del_ := list(islice(rest, bolk)):
+        yield ",".join(del_).encode("utf-8")
 
 
 def skriv_json_liste(liste: JsonListe) -> None:
@@ -56,10 +51,17 @@ def skriv_json_liste(liste: JsonListe) -> None:
     if sys.stdout.isatty():
         skriv_json(liste.rader())
         return
+    _skriv_bolker(liste.bolker)
+
+
+def _skriv_bolker(bolker: Iterable[bytes]) -> None:
+    """A JSON array on stdout from batches of its objects (compact UTF-8, each batch the objects
+    joined by commas; an empty batch holds none), each made safe for a terminal
+    (`trygge_json_byter`) and written as it comes."""
     sys.stdout.flush()
     skriv = sys.stdout.buffer.write
     skilletegn = b"["
-    for bolk in liste.bolker:
+    for bolk in bolker:
         if bolk:
             skriv(skilletegn)
             skriv(trygge_json_byter(bolk))

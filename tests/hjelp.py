@@ -51,3 +51,30 @@ def kildetre(sti: Path) -> ast.Module:
     never change it. Each of those modules clears the cache when its tests are done: some
     million objects held for the rest of the run would slow every full garbage collection."""
     return ast.parse(sti.read_text(encoding="utf-8"))
+
+
+def lag_malregister(mal: Path, nokkel: str | None) -> Path:
+    """A new register at `mal` that takes synthetic numbers, made by the command a test would run
+    (`innstillinger tillat_syntetiske ja`, encrypted with `nokkel` when one is given) and closed,
+    as a file for tests to copy: making one runs every migration (and, encrypted, SQLCipher's
+    key derivation); a copy of the closed file is the same register, byte for byte."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from pakkehjem.cli import app
+
+    gammel_umask = os.umask(0o077)
+    try:
+        resultat = CliRunner().invoke(
+            app,
+            ["--db", str(mal), "innstillinger", "tillat_syntetiske", "ja"],
+            env={"PAKKEHJEM_NOKKEL": nokkel, "PAKKEHJEM_DB": None, "NO_COLOR": "1"},
+            prog_name="pakkehjem",
+        )
+    finally:
+        os.umask(gammel_umask)
+    assert resultat.exit_code == 0, resultat.output
+    # Closed: the write-ahead log is folded into the file, so the file alone is the register.
+    assert not Path(f"{mal}-wal").exists()
+    return mal

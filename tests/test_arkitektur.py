@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
@@ -30,13 +30,8 @@ SQL = re.compile(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _slipp_kildetraerne() -> Iterator[None]:
-    """The parsed modules (hjelp.kildetre) are shared by this module's tests and let go after
-    them: held for the rest of the run, they would make each full garbage collection in the
-    worker walk some million more objects (about 0.2 s each)."""
-    yield
-    kildetre.cache_clear()
+# The parsed modules (hjelp.kildetre) are let go after this module's tests (conftest).
+pytestmark = pytest.mark.usefixtures("kildetraer_slippes")
 
 
 def _moduler() -> dict[str, Path]:

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from brevdata import FULL, PASIENT, hold_samtale, lag_pasient, sett_avsender
-from hjelp import json_ut, melding
+from hjelp import json_ut, lag_malregister, melding
 from samtalehjelp import til_slutten
 from varm_prosess import Terminalprogram, VarmProsess
 
@@ -198,25 +198,7 @@ def _kryptert_mal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An encrypted register that takes synthetic numbers, made once for the module by the
     command a test would run (`innstillinger tillat_syntetiske ja` with the key set), as a
     file to copy: making one runs every migration and SQLCipher's key derivation."""
-    from typer.testing import CliRunner
-
-    from pakkehjem.cli import app
-
-    mal = tmp_path_factory.mktemp("kryptert_mal") / "register.db"
-    gammel_umask = os.umask(0o077)
-    try:
-        resultat = CliRunner().invoke(
-            app,
-            ["--db", str(mal), "innstillinger", "tillat_syntetiske", "ja"],
-            env={"PAKKEHJEM_NOKKEL": NOKKEL, "PAKKEHJEM_DB": None, "NO_COLOR": "1"},
-            prog_name="pakkehjem",
-        )
-    finally:
-        os.umask(gammel_umask)
-    assert resultat.exit_code == 0, resultat.output
-    # Closed: the write-ahead log is folded into the file, so the file alone is the register.
-    assert not Path(f"{mal}-wal").exists()
-    return mal
+    return lag_malregister(tmp_path_factory.mktemp("kryptert_mal") / "register.db", NOKKEL)
 
 
 @pytest.fixture

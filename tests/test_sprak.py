@@ -42,13 +42,8 @@ ENGELSK_MELDING = re.compile(
 PLASSHOLDER = re.compile(r"\{[^{}\s]*\}|%\(\w+\)[sd]")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _slipp_kildetraerne() -> Iterator[None]:
-    """The parsed modules (hjelp.kildetre) are shared by this module's tests and let go after
-    them: held for the rest of the run, they would make each full garbage collection in the
-    worker walk some million more objects (about 0.2 s each)."""
-    yield
-    kildetre.cache_clear()
+# The parsed modules (hjelp.kildetre) are let go after this module's tests (conftest).
+pytestmark = pytest.mark.usefixtures("kildetraer_slippes")
 
 
 def _feil_i_tall(tekst: str) -> list[str]:

@@ -530,14 +530,13 @@ def gulv_sql(idag: datetime, vis_ref: str) -> dict[str, str]:
         FROM (
             SELECT s.forfall_til < {i} AS forfalt, p.id AS pasient_id, json_object(
                 'pasient_id', p.id, 'navn', p.navn, 'fnr', substr(p.fnr, 1, 6) || '*****',
-                'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', f.nr,
+                'kommune', p.kommune, 'koordinator', p.koordinator, 'forlop', s.forlop_nr,
                 'sp', s.sp, 'ansvarlig', s.ansvarlig, 'vindu_fra', s.vindu_fra,
                 'vindu_til', s.vindu_til, 'status', s.status, 'dato', s.dato,
                 'klokkeslett', s.klokkeslett, 'sted', s.sted, 'tilstand', {tilstand}) AS rad
             FROM samhandlingspunkt s
-            JOIN forlop f ON f.id = s.forlop_id
-            JOIN pasient p ON p.id = f.pasient_id
-            WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'
+            JOIN pasient p ON p.id = s.pasient_id
+            WHERE s.forfall_til IS NOT NULL AND s.forlop_status = 'aktiv'
               AND s.forfall_fra <= {grense}
               AND (s.forfall_til < {i} OR (s.forfall_til >= {fra} AND s.forfall_fra <= {til}))
               {tjeneste}

@@ -157,6 +157,53 @@ def test_fremmednokler_stopper_et_forlop_uten_pasient(register: Register) -> Non
         register.db.execute("INSERT INTO forlop (pasient_id, nr, diagnosedato) VALUES (999, 1, '2026-11-02')")
 
 
+def _punktkopier(register: Register, pasient_id: int) -> list[tuple[int, int, str]]:
+    """(sp, forløp nr, forløp status) as the patient's contact points carry them."""
+    return register.db.execute(
+        "SELECT sp, forlop_nr, forlop_status FROM samhandlingspunkt WHERE pasient_id = ? ORDER BY sp",
+        (pasient_id,),
+    ).fetchall()
+
+
+def test_et_punkt_som_ikke_stemmer_med_forlopet_sitt_kan_ikke_lagres(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    forste, andre = pasient(), pasient()
+    assert _punktkopier(register, forste) == [(1, 1, "aktiv"), (2, 1, "aktiv"), (3, 1, "aktiv")]
+    forlop_id = register.db.execute("SELECT id FROM forlop WHERE pasient_id = ?", (forste,)).fetchone()[0]
+    feil_kopier = [(andre, 1, "aktiv"), (forste, 2, "aktiv"), (forste, 1, "avsluttet")]
+    for pid, nr, status in feil_kopier:
+        with pytest.raises(sqlite3.IntegrityError):
+            register.db.execute(
+                "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
+                " pasient_id, forlop_nr, forlop_status) VALUES (?, 3, 'kommunen', '2027-05-02',"
+                " '2027-11-02', ?, ?, ?)",
+                (forlop_id, pid, nr, status),
+            )
+        with pytest.raises(sqlite3.IntegrityError):
+            register.db.execute(
+                "UPDATE samhandlingspunkt SET pasient_id = ?, forlop_nr = ?, forlop_status = ?"
+                " WHERE forlop_id = ? AND sp = 1",
+                (pid, nr, status, forlop_id),
+            )
+    assert _punktkopier(register, forste) == [(1, 1, "aktiv"), (2, 1, "aktiv"), (3, 1, "aktiv")]
+
+
+def test_et_forlop_som_avsluttes_eller_aapnes_igjen_tar_punktene_sine_med_seg(
+    register: Register, pasient: Callable[..., int]
+) -> None:
+    # Whoever changes the episode (a command, a migration, a hand in the file), its points follow
+    # in the same statement: the work list reads the status off the point.
+    pid = pasient()
+    assert {r["pasient_id"] for r in register.punkter.forfaller(UKE_48, IDAG)} == {pid}
+    register.db.execute("UPDATE forlop SET status = 'avsluttet' WHERE pasient_id = ?", (pid,))
+    assert _punktkopier(register, pid) == [(1, 1, "avsluttet"), (2, 1, "avsluttet"), (3, 1, "avsluttet")]
+    assert register.punkter.forfaller(UKE_48, IDAG) == []
+    register.db.execute("UPDATE forlop SET status = 'aktiv' WHERE pasient_id = ?", (pid,))
+    assert {r["pasient_id"] for r in register.punkter.forfaller(UKE_48, IDAG)} == {pid}
+    assert register.db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
 def test_register_fra_en_nyere_versjon_avvises(db_sti: Path) -> None:
     Register.fra_fil(db_sti).lukk()
     tilkobling = sqlite3.connect(db_sti)

@@ -103,12 +103,15 @@ class Mengde(Gruppe):
             " avsluttet_dato, avsluttet_grunn) VALUES (?,?,?,?,?,?,?,?)",
             forlop_rader,
         )
-        # Rows of 12 columns (nye_punkter) or 14 (with holdt_av and sammendrag, demo data).
+        # Rows of 12 columns (nye_punkter) or 14 (with holdt_av and sammendrag, demo data), each
+        # with its episode's patient, number and status (migration 13; the foreign key refuses a
+        # point that disagrees with its episode).
+        episode = {r[0]: (r[1], r[2], r[5]) for r in forlop_rader}
         db.executemany(
             "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
-            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [r if len(r) == 14 else (*r, None, None) for r in punkter],
+            " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag,"
+            " pasient_id, forlop_nr, forlop_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*r, *episode[r[0]]) if len(r) == 14 else (*r, None, None, *episode[r[0]]) for r in punkter],
         )
         tid, hvem = tidspunkt_utc(), bruker()
         db.executemany(

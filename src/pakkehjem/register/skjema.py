@@ -415,6 +415,59 @@ MIGRASJONER: tuple[Migrering, ...] = (
         forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status, dato, klokkeslett, sted)
         WHERE forfall_til IS NOT NULL;""",
     ),
+    # 13: each contact point carries its episode's patient, number and status, so the work list
+    # reads no episode row (bench/: 1,000,000 patients, 162,000 points listed, the query about
+    # 0.28 s shorter). SQLite keeps the copy true, not the code: the four columns are a foreign
+    # key to the episode's own four (`forlop_nokkel`), so a point that disagrees with its
+    # episode cannot be stored, and ending or reopening an episode updates its points in the
+    # same statement (ON UPDATE CASCADE). The table is rebuilt (a table constraint cannot be
+    # added to a table) and every row copied over, its episode's values with it; a point whose
+    # episode is missing (a damaged file) is copied too, and stops the migration at the
+    # foreign-key check, so nothing is lost.
+    (
+        "CREATE UNIQUE INDEX forlop_nokkel ON forlop (id, pasient_id, nr, status);",
+        """CREATE TABLE samhandlingspunkt_ny (
+        id INTEGER PRIMARY KEY,
+        forlop_id INTEGER NOT NULL,
+        sp INTEGER NOT NULL CHECK (sp IN (1, 2, 3)),
+        ansvarlig TEXT NOT NULL,
+        vindu_fra TEXT NOT NULL,
+        vindu_til TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'planlagt' CHECK (status IN
+            ('planlagt', 'avtalt', 'utsatt', 'avslatt', 'gjennomfort', 'bortfalt',
+             'holdt_annet_sted')),
+        dato TEXT,
+        klokkeslett TEXT,
+        sted TEXT,
+        grunn TEXT,
+        forfall_fra TEXT,
+        forfall_til TEXT,
+        holdt_av TEXT,
+        sammendrag TEXT,
+        avlyst_dato TEXT,
+        avlyst_klokkeslett TEXT,
+        avlyst_sted TEXT,
+        pasient_id INTEGER NOT NULL,
+        forlop_nr INTEGER NOT NULL,
+        forlop_status TEXT NOT NULL,
+        UNIQUE (forlop_id, sp),
+        FOREIGN KEY (forlop_id, pasient_id, forlop_nr, forlop_status)
+            REFERENCES forlop (id, pasient_id, nr, status) ON UPDATE CASCADE
+    );""",
+        """INSERT INTO samhandlingspunkt_ny (id, forlop_id, sp, ansvarlig, vindu_fra, vindu_til, status,
+        dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag, avlyst_dato,
+        avlyst_klokkeslett, avlyst_sted, pasient_id, forlop_nr, forlop_status)
+        SELECT s.id, s.forlop_id, s.sp, s.ansvarlig, s.vindu_fra, s.vindu_til, s.status, s.dato,
+            s.klokkeslett, s.sted, s.grunn, s.forfall_fra, s.forfall_til, s.holdt_av, s.sammendrag,
+            s.avlyst_dato, s.avlyst_klokkeslett, s.avlyst_sted,
+            coalesce(f.pasient_id, 0), coalesce(f.nr, 0), coalesce(f.status, '')
+        FROM samhandlingspunkt s LEFT JOIN forlop f ON f.id = s.forlop_id;""",
+        "DROP TABLE samhandlingspunkt;",
+        "ALTER TABLE samhandlingspunkt_ny RENAME TO samhandlingspunkt;",
+        """CREATE INDEX samhandlingspunkt_forfall ON samhandlingspunkt (forfall_fra, forfall_til,
+        forlop_status, pasient_id, forlop_nr, sp, ansvarlig, vindu_fra, vindu_til, status, dato,
+        klokkeslett, sted) WHERE forfall_til IS NOT NULL;""",
+    ),
 )
 
 

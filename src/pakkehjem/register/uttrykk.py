@@ -13,9 +13,11 @@ from .. import forlop
 
 def maskert_fnr(kolonne: str) -> str:
     """`151086*****` for the stored number in `kolonne`. Numbers are stored as 11 digits; one
-    that is not (a register older than that rule) goes through `fnr.masker`, which normalises."""
+    that is not (a register older than that rule) goes through `fnr.masker`, which normalises.
+    The anchored pattern of eleven digits is the same test as "eleven long, no non-digit", at
+    half the cost per row (the work list masks 135,000 numbers on 1,000,000 patients)."""
     return (
-        f"CASE WHEN length({kolonne}) = 11 AND {kolonne} NOT GLOB '*[^0-9]*'"
+        f"CASE WHEN {kolonne} GLOB '{'[0-9]' * 11}'"
         f" THEN substr({kolonne}, 1, 6) || '*****' ELSE masker({kolonne}) END"
     )
 

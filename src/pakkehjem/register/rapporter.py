@@ -73,11 +73,11 @@ class Rapporter(Gruppe):
         since that day (then the booked date, time and place), by date. Every patient listed is
         logged as `kalender`, and so is the one patient asked for."""
         if avlyst_fra is None:
-            vilkar = ["s.status = 'avtalt' AND f.status = 'aktiv'"]
+            vilkar = ["s.status = 'avtalt' AND s.forlop_status = 'aktiv'"]
             verdier: list[Any] = []
         else:
             vilkar = [
-                "((s.status = 'avtalt' AND f.status = 'aktiv')"
+                "((s.status = 'avtalt' AND s.forlop_status = 'aktiv')"
                 " OR (s.status != 'avtalt' AND s.avlyst_dato >= ?))"
             ]
             verdier = [avlyst_fra.isoformat()]
@@ -92,12 +92,11 @@ class Rapporter(Gruppe):
                 verdier.append(koordinator.strip())
             avlyst = "s.status != 'avtalt'"
             rader: list[tuple[Any, ...]] = t.execute(
-                "SELECT s.id, p.id, p.navn, p.koordinator, f.nr, s.sp, s.ansvarlig,"
+                "SELECT s.id, p.id, p.navn, p.koordinator, s.forlop_nr, s.sp, s.ansvarlig,"
                 f" CASE WHEN {avlyst} THEN s.avlyst_dato ELSE s.dato END AS dag,"
                 f" CASE WHEN {avlyst} THEN s.avlyst_klokkeslett ELSE s.klokkeslett END AS kl,"
                 f" CASE WHEN {avlyst} THEN s.avlyst_sted ELSE s.sted END, {avlyst}"
-                " FROM samhandlingspunkt s JOIN forlop f ON f.id = s.forlop_id"
-                " JOIN pasient p ON p.id = f.pasient_id"
+                " FROM samhandlingspunkt s JOIN pasient p ON p.id = s.pasient_id"
                 f" WHERE {' AND '.join(vilkar)} ORDER BY dag, kl IS NULL, kl, s.id",
                 verdier,
             ).fetchall()
@@ -155,7 +154,8 @@ class Rapporter(Gruppe):
             ).fetchall()
             # NOT INDEXED: the open points are a large share of the table, and one pass in row
             # order (with the joins on row ids) is several times faster than the partial index
-            # samhandlingspunkt_forfall, whose order sends every row to a random page.
+            # samhandlingspunkt_forfall, whose order sends every row to a random page. The
+            # episode's status and patient are read off the point (migration 13): one join.
             ut["punkter"] = t.execute(
                 f"""
                 SELECT p.koordinator,
@@ -166,9 +166,8 @@ class Rapporter(Gruppe):
                        sum(s.status = 'avslatt' AND s.dato <= :idag),
                        min(CASE WHEN s.status = 'avslatt' AND s.dato > :idag THEN s.dato END)
                 FROM samhandlingspunkt s NOT INDEXED
-                JOIN forlop f ON f.id = s.forlop_id
-                JOIN pasient p ON p.id = f.pasient_id
-                WHERE s.forfall_til IS NOT NULL AND f.status = 'aktiv'{filter_sql}{punkt_sql}
+                JOIN pasient p ON p.id = s.pasient_id
+                WHERE s.forfall_til IS NOT NULL AND s.forlop_status = 'aktiv'{filter_sql}{punkt_sql}
                 GROUP BY p.koordinator
                 """,
                 verdier,
@@ -183,11 +182,10 @@ class Rapporter(Gruppe):
             if koordinator:
                 ut["avslatt"] = rader = t.execute(
                     f"""
-                    SELECT p.id, p.navn, p.fnr, f.nr, s.sp, s.dato
+                    SELECT p.id, p.navn, p.fnr, s.forlop_nr, s.sp, s.dato
                     FROM samhandlingspunkt s
-                    JOIN forlop f ON f.id = s.forlop_id
-                    JOIN pasient p ON p.id = f.pasient_id
-                    WHERE s.status = 'avslatt' AND f.status = 'aktiv'{filter_sql}{punkt_sql}
+                    JOIN pasient p ON p.id = s.pasient_id
+                    WHERE s.status = 'avslatt' AND s.forlop_status = 'aktiv'{filter_sql}{punkt_sql}
                     ORDER BY s.dato, p.navn, p.id, s.sp
                     """,
                     verdier,
@@ -244,8 +242,7 @@ class Rapporter(Gruppe):
                        s.status = 'gjennomfort' AND s.dato BETWEEN s.vindu_fra AND s.vindu_til,
                        substr({dag_sql}, 6, 2), count(*)
                 FROM samhandlingspunkt s
-                {"JOIN forlop f ON f.id = s.forlop_id" if per else ""}
-                {pasient_sql}
+                {"JOIN pasient p ON p.id = s.pasient_id" if per else ""}
                 WHERE {dag_sql} BETWEEN :fra AND :til
                 GROUP BY 1, 2, 3, 4, 5
                 """,

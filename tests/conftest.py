@@ -25,6 +25,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from hjelp import IDAG, PASIENTTABELLER, json_ut, kildetre, lag_malregister, melding
+from omskriving import del_omskrivingen
 from pakkehjem import fnr as fnr_regler
 from pakkehjem.cli import app, kommandotre
 from varm_prosess import VarmProsess
@@ -73,6 +74,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     gc.collect()
     gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """With PYTHONDONTWRITEBYTECODE set, the two workers rewrite the test modules' asserts once
+    between them instead of once each (tests/omskriving.py)."""
+    del_omskrivingen(session.config)
 
 
 @pytest.fixture(scope="module")

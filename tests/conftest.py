@@ -14,6 +14,7 @@ import random
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -74,6 +75,45 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     gc.collect()
     gc.freeze()
+    gc.callbacks.append(_full_innsamling.mal)
+
+
+class _FullInnsamling:
+    """Times the collector's full collections (generation 2) in this process.
+
+    Later in a run the tests load big libraries once (WeasyPrint with its fonts and styles,
+    pypdf, the FHIR models): a few hundred thousand objects that live to the end. Every full
+    collection after that walks them all again, some 0.2 s each, about 40 times in a worker.
+    When one full collection has taken long, what is alive is set aside like the collected tests
+    (gc.freeze) once the test has ended: the collection just done has removed the garbage, and
+    the next ones walk only what is made after. What is set aside is never freed, as a loaded
+    module is not; a test's own objects (its register, its files) are closed by the test itself.
+    """
+
+    GRENSE = 0.05  # seconds of CPU for one full collection
+
+    def __init__(self) -> None:
+        self.start = 0.0
+        self.sett_til_side = False
+
+    def mal(self, fase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if fase == "start":
+            self.start = time.process_time()
+        elif time.process_time() - self.start > self.GRENSE:
+            self.sett_til_side = True
+
+
+_full_innsamling = _FullInnsamling()
+
+
+def pytest_runtest_logfinish() -> None:
+    if _full_innsamling.sett_til_side:
+        import gc
+
+        _full_innsamling.sett_til_side = False
+        gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -191,6 +191,11 @@ class Fuzzmiljo:
     def __repr__(self) -> str:
         return f"Fuzzmiljo({self.rot})"  # the default repr holds the whole register
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # Hypothesis prints a dataclass field by field, past __repr__, and does so for each
+        # explicit @example (its report, shown on failure): the whole register each time.
+        p.text(repr(self))
+
     def nytt_fnr(self) -> str:
         """A synthetic fødselsnummer not in the register."""
         while True:

@@ -248,6 +248,11 @@ def lag(
                     forfall_til,
                     holdt_av,
                     None,
+                    # The episode's patient, number and status (migration 13), written here, in
+                    # the generating process, rather than added to 3 million rows in the writing one.
+                    pasient_id,
+                    1,
+                    "avsluttet" if ferdig else "aktiv",
                 )
             )
         if ferdig:

@@ -103,15 +103,17 @@ class Mengde(Gruppe):
             " avsluttet_dato, avsluttet_grunn) VALUES (?,?,?,?,?,?,?,?)",
             forlop_rader,
         )
-        # Rows of 12 columns (nye_punkter) or 14 (with holdt_av and sammendrag, demo data), each
-        # with its episode's patient, number and status (migration 13; the foreign key refuses a
-        # point that disagrees with its episode).
-        episode = {r[0]: (r[1], r[2], r[5]) for r in forlop_rader}
+        # Rows of 12 columns (nye_punkter: the episode's copy is added here) or 17 (demo data: with
+        # holdt_av, sammendrag and the copy). The copy is the episode's patient, number and status
+        # (migration 13); the foreign key refuses a point that disagrees with its episode.
+        if punkter and len(punkter[0]) == 12:  # one caller's rows, all of one width
+            episode = {r[0]: (r[1], r[2], r[5]) for r in forlop_rader}
+            punkter = [(*r, None, None, *episode[r[0]]) for r in punkter]
         db.executemany(
             "INSERT INTO samhandlingspunkt (forlop_id, sp, ansvarlig, vindu_fra, vindu_til,"
             " status, dato, klokkeslett, sted, grunn, forfall_fra, forfall_til, holdt_av, sammendrag,"
             " pasient_id, forlop_nr, forlop_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(*r, *episode[r[0]]) if len(r) == 14 else (*r, None, None, *episode[r[0]]) for r in punkter],
+            punkter,
         )
         tid, hvem = tidspunkt_utc(), bruker()
         db.executemany(

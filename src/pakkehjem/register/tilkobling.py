@@ -222,8 +222,10 @@ class Transaksjon:
 
     def logg_liste(self, pasient_ider: str, handling: str) -> None:
         """Record access to the patients of a comma-separated id list a query made itself
-        (`group_concat`), repeats allowed: a work list's 131,000 ids are never Python ints."""
-        self._tilgang.setdefault(handling, []).append(pasient_ider)
+        (`group_concat`), repeats allowed: a work list's 131,000 ids are never Python ints. An
+        empty list records nothing, so a transaction that listed no patient writes no log."""
+        if pasient_ider:
+            self._tilgang.setdefault(handling, []).append(pasient_ider)
 
     def logg_utvalg(self, sporring: str, verdier: Any, handling: str) -> None:
         """Record access to every patient id the query `sporring` (one column) gives, in one
@@ -256,7 +258,7 @@ class Transaksjon:
             self.db.execute(
                 "INSERT INTO tilgangslogg (tid, bruker, pasient_id, handling)"
                 " SELECT ?, ?, value, ? FROM (SELECT DISTINCT value FROM json_each(?) ORDER BY value)",
-                (tid, hvem, handling, "[" + ",".join(del_ for del_ in deler if del_) + "]"),
+                (tid, hvem, handling, "[" + ",".join(deler) + "]"),
             )
         self._tilgang = {}
 

@@ -201,6 +201,20 @@ def varm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VarmProsess]:
         yield prosess
 
 
+@pytest.fixture(scope="session")
+def weasyprint() -> None:
+    """Skip where PDF letters cannot be made (WeasyPrint or Pango missing). WeasyPrint is loaded
+    the way a letter loads it (`brev.til_pdf`): a plain `import weasyprint` asks the C compiler
+    for each of its libraries (about 20 runs of gcc and ld, 1 to 2 s in each worker)."""
+    from pakkehjem.brev import til_pdf
+    from pakkehjem.feil import PakkehjemFeil
+
+    try:
+        til_pdf("<p>PDF</p>")
+    except PakkehjemFeil:
+        pytest.skip("WeasyPrint eller systembibliotekene for PDF mangler")
+
+
 # What a test never inherits from the shell it runs in.
 _FJERNET_FRA_MILJOET = (
     "PAKKEHJEM_FEILSOK",

@@ -237,14 +237,6 @@ def _pdf_tekst(sti: Path) -> str:
     return " ".join(" ".join(side.extract_text() or "" for side in pypdf.PdfReader(sti).pages).split())
 
 
-@pytest.fixture
-def weasyprint() -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        pytest.skip("WeasyPrint eller systembibliotekene for PDF mangler")
-
-
 @pytest.mark.usefixtures("weasyprint")
 @pytest.mark.parametrize("sprak", ["bokmal", "nynorsk"])
 def test_pdf_har_brevets_tekst(

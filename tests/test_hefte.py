@@ -187,8 +187,8 @@ def test_the_answer_file_of_the_default_guide_is_accepted_with_only_the_coordina
 # --- files, formats and refusals ------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("weasyprint")
 def test_pdf_goes_to_a_new_file_readable_only_by_the_owner(kjor, tjeneste, tmp_path, monkeypatch):
-    pytest.importorskip("weasyprint")
     pypdf = pytest.importorskip("pypdf")
     monkeypatch.chdir(tmp_path)
 
@@ -265,8 +265,8 @@ def test_invitation_without_the_option_has_no_booklet(kjor, avtalt):
     assert "KARTLEGGINGSHEFTE" not in tekst
 
 
+@pytest.mark.usefixtures("weasyprint")
 def test_invitation_pdf_with_the_booklet(kjor, avtalt, tmp_path):
-    pytest.importorskip("weasyprint")
     pypdf = pytest.importorskip("pypdf")
     fil = tmp_path / "innkalling.pdf"
 

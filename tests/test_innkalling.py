@@ -88,13 +88,10 @@ def test_html_escaper_et_fiendtlig_sted(kjor: Callable, ny_pasient: Callable) ->
     assert "&lt;b&gt;Ond&lt;/b&gt; &amp; Co" in html
 
 
+@pytest.mark.usefixtures("weasyprint")
 def test_pdf_har_innkallingens_tekst(
     kjor: Callable, avtalt_pasient: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        pytest.skip("WeasyPrint eller systembibliotekene for PDF mangler")
     pypdf = pytest.importorskip("pypdf")
     monkeypatch.chdir(tmp_path)
     resultat = innkalling(kjor, avtalt_pasient, "--sp", "2", "--format", "pdf", "--sprak", "nynorsk")

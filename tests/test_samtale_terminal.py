@@ -578,7 +578,12 @@ def test_uten_sp_fortsetter_samtalen_som_er_paabegynt(
 
 
 def test_skalaens_ankre_staar_i_ledeteksten_og_i_brevene(
-    kjor: Callable, testregister: Path, ny_pasient: Callable, samtale: Callable, tmp_path: Path
+    kjor: Callable,
+    testregister: Path,
+    ny_pasient: Callable,
+    samtale: Callable,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     # The shipped guide: straight to the symptom scores through the menu, then `ferdig`.
     pasient = ny_pasient(DIAGNOSEDATO.isoformat(), dato=IDAG.isoformat())["id"]
@@ -613,10 +618,7 @@ def test_skalaens_ankre_staar_i_ledeteksten_og_i_brevene(
             resultat.stdout.replace("</span>", "").replace('<span class="ankere">', "").split()
         )
     pypdf = pytest.importorskip("pypdf")
-    try:
-        import weasyprint  # noqa: F401
-    except OSError:
-        pytest.skip("WeasyPrint mangler systembibliotekene (Pango)")
+    request.getfixturevalue("weasyprint")
     pdf = tmp_path / "brev.pdf"
     assert kjor("brev", pasient, "--til", "fastlege", "--format", "pdf", "-o", pdf).exit_code == 0
     tekst = " ".join(" ".join(side.extract_text() or "" for side in pypdf.PdfReader(pdf).pages).split())

@@ -1,12 +1,15 @@
 """Opening the register from the command line: which key it takes, asked for here.
 
 The store takes the key of an encrypted register as an argument and never asks for one. This
-is the edge that finds it: PAKKEHJEM_NOKKEL, else a hidden prompt on a terminal (`nokkel`).
+is the edge that finds it: PAKKEHJEM_NOKKEL, else a hidden prompt on a terminal (`nokkel`). It
+is also where a coordinator at a terminal is told that an old register is being upgraded.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from . import nokkel as nokler
 from .feil import Avvist, SkadetDatabase, UgyldigInndata
@@ -28,7 +31,26 @@ def apne_register(sti: Path | str, ventetid: float | None = None, *, kryptert: b
         if ny:  # no key for a new encrypted register: leave no empty file behind
             fjern_tom(sti)
         raise
-    return Register.fra_fil(sti, ventetid, nokkel=nokkel)
+    return Register.fra_fil(sti, ventetid, nokkel=nokkel, varsle=varsle_oppgradering)
+
+
+def varsle_oppgradering(fra: int, til: int) -> None:
+    """Say on a terminal that the register is being upgraded: on a large register it takes a
+    while, and a silent wait looks like a hang. Piped, stderr stays as it was (scripts read it)."""
+    if not _er_terminal(sys.stderr):
+        return
+    sys.stderr.write(
+        f"Oppgraderer registeret til denne versjonen av pakkehjem (skjema {fra} til {til}). "
+        "På et stort register kan det ta et minutt. Blir det avbrutt, er registeret uendret.\n"
+    )
+    sys.stderr.flush()
+
+
+def _er_terminal(strom: TextIO) -> bool:
+    try:
+        return strom.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def nokkel_for(sti: Path, kryptert: bool) -> str | None:

@@ -15,7 +15,7 @@ the integrity check, encryption).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
@@ -132,12 +132,18 @@ class Register:
 
     @classmethod
     def fra_fil(
-        cls, sti: Path | str, ventetid: float | None = None, *, nokkel: str | None = None
+        cls,
+        sti: Path | str,
+        ventetid: float | None = None,
+        *,
+        nokkel: str | None = None,
+        varsle: Callable[[int, int], None] | None = None,
     ) -> Register:
         """Open (and on first use create, mode 0600) the register, applying migrations.
 
         `nokkel`: the key of an encrypted register, or of a new one to be encrypted; an
-        encrypted file without it is refused (SkadetDatabase).
+        encrypted file without it is refused (SkadetDatabase). `varsle(fra, til)`: called
+        before an existing register is upgraded (`skjema.migrer`).
         """
         if ventetid is None:
             ventetid = ventetid_fra_miljo()
@@ -150,7 +156,7 @@ class Register:
             raise
         register = cls(tilkobling, sti, nokkel)
         try:
-            migrer(tilkobling)
+            migrer(tilkobling, varsle)
         except motor.Error as feil:
             tilkobling.close()
             raise feil_fra_sqlite(feil) from None

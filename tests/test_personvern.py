@@ -1069,8 +1069,6 @@ UTSKRIFTSKALL = frozenset({"print", "print_json", "log", "echo", "secho"})
 # Output outside the fronts that is right, by (module, function), with why.
 UTSKRIFT_I_FUNKSJON = {
     ("brev.py", "lever"): "the letter itself to stdout, on a stream with no binary buffer (cli.md)",
-    ("apning.py", "varsle_oppgradering"): "one fixed line on a terminal's stderr before an old "
-    "register is upgraded, from every command that opens one, the fast path too (no patient data)",
 }
 
 # Parts of a snake_case name that say it holds patient data.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from . import nokkel as nokler
 from .feil import Avvist, SkadetDatabase, UgyldigInndata
@@ -37,20 +36,14 @@ def apne_register(sti: Path | str, ventetid: float | None = None, *, kryptert: b
 def varsle_oppgradering(fra: int, til: int) -> None:
     """Say on a terminal that the register is being upgraded: on a large register it takes a
     while, and a silent wait looks like a hang. Piped, stderr stays as it was (scripts read it)."""
-    if not _er_terminal(sys.stderr):
+    if not sys.stderr.isatty():
         return
-    sys.stderr.write(
+    from .utgang import melding
+
+    melding(
         f"Oppgraderer registeret til denne versjonen av pakkehjem (skjema {fra} til {til}). "
-        "På et stort register kan det ta et minutt. Blir det avbrutt, er registeret uendret.\n"
+        "På et stort register kan det ta et minutt. Blir det avbrutt, er registeret uendret."
     )
-    sys.stderr.flush()
-
-
-def _er_terminal(strom: TextIO) -> bool:
-    try:
-        return strom.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def nokkel_for(sti: Path, kryptert: bool) -> str | None:

@@ -28,7 +28,6 @@ FRIST = IDAG + timedelta(days=14)
 NAV_FRIST = IDAG + timedelta(days=8)
 HJELP_FRIST = IDAG + timedelta(days=17)
 NESTE_DATO = IDAG + timedelta(days=60)
-FRIST = IDAG + timedelta(days=14)  # an action's deadline: not before the conversation
 
 # A whole conversation through the test guide, one line per prompt.
 HEL_SAMTALE = [
